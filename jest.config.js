@@ -1,0 +1,13 @@
+/** Unit and synth tests (no servers needed). Integration tests: jest.integration.config.js. */
+module.exports = {
+  testEnvironment: 'node',
+  roots: ['<rootDir>/test', '<rootDir>/lambda', '<rootDir>/service'],
+  testMatch: ['**/*.test.ts'],
+  testPathIgnorePatterns: ['/node_modules/', '\\.int\\.test\\.ts$'],
+  transform: {
+    '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json', diagnostics: false }],
+  },
+  // Synth-heavy test files run in parallel on both cores.
+  maxWorkers: 2,
+  testTimeout: 60000,
+};

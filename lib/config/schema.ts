@@ -1,0 +1,230 @@
+import { z } from 'zod';
+
+/**
+ * The one typed configuration of the app. Every field has a safe default (see
+ * `defaults.ts`); a JSON file passed with `-c config=path` overrides any subset.
+ * Validation reports every bad field at once; nothing is created from a bad config.
+ */
+
+const ACCOUNT_ID = /^\d{12}$/;
+const REGION = /^[a-z]{2}(-gov)?-[a-z]+-\d$/;
+const HOSTED_ZONE_ID = /^Z[A-Z0-9]{1,31}$/;
+const DNS_NAME = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
+const APP_NAME = /^[a-z][a-z0-9-]{1,22}[a-z0-9]$/;
+// ElastiCache windows: "hh:mm-hh:mm" and "ddd:hh:mm-ddd:hh:mm".
+const DAILY_WINDOW = /^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d$/;
+const WEEKLY_WINDOW = /^(mon|tue|wed|thu|fri|sat|sun):([01]\d|2[0-3]):[0-5]\d-(mon|tue|wed|thu|fri|sat|sun):([01]\d|2[0-3]):[0-5]\d$/;
+// EC2 instance type such as m7g.large or c6i.xlarge.
+const INSTANCE_TYPE = /^[a-z][a-z0-9-]*\d[a-z0-9-]*\.(nano|micro|small|medium|large|metal|\d*xlarge)$/;
+const SCHEDULE = /^(rate\(\d+ (minute|minutes|hour|hours|day|days)\)|cron\([^)]+\))$/;
+
+/**
+ * Aurora PostgreSQL versions (major.minor) that are GA with Global Database support and that
+ * this aws-cdk-lib release models. 16.0-16.3 and 17.1-17.2 were preview-era or lack it.
+ */
+export const GLOBAL_DATABASE_ENGINE_VERSIONS = [
+  '16.4',
+  '16.5',
+  '16.6',
+  '16.8',
+  '16.9',
+  '16.10',
+  '16.11',
+  '16.13',
+  '17.4',
+  '17.5',
+  '17.6',
+  '17.7',
+  '17.9',
+] as const;
+
+export const regionSchema = z
+  .object({
+    /** 12-digit AWS account id. Primary and DR must match (Global Database is single-account). */
+    account: z.string().regex(ACCOUNT_ID, 'must be a 12-digit AWS account id'),
+    /** AWS region name, e.g. us-east-1. */
+    region: z.string().regex(REGION, 'must be an AWS region name such as us-east-1'),
+    /** Explicit AZ names (never looked up, so synth stays offline). At least 2, default 3. */
+    availabilityZones: z.array(z.string()).min(2, 'needs at least 2 availability zones (INV-NET)').max(6),
+  })
+  .strict();
+
+export const healthCheckSchema = z
+  .object({
+    /** Route 53 request interval in seconds: 10 (fast) or 30 (standard). */
+    requestIntervalSeconds: z.union([z.literal(10), z.literal(30)], {
+      error: 'must be 10 or 30 (the only intervals Route 53 offers)',
+    }),
+    /** Consecutive failures before Route 53 marks the endpoint unhealthy (1-10). */
+    failureThreshold: z.number().int().min(1, 'must be 1-10').max(10, 'must be 1-10'),
+    /** Route 53 checker regions; at least 3 (Route 53's own minimum). Empty means Route 53's default set. */
+    checkerRegions: z.array(z.string().regex(REGION)).refine((r) => r.length === 0 || r.length >= 3, {
+      message: 'must list at least 3 checker regions, or none for the Route 53 default',
+    }),
+    /** Latency graphs cost extra and cannot be changed after creation. */
+    measureLatency: z.boolean(),
+  })
+  .strict();
+
+export const dnsSchema = z
+  .object({
+    /** The hosted zone's domain, e.g. example.com. */
+    zoneName: z.string().regex(DNS_NAME, 'must be a lower-case DNS name such as example.com'),
+    /** The hosted zone id (imported by id, never looked up). */
+    hostedZoneId: z.string().regex(HOSTED_ZONE_ID, 'must be a Route 53 hosted zone id such as Z0123456789ABCDEFGHIJ'),
+    /** The public name users reach, inside zoneName, e.g. app.example.com. */
+    recordName: z.string().regex(DNS_NAME, 'must be a lower-case DNS name such as app.example.com'),
+    healthCheck: healthCheckSchema,
+  })
+  .strict();
+
+export const fleetSchema = z
+  .object({
+    /** At least two instance types for capacity diversity (mixed-instances policy). */
+    instanceTypes: z
+      .array(z.string().regex(INSTANCE_TYPE, 'must be an EC2 instance type such as m7g.large'))
+      .min(2, 'needs at least 2 instance types (capacity diversity, INV-ASG)'),
+    /** Instances per AZ at minimum; >= 2 so one instance failing never empties an AZ. */
+    minPerAz: z.number().int().min(2, 'must be at least 2 (INV-ASG)'),
+    /** Instances per AZ at maximum; must exceed minPerAz for rolling updates. */
+    maxPerAz: z.number().int().min(3),
+    /** Target-tracking value: ALB requests per target per minute. */
+    targetRequestsPerInstance: z.number().int().min(1),
+    /** Seconds the ASG waits before ELB health counts for a new instance. */
+    healthCheckGraceSeconds: z.number().int().min(30).max(900),
+    /** ALB target health-check interval (INV-ALB: 5-10 s). */
+    healthCheckIntervalSeconds: z.number().int().min(5, 'must be 5-10 s (INV-ALB)').max(10, 'must be 5-10 s (INV-ALB)'),
+    /** Seconds the ALB drains a deregistering target. */
+    deregistrationDelaySeconds: z.number().int().min(0).max(300),
+    /** ALB routing algorithm. */
+    loadBalancingAlgorithm: z.enum(['round_robin', 'least_outstanding_requests']),
+    /** Root volume size in GiB. */
+    rootVolumeGiB: z.number().int().min(8).max(200),
+  })
+  .strict();
+
+export const databaseSchema = z
+  .object({
+    /** Aurora PostgreSQL engine version; must support Global Database. */
+    engineVersion: z.enum(GLOBAL_DATABASE_ENGINE_VERSIONS, {
+      error: `must be an Aurora PostgreSQL version with Global Database support: ${GLOBAL_DATABASE_ENGINE_VERSIONS.join(', ')}`,
+    }),
+    /** Instance class without the "db." prefix, e.g. r6g.large (Global Database needs r-class). */
+    instanceClass: z.string().regex(INSTANCE_TYPE, 'must be an instance class such as r6g.large'),
+    /** Reader instances in the primary region, spread over the other AZs (INV-DB: >= 1). */
+    readers: z.number().int().min(1, 'must be at least 1 (INV-DB: a reader to fail over to)').max(15),
+    /** Instances of the Global Database secondary cluster in DR (>= 1; below 2 is warned about). */
+    drInstances: z.number().int().min(1, 'must be at least 1 (a secondary cluster needs an instance)').max(16),
+    /** Automated backup retention (INV-DB: >= 7 days). */
+    backupRetentionDays: z.number().int().min(7, 'must be at least 7 days (INV-DB)').max(35),
+    /** Database name created in the cluster. */
+    databaseName: z.string().regex(/^[a-z][a-z0-9_]{0,62}$/, 'must be a lower-case identifier'),
+    /** Master user name (not a default such as postgres/admin: Control Tower refuses those). */
+    masterUsername: z
+      .string()
+      .regex(/^[a-z][a-z0-9_]{0,15}$/, 'must be a lower-case identifier of at most 16 characters')
+      .refine((v) => !['postgres', 'admin', 'root', 'rdsadmin'].includes(v), {
+        message: 'must not be a default admin name (postgres, admin, root, rdsadmin)',
+      }),
+    /** Days between automatic rotations of the master secret. */
+    rotationDays: z.number().int().min(1).max(365),
+    /** Put an RDS Proxy (TLS required) in front of the cluster for faster failover. */
+    proxy: z.boolean(),
+    /** Global cluster identifier; derived from appName when omitted. */
+    globalClusterIdentifier: z.string().regex(/^[a-z][a-z0-9-]{0,62}$/).optional(),
+  })
+  .strict();
+
+export const cacheSchema = z
+  .object({
+    engine: z.enum(['valkey', 'redis']),
+    /** Engine version, e.g. 8.0 (valkey) or 7.1 (redis). */
+    engineVersion: z.string().regex(/^\d+\.\d+$/, 'must be major.minor such as 8.0'),
+    /** Node type, e.g. cache.r7g.large. */
+    nodeType: z.string().regex(/^cache\.[a-z0-9]+\.[a-z0-9]+$/, 'must be a node type such as cache.r7g.large'),
+    /** Shards (node groups); cluster mode needs >= 2 for INV-CACHE. */
+    shards: z.number().int().min(2, 'must be at least 2 (INV-CACHE)').max(500),
+    /** Replicas per shard (INV-CACHE: >= 1 for automatic failover). */
+    replicasPerShard: z.number().int().min(1, 'must be at least 1 (INV-CACHE)').max(5),
+    /** Daily snapshots kept (>= 1). */
+    snapshotRetentionDays: z.number().int().min(1, 'must be at least 1 day (INV-CACHE)').max(35),
+    /** Daily snapshot window, UTC "hh:mm-hh:mm". */
+    snapshotWindow: z.string().regex(DAILY_WINDOW, 'must be "hh:mm-hh:mm" (UTC)'),
+    /** Weekly maintenance window, UTC "ddd:hh:mm-ddd:hh:mm"; must not overlap the snapshot window. */
+    maintenanceWindow: z.string().regex(WEEKLY_WINDOW, 'must be "ddd:hh:mm-ddd:hh:mm" (UTC)'),
+  })
+  .strict();
+
+export const snapshotsSchema = z
+  .object({
+    /** EventBridge schedule for the cross-region snapshot, rate(...) or cron(...). */
+    schedule: z.string().regex(SCHEDULE, 'must be an EventBridge rate(...) or cron(...) expression'),
+    /** Days our snapshot copies are kept in each region (distinct from backupRetentionDays). */
+    retentionDays: z.number().int().min(1, 'must be at least 1 day'),
+    /** The newest N of our snapshots are never pruned. */
+    keepNewest: z.number().int().min(1, 'must keep at least 1 snapshot'),
+    /** Hours past the schedule interval before the newest DR copy counts as stale. */
+    freshnessMarginHours: z.number().int().min(1).max(72),
+  })
+  .strict();
+
+export const serviceSchema = z
+  .object({
+    /**
+     * Seconds /readyz tolerates an unreachable database before failing; must outlast an
+     * in-region Aurora failover (usually < 30 s) so that never triggers a regional failover.
+     */
+    readinessGraceSeconds: z.number().int().min(0).max(300),
+    /** TCP port the service listens on behind the ALB. */
+    port: z.number().int().min(1024).max(65535),
+  })
+  .strict();
+
+export const monitoringSchema = z
+  .object({
+    /** E-mail addresses subscribed to each region's alarm topic. */
+    alarmEmails: z.array(z.email()),
+    /** HTTPS endpoints subscribed to each region's alarm topic. */
+    alarmHttpsEndpoints: z.array(z.url({ protocol: /^https$/ })),
+    /** ARC zonal autoshift on the load balancer. */
+    zonalAutoshift: z.boolean(),
+  })
+  .strict();
+
+export const appConfigSchema = z
+  .object({
+    /** Short lower-case name; prefixes stack names and global identifiers. */
+    appName: z.string().regex(APP_NAME, 'must be 3-24 characters: lower-case letters, digits, hyphens'),
+    primary: regionSchema,
+    dr: regionSchema,
+    /**
+     * Region whose Aurora cluster is the Global Database writer right now. Switch it after a
+     * planned switchover or unplanned failover so the templates match reality.
+     */
+    writerRegion: z.string().regex(REGION),
+    dns: dnsSchema,
+    fleet: fleetSchema,
+    database: databaseSchema,
+    cache: cacheSchema,
+    snapshots: snapshotsSchema,
+    service: serviceSchema,
+    monitoring: monitoringSchema,
+  })
+  .strict();
+
+export type AppConfig = z.infer<typeof appConfigSchema>;
+export type RegionConfig = z.infer<typeof regionSchema>;
+export type DnsConfig = z.infer<typeof dnsSchema>;
+export type FleetConfig = z.infer<typeof fleetSchema>;
+export type DatabaseConfig = z.infer<typeof databaseSchema>;
+export type CacheConfig = z.infer<typeof cacheSchema>;
+export type SnapshotsConfig = z.infer<typeof snapshotsSchema>;
+export type ServiceConfig = z.infer<typeof serviceSchema>;
+export type MonitoringConfig = z.infer<typeof monitoringSchema>;
+
+/** Deep partial used for overrides from files and context. */
+export type DeepPartial<T> = T extends readonly (infer U)[]
+  ? readonly U[]
+  : T extends object
+    ? { [K in keyof T]?: DeepPartial<T[K]> }
+    : T;

@@ -1,0 +1,40 @@
+import * as path from 'node:path';
+import { Duration } from 'aws-cdk-lib';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
+
+/** Repository root: NodejsFunction bundles from here with the local esbuild (no Docker). */
+export const PROJECT_ROOT = path.resolve(__dirname, '..', '..');
+
+/** Path of a handler under lambda/, e.g. lambdaEntry('snapshot/create'). */
+export function lambdaEntry(name: string): string {
+  return path.join(PROJECT_ROOT, 'lambda', name, 'index.ts');
+}
+
+/**
+ * The one bundling setup every function shares: minified CJS for Node.js 22, the AWS SDK v3 and
+ * Powertools left to the runtime/layer so each bundle stays small (budget: <= 20 KB).
+ */
+export const SHARED_BUNDLING: nodejs.BundlingOptions = {
+  minify: true,
+  sourceMap: false,
+  target: 'node22',
+  format: nodejs.OutputFormat.CJS,
+  externalModules: ['@aws-sdk/*', '@aws-lambda-powertools/*'],
+  forceDockerBundling: false,
+};
+
+/** Defaults for every NodejsFunction of the app; spread first, then override per function. */
+export const SHARED_FUNCTION_PROPS: Pick<
+  nodejs.NodejsFunctionProps,
+  'runtime' | 'architecture' | 'bundling' | 'projectRoot' | 'depsLockFilePath' | 'timeout' | 'memorySize' | 'tracing'
+> = {
+  runtime: lambda.Runtime.NODEJS_22_X,
+  architecture: lambda.Architecture.ARM_64,
+  bundling: SHARED_BUNDLING,
+  projectRoot: PROJECT_ROOT,
+  depsLockFilePath: path.join(PROJECT_ROOT, 'package-lock.json'),
+  timeout: Duration.seconds(60),
+  memorySize: 256,
+  tracing: lambda.Tracing.ACTIVE,
+};
