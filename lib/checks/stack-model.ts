@@ -1,0 +1,146 @@
+import type { CfnResourceJson, CfnTemplate, StackInput } from './types';
+
+/** Ref of these resource types returns their name property (lets `{Ref: GlobalCluster}` resolve to its id). */
+const REF_NAME_PROPERTY: Record<string, string> = {
+  'AWS::RDS::GlobalCluster': 'GlobalClusterIdentifier',
+  'AWS::RDS::DBCluster': 'DBClusterIdentifier',
+  'AWS::Lambda::Function': 'FunctionName',
+};
+
+/** Prefix of the stand-in AZ name for `Fn::Select [i, Fn::GetAZs]`, which offline templates cannot resolve. */
+export const AZ_INDEX_PREFIX = 'az-index-';
+
+/**
+ * One synthesized template with the reference resolution the rules need:
+ * Ref / Fn::GetAtt to a logical id, pseudo parameters, parameter defaults,
+ * Fn::Select (over literal lists and Fn::GetAZs), simple Fn::Join and Fn::Sub.
+ */
+export class StackModel {
+  public readonly stackName: string;
+  public readonly region?: string;
+  public readonly templatePath?: string;
+  public readonly resources: Readonly<Record<string, CfnResourceJson>>;
+  private readonly template: CfnTemplate;
+
+  constructor(input: StackInput) {
+    this.stackName = input.stackName;
+    this.region = input.region;
+    this.templatePath = input.templatePath;
+    this.template = input.template;
+    this.resources = input.template.Resources ?? {};
+  }
+
+  /** [logicalId, resource] pairs of one resource type. */
+  public ofType(type: string): [string, CfnResourceJson][] {
+    return Object.entries(this.resources).filter(([, r]) => r.Type === type);
+  }
+
+  public prop(logicalId: string, name: string): unknown {
+    return this.resources[logicalId]?.Properties?.[name];
+  }
+
+  /** The logical id a value points at through Ref or Fn::GetAtt, if it is a resource of this template. */
+  public refTarget(value: unknown): string | undefined {
+    if (!isObject(value)) return undefined;
+    let id: unknown;
+    if ('Ref' in value) id = value.Ref;
+    else if ('Fn::GetAtt' in value) {
+      const att = value['Fn::GetAtt'];
+      id = Array.isArray(att) ? att[0] : typeof att === 'string' ? att.split('.')[0] : undefined;
+    }
+    return typeof id === 'string' && id in this.resources ? id : undefined;
+  }
+
+  /** Every resource a property value references, anywhere inside it (e.g. a list of subnet refs). */
+  public refTargets(value: unknown): string[] {
+    const direct = this.refTarget(value);
+    if (direct) return [direct];
+    if (Array.isArray(value)) return value.flatMap((v) => this.refTargets(v));
+    return [];
+  }
+
+  /** A list value, resolving Fn::Split of a literal and leaving elements as they are. */
+  public list(value: unknown): unknown[] | undefined {
+    if (Array.isArray(value)) return value;
+    if (isObject(value) && 'Fn::Split' in value) {
+      const args = value['Fn::Split'];
+      if (Array.isArray(args) && typeof args[0] === 'string') {
+        const source = this.str(args[1]);
+        return source === undefined ? undefined : source.split(args[0]);
+      }
+    }
+    return undefined;
+  }
+
+  /** Resolve a value to a literal string, or undefined when it depends on deploy-time facts. */
+  public str(value: unknown): string | undefined {
+    if (typeof value === 'string') return value;
+    if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+    if (!isObject(value)) return undefined;
+    if ('Ref' in value && typeof value.Ref === 'string') return this.refString(value.Ref);
+    if ('Fn::Join' in value) {
+      const args = value['Fn::Join'];
+      if (!Array.isArray(args) || typeof args[0] !== 'string') return undefined;
+      const parts = this.list(args[1]);
+      if (!parts) return undefined;
+      const resolved = parts.map((p) => this.str(p));
+      return resolved.every((p): p is string => p !== undefined) ? resolved.join(args[0]) : undefined;
+    }
+    if ('Fn::Select' in value) {
+      const args = value['Fn::Select'];
+      if (!Array.isArray(args)) return undefined;
+      const index = Number(this.str(args[0]));
+      if (!Number.isInteger(index)) return undefined;
+      // Offline templates cannot know the account's AZ names: use a stable stand-in per index.
+      if (isObject(args[1]) && 'Fn::GetAZs' in args[1]) return `${AZ_INDEX_PREFIX}${index}`;
+      const items = this.list(args[1]);
+      return items ? this.str(items[index]) : undefined;
+    }
+    if ('Fn::Sub' in value && typeof value['Fn::Sub'] === 'string') {
+      let unresolved = false;
+      const out = value['Fn::Sub'].replace(/\$\{([^}!]+)\}/g, (_m, name: string) => {
+        const r = this.refString(name);
+        if (r === undefined) unresolved = true;
+        return r ?? '';
+      });
+      return unresolved ? undefined : out;
+    }
+    return undefined;
+  }
+
+  public num(value: unknown): number | undefined {
+    const s = this.str(value);
+    if (s === undefined || s.trim() === '') return undefined;
+    const n = Number(s);
+    return Number.isFinite(n) ? n : undefined;
+  }
+
+  /** Literal booleans (CloudFormation also accepts "true"/"false" strings). */
+  public bool(value: unknown): boolean | undefined {
+    const s = this.str(value);
+    if (s === undefined) return undefined;
+    if (s.toLowerCase() === 'true') return true;
+    if (s.toLowerCase() === 'false') return false;
+    return undefined;
+  }
+
+  /** A resource's template Metadata entry. */
+  public metadata(logicalId: string, key: string): unknown {
+    return this.resources[logicalId]?.Metadata?.[key];
+  }
+
+  private refString(name: string): string | undefined {
+    if (name === 'AWS::Region') return this.region;
+    if (name === 'AWS::Partition') return 'aws';
+    if (name === 'AWS::URLSuffix') return 'amazonaws.com';
+    const param = this.template.Parameters?.[name];
+    if (param) return this.str(param.Default);
+    const resource = this.resources[name];
+    const nameProp = resource ? REF_NAME_PROPERTY[resource.Type] : undefined;
+    return nameProp ? this.str(resource?.Properties?.[nameProp]) : undefined;
+  }
+}
+
+export function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
