@@ -37,12 +37,16 @@ function readJson(file: string): unknown {
   try {
     text = fs.readFileSync(full, 'utf8');
   } catch (e) {
-    throw new ConfigError([{ path: 'config', value: file, message: `cannot read file: ${(e as Error).message}` }]);
+    throw new ConfigError([
+      { path: 'config', value: file, message: `cannot read file: ${(e as Error).message}` },
+    ]);
   }
   try {
     return JSON.parse(text);
   } catch (e) {
-    throw new ConfigError([{ path: 'config', value: file, message: `is not valid JSON: ${(e as Error).message}` }]);
+    throw new ConfigError([
+      { path: 'config', value: file, message: `is not valid JSON: ${(e as Error).message}` },
+    ]);
   }
 }
 

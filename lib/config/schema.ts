@@ -13,7 +13,8 @@ const DNS_NAME = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,6
 const APP_NAME = /^[a-z][a-z0-9-]{1,22}[a-z0-9]$/;
 // ElastiCache windows: "hh:mm-hh:mm" and "ddd:hh:mm-ddd:hh:mm".
 const DAILY_WINDOW = /^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d$/;
-const WEEKLY_WINDOW = /^(mon|tue|wed|thu|fri|sat|sun):([01]\d|2[0-3]):[0-5]\d-(mon|tue|wed|thu|fri|sat|sun):([01]\d|2[0-3]):[0-5]\d$/;
+const WEEKLY_WINDOW =
+  /^(mon|tue|wed|thu|fri|sat|sun):([01]\d|2[0-3]):[0-5]\d-(mon|tue|wed|thu|fri|sat|sun):([01]\d|2[0-3]):[0-5]\d$/;
 // EC2 instance type such as m7g.large or c6i.xlarge.
 const INSTANCE_TYPE = /^[a-z][a-z0-9-]*\d[a-z0-9-]*\.(nano|micro|small|medium|large|metal|\d*xlarge)$/;
 const SCHEDULE = /^(rate\(\d+ (minute|minutes|hour|hours|day|days)\)|cron\([^)]+\))$/;
@@ -71,7 +72,9 @@ export const dnsSchema = z
     /** The hosted zone's domain, e.g. example.com. */
     zoneName: z.string().regex(DNS_NAME, 'must be a lower-case DNS name such as example.com'),
     /** The hosted zone id (imported by id, never looked up). */
-    hostedZoneId: z.string().regex(HOSTED_ZONE_ID, 'must be a Route 53 hosted zone id such as Z0123456789ABCDEFGHIJ'),
+    hostedZoneId: z
+      .string()
+      .regex(HOSTED_ZONE_ID, 'must be a Route 53 hosted zone id such as Z0123456789ABCDEFGHIJ'),
     /** The public name users reach, inside zoneName, e.g. app.example.com. */
     recordName: z.string().regex(DNS_NAME, 'must be a lower-case DNS name such as app.example.com'),
     healthCheck: healthCheckSchema,
@@ -93,7 +96,11 @@ export const fleetSchema = z
     /** Seconds the ASG waits before ELB health counts for a new instance. */
     healthCheckGraceSeconds: z.number().int().min(30).max(900),
     /** ALB target health-check interval (INV-ALB: 5-10 s). */
-    healthCheckIntervalSeconds: z.number().int().min(5, 'must be 5-10 s (INV-ALB)').max(10, 'must be 5-10 s (INV-ALB)'),
+    healthCheckIntervalSeconds: z
+      .number()
+      .int()
+      .min(5, 'must be 5-10 s (INV-ALB)')
+      .max(10, 'must be 5-10 s (INV-ALB)'),
     /** Seconds the ALB drains a deregistering target. */
     deregistrationDelaySeconds: z.number().int().min(0).max(300),
     /** ALB routing algorithm. */
@@ -114,7 +121,11 @@ export const databaseSchema = z
     /** Reader instances in the primary region, spread over the other AZs (INV-DB: >= 1). */
     readers: z.number().int().min(1, 'must be at least 1 (INV-DB: a reader to fail over to)').max(15),
     /** Instances of the Global Database secondary cluster in DR (>= 1; below 2 is warned about). */
-    drInstances: z.number().int().min(1, 'must be at least 1 (a secondary cluster needs an instance)').max(16),
+    drInstances: z
+      .number()
+      .int()
+      .min(1, 'must be at least 1 (a secondary cluster needs an instance)')
+      .max(16),
     /** Automated backup retention (INV-DB: >= 7 days). */
     backupRetentionDays: z.number().int().min(7, 'must be at least 7 days (INV-DB)').max(35),
     /** Database name created in the cluster. */
@@ -131,7 +142,10 @@ export const databaseSchema = z
     /** Put an RDS Proxy (TLS required) in front of the cluster for faster failover. */
     proxy: z.boolean(),
     /** Global cluster identifier; derived from appName when omitted. */
-    globalClusterIdentifier: z.string().regex(/^[a-z][a-z0-9-]{0,62}$/).optional(),
+    globalClusterIdentifier: z
+      .string()
+      .regex(/^[a-z][a-z0-9-]{0,62}$/)
+      .optional(),
   })
   .strict();
 
@@ -141,7 +155,9 @@ export const cacheSchema = z
     /** Engine version, e.g. 8.0 (valkey) or 7.1 (redis). */
     engineVersion: z.string().regex(/^\d+\.\d+$/, 'must be major.minor such as 8.0'),
     /** Node type, e.g. cache.r7g.large. */
-    nodeType: z.string().regex(/^cache\.[a-z0-9]+\.[a-z0-9]+$/, 'must be a node type such as cache.r7g.large'),
+    nodeType: z
+      .string()
+      .regex(/^cache\.[a-z0-9]+\.[a-z0-9]+$/, 'must be a node type such as cache.r7g.large'),
     /** Shards (node groups); cluster mode needs >= 2 for INV-CACHE. */
     shards: z.number().int().min(2, 'must be at least 2 (INV-CACHE)').max(500),
     /** Replicas per shard (INV-CACHE: >= 1 for automatic failover). */

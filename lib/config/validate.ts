@@ -55,7 +55,8 @@ function crossFieldProblems(c: AppConfig): ConfigProblem[] {
     const { region, availabilityZones } = c[key];
     const seen = new Set<string>();
     availabilityZones.forEach((az, i) => {
-      if (seen.has(az)) add(`${key}.availabilityZones[${i}]`, az, 'duplicate availability zone; list each AZ once');
+      if (seen.has(az))
+        add(`${key}.availabilityZones[${i}]`, az, 'duplicate availability zone; list each AZ once');
       seen.add(az);
       if (!new RegExp(`^${region}[a-z]$`).test(az)) {
         add(`${key}.availabilityZones[${i}]`, az, `must be an AZ of ${region}, such as ${region}a`);
@@ -63,7 +64,11 @@ function crossFieldProblems(c: AppConfig): ConfigProblem[] {
     });
   }
   if (c.dr.region === c.primary.region) {
-    add('dr.region', c.dr.region, `must differ from primary.region (${c.primary.region}): DR needs another region`);
+    add(
+      'dr.region',
+      c.dr.region,
+      `must differ from primary.region (${c.primary.region}): DR needs another region`,
+    );
   }
   if (c.dr.account !== c.primary.account) {
     add(
@@ -73,7 +78,11 @@ function crossFieldProblems(c: AppConfig): ConfigProblem[] {
     );
   }
   if (c.writerRegion !== c.primary.region && c.writerRegion !== c.dr.region) {
-    add('writerRegion', c.writerRegion, `must be primary.region (${c.primary.region}) or dr.region (${c.dr.region})`);
+    add(
+      'writerRegion',
+      c.writerRegion,
+      `must be primary.region (${c.primary.region}) or dr.region (${c.dr.region})`,
+    );
   }
   if (c.fleet.maxPerAz <= c.fleet.minPerAz) {
     add(
@@ -113,7 +122,10 @@ export function windowsOverlap(daily: string, weekly: string): boolean {
 }
 
 function fromZodIssue(issue: z.core.$ZodIssue, root: unknown): ConfigProblem {
-  const path = issue.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('').replace(/^\./, '');
+  const path = issue.path
+    .map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`))
+    .join('')
+    .replace(/^\./, '');
   if (issue.code === 'unrecognized_keys') {
     const where = path || '(root)';
     const allowed = allowedKeys(issue.path);
@@ -129,7 +141,8 @@ function fromZodIssue(issue: z.core.$ZodIssue, root: unknown): ConfigProblem {
 
 function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
   return path.reduce<unknown>(
-    (node, key) => (node && typeof node === 'object' ? (node as Record<PropertyKey, unknown>)[key] : undefined),
+    (node, key) =>
+      node && typeof node === 'object' ? (node as Record<PropertyKey, unknown>)[key] : undefined,
     root,
   );
 }

@@ -1,0 +1,66 @@
+import { Annotations, App, type AppProps } from 'aws-cdk-lib';
+import { addValidationPlugins } from './checks/plugins';
+import { type AppConfig, stackName } from './config';
+import { GlobalMonitoringStack } from './stacks/global-monitoring-stack';
+import { RegionalStack } from './stacks/regional-stack';
+
+/** The stacks of one app instance, for bin/app.ts and the tests. */
+export interface HaApp {
+  readonly app: App;
+  readonly primary: RegionalStack;
+  readonly secondary: RegionalStack;
+  readonly globalMonitoring: GlobalMonitoringStack;
+}
+
+export interface BuildAppOptions {
+  readonly config: AppConfig;
+  /** Warnings from config validation, shown at synth. @default [] */
+  readonly warnings?: readonly string[];
+  /** The app to build into (bin/app.ts passes the CLI's). @default - a new App from appProps */
+  readonly app?: App;
+  /** Props for a new App (context, outdir), when `app` is not given. @default {} */
+  readonly appProps?: AppProps;
+  /**
+   * Register the policy packs (cdk-nag AwsSolutions, resilience pack). Off only for tests that
+   * assert on templates and not on findings.
+   * @default true
+   */
+  readonly validations?: boolean;
+}
+
+/**
+ * Composes the app from a validated config: the primary region, the DR region (which depends on
+ * the primary so `cdk deploy --all` orders them) and the us-east-1 health-check monitoring stack.
+ */
+export function buildApp(options: BuildAppOptions): HaApp {
+  const { config } = options;
+  const app = options.app ?? new App(options.appProps);
+  const primary = new RegionalStack(app, stackName(config, 'primary'), {
+    config,
+    role: 'primary',
+    description: `${config.appName}: primary region (${config.primary.region})`,
+  });
+  const secondary = new RegionalStack(app, stackName(config, 'secondary'), {
+    config,
+    role: 'secondary',
+    description: `${config.appName}: DR region (${config.dr.region})`,
+  });
+  secondary.addStackDependency(
+    primary,
+    'The Global Database secondary attaches to the global cluster the primary creates',
+  );
+
+  const globalMonitoring = new GlobalMonitoringStack(app, stackName(config, 'global-monitoring'), {
+    config,
+    description: `${config.appName}: Route 53 health-check alarms (us-east-1, where those metrics live)`,
+    healthChecks: [primary, secondary].map((s) => ({
+      label: s.ctx.region.region,
+      healthCheck: s.dns.healthCheck,
+      meaning: `${s.ctx.role === 'primary' ? 'PRIMARY' : 'SECONDARY'} record; ${s.dns.healthCheckPath} is failing`,
+    })),
+  });
+  for (const w of options.warnings ?? []) Annotations.of(secondary).addWarningV2('config:warning', w);
+
+  if (options.validations ?? true) addValidationPlugins(app);
+  return { app, primary, secondary, globalMonitoring };
+}

@@ -1,0 +1,287 @@
+import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import * as acm from 'aws-cdk-lib/aws-certificatemanager';
+import * as autoscaling from 'aws-cdk-lib/aws-autoscaling';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as route53 from 'aws-cdk-lib/aws-route53';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import type * as s3assets from 'aws-cdk-lib/aws-s3-assets';
+import { Construct } from 'constructs';
+import type { FleetConfig } from '../config';
+import { serviceUserData } from './service-user-data';
+
+export interface FleetProps {
+  readonly vpc: ec2.IVpc;
+  /** AZs the fleet must cover; the ASG minimum is minPerAz x AZs (INV-ASG). */
+  readonly availabilityZones: readonly string[];
+  readonly fleet: FleetConfig;
+  /** Hosted zone that DNS-validates the certificate. */
+  readonly hostedZone: route53.IHostedZone;
+  /** Names the HTTPS certificate covers: the public failover name and this region's name. */
+  readonly certificateNames: readonly string[];
+  /** Port the service listens on. */
+  readonly servicePort: number;
+  /**
+   * The service bundle the instances run (one JavaScript file).
+   * @default - a placeholder that answers /healthz and /readyz with 200
+   */
+  readonly serviceAsset?: s3assets.Asset;
+  /** SSM parameter path whose parameters become the service's environment (name = variable). */
+  readonly runtimeParameterPath: string;
+  /** Static environment for the service, written beside the SSM values. @default {} */
+  readonly environment?: Readonly<Record<string, string>>;
+}
+
+/**
+ * INV-ALB + INV-ASG: an internet-facing HTTPS ALB in every AZ's public subnet and one Auto
+ * Scaling group spanning every AZ's private subnet with at least minPerAz instances per AZ,
+ * balanced best-effort so an AZ outage relaunches capacity in the healthy AZs.
+ */
+export class Fleet extends Construct {
+  public readonly loadBalancer: elbv2.ApplicationLoadBalancer;
+  public readonly httpsListener: elbv2.ApplicationListener;
+  public readonly targetGroup: elbv2.ApplicationTargetGroup;
+  public readonly autoScalingGroup: autoscaling.AutoScalingGroup;
+  public readonly launchTemplate: ec2.LaunchTemplate;
+  public readonly securityGroup: ec2.SecurityGroup;
+  public readonly instanceRole: iam.Role;
+  public readonly certificate: acm.Certificate;
+  public readonly accessLogBucket: s3.Bucket;
+
+  constructor(scope: Construct, id: string, props: FleetProps) {
+    super(scope, id);
+    const { fleet } = props;
+    const azCount = props.availabilityZones.length;
+    if (fleet.minPerAz < 2)
+      throw new Error(`Fleet: fleet.minPerAz = ${fleet.minPerAz}; INV-ASG needs at least 2`);
+    if (fleet.maxPerAz <= fleet.minPerAz) {
+      throw new Error(
+        `Fleet: fleet.maxPerAz (${fleet.maxPerAz}) must exceed fleet.minPerAz (${fleet.minPerAz})`,
+      );
+    }
+    if (fleet.instanceTypes.length < 2) {
+      throw new Error(
+        `Fleet: fleet.instanceTypes has ${fleet.instanceTypes.length} type(s); INV-ASG needs at least 2`,
+      );
+    }
+    const minCapacity = fleet.minPerAz * azCount;
+    const privateSubnets: ec2.SubnetSelection = { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS };
+
+    // --- Load balancer -----------------------------------------------------------------------
+    this.accessLogBucket = new s3.Bucket(this, 'AccessLogs', {
+      // ALB log delivery supports SSE-S3 only.
+      encryption: s3.BucketEncryption.S3_MANAGED,
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      enforceSSL: true,
+      versioned: true,
+      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      lifecycleRules: [{ expiration: Duration.days(90), noncurrentVersionExpiration: Duration.days(7) }],
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    Validations.of(this.accessLogBucket).acknowledge({
+      id: 'AwsSolutions-S1',
+      reason:
+        'This bucket only receives ALB access logs; logging access to the log bucket itself would need a second log bucket and adds no audit value (writes come only from the ELB log-delivery service).',
+    });
+
+    const albSecurityGroup = new ec2.SecurityGroup(this, 'AlbSecurityGroup', {
+      vpc: props.vpc,
+      description: 'Public HTTPS (and HTTP for the redirect) to the ALB',
+      allowAllOutbound: false,
+    });
+    albSecurityGroup.addIngressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(443), 'HTTPS from the internet');
+    albSecurityGroup.addIngressRule(
+      ec2.Peer.anyIpv4(),
+      ec2.Port.tcp(80),
+      'HTTP, answered only with a redirect to HTTPS',
+    );
+    Validations.of(albSecurityGroup).acknowledge({
+      id: 'AwsSolutions-EC23',
+      reason:
+        'The ALB is the one public entry point of the workload (INV-ALB); ports 443 and 80 (redirect only) must be open to all.',
+    });
+
+    this.loadBalancer = new elbv2.ApplicationLoadBalancer(this, 'LoadBalancer', {
+      vpc: props.vpc,
+      internetFacing: true,
+      vpcSubnets: { subnetType: ec2.SubnetType.PUBLIC },
+      securityGroup: albSecurityGroup,
+      deletionProtection: true,
+      dropInvalidHeaderFields: true,
+      http2Enabled: true,
+    });
+    this.loadBalancer.logAccessLogs(this.accessLogBucket, 'alb');
+    // ARC zonal shift lets operators (or autoshift) move traffic away from an impaired AZ.
+    this.loadBalancer.setAttribute('zonal_shift.config.enabled', 'true');
+
+    this.certificate = new acm.Certificate(this, 'Certificate', {
+      domainName: props.certificateNames[0],
+      subjectAlternativeNames: props.certificateNames.slice(1),
+      validation: acm.CertificateValidation.fromDns(props.hostedZone),
+    });
+
+    // --- Fleet -------------------------------------------------------------------------------
+    this.securityGroup = new ec2.SecurityGroup(this, 'InstanceSecurityGroup', {
+      vpc: props.vpc,
+      description: 'Service instances: only the ALB may connect',
+      allowAllOutbound: true,
+    });
+
+    this.instanceRole = new iam.Role(this, 'InstanceRole', {
+      assumedBy: new iam.ServicePrincipal('ec2.amazonaws.com'),
+      description: 'Service instances: SSM management, their runtime parameters, logs and metrics',
+    });
+    this.instanceRole.addManagedPolicy(
+      iam.ManagedPolicy.fromAwsManagedPolicyName('AmazonSSMManagedInstanceCore'),
+    );
+    const stack = Stack.of(this);
+    this.instanceRole.addToPolicy(
+      new iam.PolicyStatement({
+        actions: ['ssm:GetParametersByPath', 'ssm:GetParameters', 'ssm:GetParameter'],
+        resources: [
+          stack.formatArn({
+            service: 'ssm',
+            resource: 'parameter',
+            resourceName: props.runtimeParameterPath.slice(1),
+          }),
+          stack.formatArn({
+            service: 'ssm',
+            resource: 'parameter',
+            resourceName: `${props.runtimeParameterPath.slice(1)}/*`,
+          }),
+        ],
+      }),
+    );
+    Validations.of(this.instanceRole).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::arn:aws:ssm:${stack.region}:${stack.account}:parameter${props.runtimeParameterPath}/*]`,
+      reason:
+        'The instances read every runtime parameter under their own app path (endpoints and secret names the data tier publishes); the path is the narrowest scope that does not hard-code each parameter.',
+    });
+    Validations.of(this.instanceRole).acknowledge({
+      id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/AmazonSSMManagedInstanceCore]',
+      reason:
+        'AmazonSSMManagedInstanceCore is the AWS-maintained minimum for Session Manager and patching (no SSH on these instances); AWS updates it as the agent changes.',
+    });
+
+    const userData = ec2.UserData.forLinux();
+    this.launchTemplate = new ec2.LaunchTemplate(this, 'LaunchTemplate', {
+      machineImage: ec2.MachineImage.latestAmazonLinux2023({ cpuType: ec2.AmazonLinuxCpuType.ARM_64 }),
+      role: this.instanceRole,
+      securityGroup: this.securityGroup,
+      userData,
+      requireImdsv2: true,
+      httpPutResponseHopLimit: 1,
+      associatePublicIpAddress: false,
+      detailedMonitoring: true,
+      blockDevices: [
+        {
+          deviceName: '/dev/xvda',
+          volume: ec2.BlockDeviceVolume.ebs(fleet.rootVolumeGiB, {
+            encrypted: true,
+            volumeType: ec2.EbsDeviceVolumeType.GP3,
+            deleteOnTermination: true,
+          }),
+        },
+      ],
+    });
+
+    this.autoScalingGroup = new autoscaling.AutoScalingGroup(this, 'AutoScalingGroup', {
+      vpc: props.vpc,
+      vpcSubnets: privateSubnets,
+      minCapacity,
+      maxCapacity: fleet.maxPerAz * azCount,
+      mixedInstancesPolicy: {
+        launchTemplate: this.launchTemplate,
+        launchTemplateOverrides: fleet.instanceTypes.map((t) => ({ instanceType: new ec2.InstanceType(t) })),
+        instancesDistribution: {
+          onDemandPercentageAboveBaseCapacity: 100,
+          onDemandAllocationStrategy: autoscaling.OnDemandAllocationStrategy.PRIORITIZED,
+        },
+      },
+      // Balanced best-effort: if an AZ cannot launch, capacity goes to the healthy AZs.
+      azCapacityDistributionStrategy: autoscaling.CapacityDistributionStrategy.BALANCED_BEST_EFFORT,
+      healthChecks: autoscaling.HealthChecks.withAdditionalChecks({
+        additionalTypes: [autoscaling.AdditionalHealthCheckType.ELB],
+        gracePeriod: Duration.seconds(fleet.healthCheckGraceSeconds),
+      }),
+      groupMetrics: [autoscaling.GroupMetrics.all()],
+      // New instances must signal success (after /healthz answers) before they count.
+      signals: autoscaling.Signals.waitForMinCapacity({ timeout: Duration.minutes(15) }),
+      updatePolicy: autoscaling.UpdatePolicy.rollingUpdate({
+        minInstancesInService: minCapacity,
+        maxBatchSize: azCount,
+        waitOnResourceSignals: true,
+        pauseTime: Duration.minutes(15),
+        suspendProcesses: [
+          autoscaling.ScalingProcess.HEALTH_CHECK,
+          autoscaling.ScalingProcess.REPLACE_UNHEALTHY,
+          autoscaling.ScalingProcess.AZ_REBALANCE,
+          autoscaling.ScalingProcess.ALARM_NOTIFICATION,
+          autoscaling.ScalingProcess.SCHEDULED_ACTIONS,
+        ],
+      }),
+      defaultInstanceWarmup: Duration.seconds(60),
+    });
+    Validations.of(this.autoScalingGroup).acknowledge({
+      id: 'AwsSolutions-EC26',
+      reason:
+        'The rule cannot read a launch template inside a mixed-instances policy; the template encrypts its only (gp3 root) volume, asserted by test/constructs/fleet.test.ts.',
+    });
+    Validations.of(this.autoScalingGroup).acknowledge({
+      id: 'AwsSolutions-AS3',
+      reason:
+        'Scaling-event notifications are covered by the regional monitoring alarms (in-service below minimum, unhealthy hosts) that go to the alarm topic; per-event notifications would only add noise.',
+    });
+
+    serviceUserData(userData, {
+      resource: this.autoScalingGroup,
+      region: stack.region,
+      port: props.servicePort,
+      parameterPath: props.runtimeParameterPath,
+      serviceAsset: props.serviceAsset,
+      environment: props.environment ?? {},
+    });
+    props.serviceAsset?.grantRead(this.instanceRole);
+
+    // --- Listeners and target group --------------------------------------------------------
+    this.targetGroup = new elbv2.ApplicationTargetGroup(this, 'TargetGroup', {
+      vpc: props.vpc,
+      port: props.servicePort,
+      protocol: elbv2.ApplicationProtocol.HTTP,
+      targets: [this.autoScalingGroup],
+      deregistrationDelay: Duration.seconds(fleet.deregistrationDelaySeconds),
+      loadBalancingAlgorithmType:
+        fleet.loadBalancingAlgorithm === 'least_outstanding_requests'
+          ? elbv2.TargetGroupLoadBalancingAlgorithmType.LEAST_OUTSTANDING_REQUESTS
+          : elbv2.TargetGroupLoadBalancingAlgorithmType.ROUND_ROBIN,
+      // Shallow check: a database blip must not mark every target unhealthy at once.
+      healthCheck: {
+        path: '/healthz',
+        interval: Duration.seconds(fleet.healthCheckIntervalSeconds),
+        timeout: Duration.seconds(Math.min(5, fleet.healthCheckIntervalSeconds - 1)),
+        healthyThresholdCount: 2,
+        unhealthyThresholdCount: 2,
+        healthyHttpCodes: '200',
+      },
+    });
+
+    this.httpsListener = this.loadBalancer.addListener('Https', {
+      port: 443,
+      protocol: elbv2.ApplicationProtocol.HTTPS,
+      certificates: [this.certificate],
+      sslPolicy: elbv2.SslPolicy.RECOMMENDED_TLS,
+      defaultTargetGroups: [this.targetGroup],
+    });
+    this.loadBalancer.addRedirect({
+      sourcePort: 80,
+      sourceProtocol: elbv2.ApplicationProtocol.HTTP,
+      targetPort: 443,
+      targetProtocol: elbv2.ApplicationProtocol.HTTPS,
+    });
+
+    this.autoScalingGroup.scaleOnRequestCount('RequestsPerInstance', {
+      targetRequestsPerMinute: fleet.targetRequestsPerInstance,
+    });
+  }
+}

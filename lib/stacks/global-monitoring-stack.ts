@@ -1,0 +1,100 @@
+import { Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as route53 from 'aws-cdk-lib/aws-route53';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as subs from 'aws-cdk-lib/aws-sns-subscriptions';
+import type { Construct } from 'constructs';
+import type { AppConfig } from '../config';
+
+/** Route 53 publishes health-check metrics only in us-east-1. */
+export const ROUTE53_METRICS_REGION = 'us-east-1';
+
+export interface MonitoredHealthCheck {
+  /** Label used in alarm names, e.g. the region it probes. */
+  readonly label: string;
+  readonly healthCheck: route53.IHealthCheck;
+  /** What the check means, for the on-call reading the alarm. */
+  readonly meaning: string;
+}
+
+export interface GlobalMonitoringStackProps extends StackProps {
+  readonly config: AppConfig;
+  readonly healthChecks: readonly MonitoredHealthCheck[];
+}
+
+/**
+ * A small stack pinned to us-east-1: a CloudWatch alarm cannot read another region's metric, and
+ * Route 53 health-check metrics exist only here. One status alarm per health check, its own
+ * encrypted topic, and a dashboard of both regions' health.
+ */
+export class GlobalMonitoringStack extends Stack {
+  public readonly topic: sns.Topic;
+  public readonly alarms: cloudwatch.Alarm[] = [];
+  public readonly dashboard: cloudwatch.Dashboard;
+
+  constructor(scope: Construct, id: string, props: GlobalMonitoringStackProps) {
+    super(scope, id, {
+      ...props,
+      env: { account: props.config.primary.account, region: ROUTE53_METRICS_REGION },
+      crossRegionReferences: true,
+    });
+    const key = new kms.Key(this, 'TopicKey', {
+      description: 'Encrypts the global health-check alarm topic',
+      enableKeyRotation: true,
+    });
+    // CloudWatch must be able to publish to the encrypted topic.
+    key.grantEncryptDecrypt(new iam.ServicePrincipal('cloudwatch.amazonaws.com'));
+    this.topic = new sns.Topic(this, 'AlarmTopic', {
+      displayName: `${props.config.appName} Route 53 health-check alarms`,
+      masterKey: key,
+      enforceSSL: true,
+    });
+    props.config.monitoring.alarmEmails.forEach((e) =>
+      this.topic.addSubscription(new subs.EmailSubscription(e)),
+    );
+    props.config.monitoring.alarmHttpsEndpoints.forEach((u) =>
+      this.topic.addSubscription(new subs.UrlSubscription(u)),
+    );
+
+    const { requestIntervalSeconds, failureThreshold } = props.config.dns.healthCheck;
+    const widgets: cloudwatch.IWidget[] = [];
+    for (const check of props.healthChecks) {
+      const status = new cloudwatch.Metric({
+        namespace: 'AWS/Route53',
+        metricName: 'HealthCheckStatus',
+        dimensionsMap: { HealthCheckId: check.healthCheck.healthCheckId },
+        statistic: cloudwatch.Stats.MINIMUM,
+        period: Duration.minutes(1),
+      });
+      const alarm = new cloudwatch.Alarm(this, `HealthCheckStatus-${check.label}`, {
+        alarmName: `${props.config.appName}-health-check-${check.label}`,
+        alarmDescription:
+          `Route 53 sees ${check.label} as unhealthy: ${check.meaning}. DNS fails over after ` +
+          `${requestIntervalSeconds} s x ${failureThreshold} failed checks. First check that region's /readyz body ` +
+          '(database reachable/writable) and its ALB healthy-host count.',
+        metric: status,
+        threshold: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+        evaluationPeriods: 1,
+        // No data means Route 53 stopped reporting the check: treat as unhealthy.
+        treatMissingData: cloudwatch.TreatMissingData.BREACHING,
+      });
+      alarm.addAlarmAction(new actions.SnsAction(this.topic));
+      alarm.addOkAction(new actions.SnsAction(this.topic));
+      this.alarms.push(alarm);
+      widgets.push(
+        new cloudwatch.GraphWidget({ title: `Health check ${check.label}`, left: [status], width: 12 }),
+      );
+    }
+    this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', {
+      dashboardName: `${props.config.appName}-global-health`,
+      widgets: [
+        [new cloudwatch.AlarmStatusWidget({ title: 'Health-check alarms', alarms: this.alarms, width: 24 })],
+        widgets,
+      ],
+    });
+  }
+}
