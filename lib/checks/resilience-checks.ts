@@ -116,28 +116,21 @@ function treeAcknowledgement(
   return undefined;
 }
 
+/** One violation per finding, so the printed report carries what was found on each resource. */
 function toViolations(findings: readonly CheckResult[], index: ConstructIndex): PolicyViolation[] {
-  const byRule = new Map<string, PolicyViolation>();
-  for (const f of findings) {
-    let violation = byRule.get(f.ruleId);
-    if (!violation) {
-      violation = {
-        ruleName: f.ruleId,
-        description: `${f.description} [${f.invariant}]`,
-        severity: f.level,
-        violatingResources: [],
-        ruleMetadata: { invariant: f.invariant },
-      };
-      byRule.set(f.ruleId, violation);
-    }
-    const file = path.basename(f.templatePath ?? '');
-    violation.violatingResources.push({
-      resourceLogicalId: f.logicalId,
-      templatePath: f.templatePath,
-      constructPath: index.resources.get(resourceKey(file, f.logicalId))?.node.path,
-      // The location carries the specific reason: the framework prints it beside the resource.
-      locations: [`${f.resourceType}: ${f.message}`],
-    });
-  }
-  return [...byRule.values()];
+  return findings.map((f) => ({
+    ruleName: f.ruleId,
+    description: `${f.message}. Rule: ${f.description} [${f.invariant}]`,
+    severity: f.level,
+    ruleMetadata: { invariant: f.invariant },
+    violatingResources: [
+      {
+        resourceLogicalId: f.logicalId,
+        templatePath: f.templatePath,
+        constructPath: index.resources.get(resourceKey(path.basename(f.templatePath ?? ''), f.logicalId))
+          ?.node.path,
+        locations: ['Properties'],
+      },
+    ],
+  }));
 }

@@ -12,6 +12,8 @@ export const Db2SecondaryReaders: ResilienceRule = {
     forEachResource(app, DB_CLUSTER, (stack, id, props) => {
       if (!isAurora(stack, props) || !isGlobalSecondary(stack, id, props)) return undefined;
       const count = instancesOf(stack, id).length;
+      // No instance at all is RES-DB1's error, not this warning.
+      if (count === 0) return undefined;
       return count >= 2
         ? { compliant: true, message: `global secondary with ${count} instances` }
         : {
