@@ -1,0 +1,237 @@
+/**
+ * npm run drill       every scenario (~6 minutes), results to drill/results/latest.{json,md}
+ * npm run drill:ci    the short CI subset (~2 minutes), results to .drill/ci-latest.{json,md}
+ *
+ * Options: --only id,id  --rate N (requests/s, default 150)  --keep (keep the temp dir with every log)
+ *
+ * Stands up one region scaled down onto loopback (see topology/topology.ts), then for each scenario: warm the cache,
+ * start the bounded load, inject the fault, hold it, clear it, stop the load, restore the topology, and check that
+ * every acknowledged write is in the database (queried on whichever node is now the primary). Exit code 1 when a
+ * gating check fails (an acknowledged write lost, or success below 99.9 % while one instance or one AZ is lost).
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { join, resolve } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { HttpClient, LoadGenerator, seed, warmCache } from './load';
+import {
+  formatMarkdown,
+  formatTable,
+  gatingFailures,
+  standardChecks,
+  type DrillReport,
+  type ScenarioResult,
+} from './report';
+import { dbLatency, pgFailover, redisMasterKill, redisStop } from './scenarios/data';
+import { azKill, instanceKill, rollingRestart } from './scenarios/instances';
+import type { Scenario, ScenarioContext } from './scenarios/types';
+import { summarize } from './stats';
+import { APP_DB } from './topology/postgres';
+import { killAllSync, removeTempDirs, sleep } from './topology/proc';
+import { Topology } from './topology/topology';
+
+interface Args {
+  readonly ci: boolean;
+  readonly only: readonly string[] | undefined;
+  readonly rate: number;
+  readonly keep: boolean;
+}
+
+function parseArgs(argv: readonly string[]): Args {
+  const get = (flag: string): string | undefined => {
+    const i = argv.indexOf(flag);
+    return i >= 0 ? argv[i + 1] : undefined;
+  };
+  const rate = Number(get('--rate') ?? '150');
+  if (!Number.isFinite(rate) || rate < 10 || rate > 1_000)
+    throw new Error(`--rate must be within 10..1000 requests/s, got ${get('--rate')}`);
+  return { ci: argv.includes('--ci'), only: get('--only')?.split(','), rate, keep: argv.includes('--keep') };
+}
+
+const log = (msg: string): void => {
+  process.stderr.write(`[drill ${new Date().toISOString().slice(11, 19)}] ${msg}\n`);
+};
+
+function scenarios(ci: boolean): Scenario[] {
+  const hold = ci ? 8_000 : 10_000;
+  const all = [
+    instanceKill(hold),
+    azKill(hold),
+    pgFailover(ci ? 10_000 : 15_000),
+    redisMasterKill(hold),
+    dbLatency(15_000),
+    redisStop(hold),
+    rollingRestart(),
+  ];
+  return ci ? all.filter((s) => s.ci) : all;
+}
+
+async function lostWrites(topo: Topology, ids: readonly string[]): Promise<number> {
+  const primary = await topo.pg.primary();
+  if (!primary) throw new Error('drill: no PostgreSQL primary to verify writes against');
+  const unparseable = ids.filter((id) => !/^[0-9a-f-]{36}$/i.test(id));
+  const valid = ids.filter((id) => /^[0-9a-f-]{36}$/i.test(id));
+  let found = 0;
+  for (let i = 0; i < valid.length; i += 1_000) {
+    const batch = valid.slice(i, i + 1_000);
+    const rows = await primary.sql<{ n: string }>(
+      'SELECT count(*) AS n FROM items WHERE id = ANY($1::uuid[])',
+      [batch],
+      APP_DB,
+    );
+    found += Number(rows[0].n);
+  }
+  return valid.length - found + unparseable.length;
+}
+
+async function runScenario(
+  topo: Topology,
+  s: Scenario,
+  client: HttpClient,
+  data: { tokens: string[]; itemIds: string[] },
+  opts: { rate: number; baselineMs: number; afterMs: number },
+): Promise<ScenarioResult> {
+  log(`── ${s.id}: ${s.title}`);
+  const warmed = await warmCache(client, data.tokens[0], data.itemIds);
+  if (warmed !== data.itemIds.length) log(`  warm-up read ${warmed}/${data.itemIds.length} items`);
+  const ctx: ScenarioContext = { topo, log, now: () => performance.now(), faultAt: 0, extra: {}, notes: [] };
+  const budgetMs = opts.baselineMs + s.holdMs + opts.afterMs + 120_000;
+  const load = new LoadGenerator({
+    client,
+    tokens: data.tokens,
+    itemIds: data.itemIds,
+    ratePerSec: opts.rate,
+    maxRequests: Math.ceil((opts.rate * budgetMs) / 1000),
+    maxDurationMs: budgetMs,
+  });
+  const loadStart = ctx.now();
+  load.start();
+  await sleep(opts.baselineMs);
+  ctx.faultAt = ctx.now();
+  await s.inject(ctx);
+  const holdLeft = ctx.faultAt + s.holdMs - ctx.now();
+  if (holdLeft > 0) await sleep(holdLeft);
+  const clearedAt = ctx.now();
+  await s.clear(ctx);
+  await sleep(opts.afterMs);
+  const loadEnd = ctx.now();
+  await load.stop();
+  if (s.restore) await s.restore(ctx);
+
+  const figures = summarize(load.samples, { loadStart, faultAt: ctx.faultAt, clearedAt, loadEnd });
+  const lost = await lostWrites(topo, load.ackedWrites);
+  const checks = [
+    ...standardChecks(figures, lost, s.minSuccessDuringFault),
+    ...(s.reportOnlyChecks ?? []).map((check, i) => {
+      const failure = check(ctx, figures);
+      return {
+        name: `scenario check ${i + 1}`,
+        passed: failure === undefined,
+        gating: false,
+        detail: failure ?? 'met',
+      };
+    }),
+  ];
+  const result: ScenarioResult = {
+    id: s.id,
+    title: s.title,
+    figures,
+    ackedWrites: load.ackedWrites.length,
+    ackedWritesLost: lost,
+    extra: { faultHeldMs: Math.round(clearedAt - ctx.faultAt), ...ctx.extra },
+    notes: ctx.notes,
+    checks,
+  };
+  log(
+    `  sent ${figures.sent}, ok ${figures.succeeded}, during-fault ${figures.successDuringFault}, lost ${lost}, ${JSON.stringify(result.extra)}`,
+  );
+  for (const c of checks) if (!c.passed) log(`  ${c.gating ? 'FAIL' : 'MISS'}: ${c.name} (${c.detail})`);
+  return result;
+}
+
+async function main(): Promise<number> {
+  const args = parseArgs(process.argv.slice(2));
+  const started = performance.now();
+  const selected = scenarios(args.ci).filter((s) => !args.only || args.only.includes(s.id));
+  if (selected.length === 0)
+    throw new Error(
+      `--only matched no scenario (known: ${scenarios(false)
+        .map((s) => s.id)
+        .join(', ')})`,
+    );
+  const baselineMs = args.ci ? 2_000 : 3_000;
+  const afterMs = args.ci ? 5_000 : 8_000;
+
+  const topo = new Topology({ log, drainSeconds: 3 });
+  const stopTopology = async (): Promise<void> => {
+    await topo.stop().catch((e: unknown) => log(`stop: ${String(e)}`));
+    killAllSync();
+    if (!args.keep) removeTempDirs();
+  };
+  process.once('SIGINT', () => {
+    log('SIGINT: stopping everything');
+    void stopTopology().finally(() => process.exit(130));
+  });
+  process.once('SIGTERM', () => void stopTopology().finally(() => process.exit(143)));
+
+  const results: ScenarioResult[] = [];
+  try {
+    await topo.start();
+    const client = new HttpClient(topo.albUrl);
+    const data = await seed(client, 16, 200);
+    log(`seeded ${data.tokens.length} sessions and ${data.itemIds.length} items`);
+    for (const s of selected) {
+      results.push(await runScenario(topo, s, client, data, { rate: args.rate, baselineMs, afterMs }));
+    }
+    client.close();
+  } finally {
+    if (args.keep) log(`logs kept in ${topo.dir}`);
+    await stopTopology();
+  }
+
+  const failures = gatingFailures(results);
+  const report: DrillReport = {
+    generatedAt: new Date().toISOString(),
+    mode: args.ci ? 'ci' : 'full',
+    durationSeconds: Math.round((performance.now() - started) / 1000),
+    config: {
+      ratePerSec: args.rate,
+      writeShare: 0.2,
+      clientTimeoutMs: 5_000,
+      baselineMs,
+      afterMs,
+      albHealthCheck: 'GET /healthz inter 1s fall 2 rise 2, retries 0 (no redispatch)',
+      dbEndpoints: 'HAProxy tcp, agent GET /primary|/replica inter 500ms fall 2 rise 1',
+      postgres: 'primary + 1 synchronous standby (synchronous_commit=on)',
+      redis: 'cluster 3 masters + 3 replicas, cluster-node-timeout 2000 ms',
+    },
+    environment: { node: process.version, cpus: cpus().length, platform: process.platform },
+    scenarios: results,
+    passed: failures.length === 0,
+  };
+  const outDir = args.ci ? resolve(__dirname, '..', '.drill') : resolve(__dirname, 'results');
+  const base = args.ci ? 'ci-latest' : 'latest';
+  mkdirSync(outDir, { recursive: true });
+  writeFileSync(join(outDir, `${base}.json`), `${JSON.stringify(report, null, 2)}\n`);
+  writeFileSync(join(outDir, `${base}.md`), formatMarkdown(report));
+  process.stdout.write(`\n${formatTable(results)}\n\n`);
+  if (failures.length > 0) {
+    process.stdout.write(`drill FAILED:\n${failures.map((f) => `  - ${f}`).join('\n')}\n`);
+    return 1;
+  }
+  process.stdout.write(
+    `drill passed (${results.length} scenarios, ${report.durationSeconds} s); results in ${join(outDir, base)}.{json,md}\n`,
+  );
+  return 0;
+}
+
+process.on('exit', () => killAllSync());
+main().then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    log(`error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+    killAllSync();
+    removeTempDirs();
+    process.exit(2);
+  },
+);

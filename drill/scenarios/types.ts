@@ -1,0 +1,36 @@
+import type { Topology } from '../topology/topology';
+
+export type Extra = Record<string, number | string | boolean | null>;
+
+export interface ScenarioContext {
+  readonly topo: Topology;
+  readonly log: (msg: string) => void;
+  /** performance.now() */
+  readonly now: () => number;
+  /** When the fault was injected (set by the runner just before inject()). */
+  faultAt: number;
+  /** Measured facts specific to the scenario (breaker opened after N ms, writer back after N ms, ...). */
+  readonly extra: Extra;
+  readonly notes: string[];
+}
+
+export interface Scenario {
+  readonly id: string;
+  readonly title: string;
+  /** Part of the short CI run. */
+  readonly ci: boolean;
+  /** The run fails when fewer requests than this share succeed while the fault is in force. */
+  readonly minSuccessDuringFault?: number;
+  /** How long the fault stays in force, counted from faultAt (inject() may take longer: then clear right after). */
+  readonly holdMs: number;
+  inject(ctx: ScenarioContext): Promise<void>;
+  /** Undo the fault or relaunch the lost capacity (still under load). */
+  clear(ctx: ScenarioContext): Promise<void>;
+  /** Bring the topology fully back after the load stopped (e.g. rebuild the synchronous standby). */
+  restore?(ctx: ScenarioContext): Promise<void>;
+  /** Checks specific to the scenario, against its figures; each returns a failure message or undefined. */
+  readonly reportOnlyChecks?: readonly ((
+    ctx: ScenarioContext,
+    figures: { p99ReadsDuringMs: number | null },
+  ) => string | undefined)[];
+}

@@ -1,0 +1,143 @@
+/**
+ * Pure statistics over the load generator's samples (unit-tested in test/drill/stats.test.ts).
+ * Times are milliseconds on one monotonic clock (performance.now()).
+ */
+
+export type RequestKind = 'read' | 'write';
+
+export interface RequestSample {
+  readonly kind: RequestKind;
+  /** When the request was sent. */
+  readonly start: number;
+  readonly latencyMs: number;
+  /** HTTP status; 0 when no response arrived (connection error or client timeout, see `error`). */
+  readonly status: number;
+  readonly error?: string;
+}
+
+export function isSuccess(s: RequestSample): boolean {
+  return s.status >= 200 && s.status < 300;
+}
+
+/** "503", "502", or the transport error ("ECONNRESET", "timeout"). */
+export function failureLabel(s: RequestSample): string {
+  return s.status > 0 ? String(s.status) : (s.error ?? 'error');
+}
+
+/** Nearest-rank percentile (p in 0..100); undefined for no values. */
+export function percentile(values: readonly number[], p: number): number | undefined {
+  if (values.length === 0) return undefined;
+  if (p < 0 || p > 100) throw new RangeError(`percentile: p must be within 0..100, got ${p}`);
+  const sorted = [...values].sort((a, b) => a - b);
+  const rank = Math.max(1, Math.ceil((p / 100) * sorted.length));
+  return sorted[rank - 1];
+}
+
+export function countFailures(samples: readonly RequestSample[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const s of samples) if (!isSuccess(s)) out[failureLabel(s)] = (out[failureLabel(s)] ?? 0) + 1;
+  return out;
+}
+
+/**
+ * Longest error burst: failures (ordered by send time) belong to one burst while each follows the previous one's
+ * send time by at most gapMs; a burst lasts from its first failure's send time to its last failure's completion.
+ * Grouping by a gap rather than by strictly consecutive failures makes "1 request in 6 fails for 2 s" one 2 s
+ * burst, which is what a user retrying during those 2 s experiences. 0 when nothing failed.
+ */
+export function longestErrorBurstMs(samples: readonly RequestSample[], gapMs = 500): number {
+  const failures = samples.filter((s) => !isSuccess(s)).sort((a, b) => a.start - b.start);
+  let longest = 0;
+  let burstStart = NaN;
+  let burstEnd = NaN;
+  let lastStart = NaN;
+  for (const f of failures) {
+    if (Number.isNaN(burstStart) || f.start - lastStart > gapMs) {
+      burstStart = f.start;
+      burstEnd = f.start + f.latencyMs;
+    } else {
+      burstEnd = Math.max(burstEnd, f.start + f.latencyMs);
+    }
+    lastStart = f.start;
+    longest = Math.max(longest, burstEnd - burstStart);
+  }
+  return Math.round(longest);
+}
+
+/**
+ * Time from the fault until full success: the send time of the first request after which every request sent
+ * succeeded, minus faultAt. 0 when nothing failed after the fault; null when the last request sent still failed
+ * (never recovered within the run).
+ */
+export function timeToRecoverMs(samples: readonly RequestSample[], faultAt: number): number | null {
+  const after = samples.filter((s) => s.start >= faultAt).sort((a, b) => a.start - b.start);
+  let lastFailure = -1;
+  after.forEach((s, i) => {
+    if (!isSuccess(s)) lastFailure = i;
+  });
+  if (lastFailure === -1) return 0;
+  if (lastFailure === after.length - 1) return null;
+  return Math.round(after[lastFailure + 1].start - faultAt);
+}
+
+export function successRatio(samples: readonly RequestSample[]): number | undefined {
+  if (samples.length === 0) return undefined;
+  return samples.filter(isSuccess).length / samples.length;
+}
+
+export interface PhaseMarks {
+  /** Load started (baseline before the fault). */
+  readonly loadStart: number;
+  readonly faultAt: number;
+  /** The fault was undone / the capacity relaunched. */
+  readonly clearedAt: number;
+  readonly loadEnd: number;
+}
+
+export interface ScenarioFigures {
+  readonly sent: number;
+  readonly succeeded: number;
+  readonly failedByStatus: Record<string, number>;
+  /** Share of requests sent while the fault was in force ([faultAt, clearedAt)) that succeeded. */
+  readonly successDuringFault: number | null;
+  readonly longestErrorBurstMs: number;
+  readonly timeToRecoverMs: number | null;
+  readonly p99DuringMs: number | null;
+  readonly p99AfterMs: number | null;
+  /** Reads only (the cached path), while the fault was in force. */
+  readonly p99ReadsDuringMs: number | null;
+}
+
+const round1 = (v: number | undefined): number | null => (v === undefined ? null : Math.round(v * 10) / 10);
+
+export function summarize(samples: readonly RequestSample[], marks: PhaseMarks): ScenarioFigures {
+  const during = samples.filter((s) => s.start >= marks.faultAt && s.start < marks.clearedAt);
+  const after = samples.filter((s) => s.start >= marks.clearedAt);
+  const ratio = successRatio(during);
+  return {
+    sent: samples.length,
+    succeeded: samples.filter(isSuccess).length,
+    failedByStatus: countFailures(samples),
+    successDuringFault: ratio === undefined ? null : Math.round(ratio * 100_000) / 100_000,
+    longestErrorBurstMs: longestErrorBurstMs(samples),
+    timeToRecoverMs: timeToRecoverMs(samples, marks.faultAt),
+    p99DuringMs: round1(
+      percentile(
+        during.map((s) => s.latencyMs),
+        99,
+      ),
+    ),
+    p99AfterMs: round1(
+      percentile(
+        after.map((s) => s.latencyMs),
+        99,
+      ),
+    ),
+    p99ReadsDuringMs: round1(
+      percentile(
+        during.filter((s) => s.kind === 'read').map((s) => s.latencyMs),
+        99,
+      ),
+    ),
+  };
+}

@@ -1,0 +1,171 @@
+/**
+ * HAProxy standing for two AWS pieces:
+ *  - the ALB: an HTTP frontend over the 6 service instances, active health checks on /healthz every 1 s, down after
+ *    2 failures, up after 2 passes. Like the ALB it does NOT retry or redispatch a failed request (retries 0): what
+ *    the load generator sees is what users would see.
+ *  - the Aurora cluster and reader endpoints: TCP frontends that follow whichever PostgreSQL node the health agents
+ *    report as writer (GET /primary) or reader (GET /replica; the writer when no reader is up, as Aurora's reader
+ *    endpoint does). Sessions to a node marked down are cut, so pools reconnect to the new writer at once.
+ */
+import { writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
+import { join } from 'node:path';
+import { findBinary, LOOPBACK, ManagedProcess, runSync, waitForTcp, waitUntil } from './proc';
+
+export interface HaproxyBackendServer {
+  readonly name: string;
+  readonly port: number;
+}
+
+export interface HaproxyConfigInput {
+  readonly albPort: number;
+  readonly instances: readonly HaproxyBackendServer[];
+  /** Writer frontend: 127.0.0.1:dbPort; reader frontend on the same port of readerHost. */
+  readonly writerHost: string;
+  readonly readerHost: string;
+  readonly dbFrontendPort: number;
+  readonly pgNodes: readonly { readonly name: string; readonly port: number; readonly agentPort: number }[];
+  readonly adminSocket: string;
+}
+
+export const FLEET_BACKEND = 'fleet';
+
+/** Pure: the haproxy.cfg text (unit-tested for the properties the drill's honesty depends on). */
+export function haproxyConfig(c: HaproxyConfigInput): string {
+  const lines = [
+    'global',
+    `  stats socket ${c.adminSocket} mode 600 level admin`,
+    '  maxconn 4096',
+    '',
+    'defaults',
+    '  timeout connect 2s',
+    '  timeout client 60s',
+    '  timeout server 60s',
+    '  timeout check 1s',
+    // The ALB forwards each request once: no retry, no redispatch to another target.
+    '  retries 0',
+    '',
+    'frontend alb',
+    '  mode http',
+    `  bind ${LOOPBACK}:${c.albPort}`,
+    '  option http-keep-alive',
+    `  default_backend ${FLEET_BACKEND}`,
+    '',
+    `backend ${FLEET_BACKEND}`,
+    '  mode http',
+    '  balance roundrobin',
+    '  option httpchk GET /healthz',
+    '  http-check expect status 200',
+    '  default-server inter 1s fall 2 rise 2',
+    ...c.instances.map((s) => `  server ${s.name} ${LOOPBACK}:${s.port} check`),
+    '',
+    'frontend pg_writer',
+    '  mode tcp',
+    '  timeout client 1h',
+    `  bind ${c.writerHost}:${c.dbFrontendPort}`,
+    '  default_backend pg_primary',
+    '',
+    'frontend pg_reader',
+    '  mode tcp',
+    '  timeout client 1h',
+    `  bind ${c.readerHost}:${c.dbFrontendPort}`,
+    '  use_backend pg_replicas if { nbsrv(pg_replicas) gt 0 }',
+    '  default_backend pg_primary',
+    '',
+    'backend pg_primary',
+    '  mode tcp',
+    '  timeout server 1h',
+    '  option httpchk GET /primary',
+    '  http-check expect status 200',
+    '  default-server inter 500ms fall 2 rise 1 on-marked-down shutdown-sessions',
+    ...c.pgNodes.map((n) => `  server ${n.name} ${LOOPBACK}:${n.port} check port ${n.agentPort}`),
+    '',
+    'backend pg_replicas',
+    '  mode tcp',
+    '  timeout server 1h',
+    '  balance leastconn',
+    '  option httpchk GET /replica',
+    '  http-check expect status 200',
+    '  default-server inter 500ms fall 2 rise 1 on-marked-down shutdown-sessions',
+    ...c.pgNodes.map((n) => `  server ${n.name} ${LOOPBACK}:${n.port} check port ${n.agentPort}`),
+    '',
+  ];
+  return lines.join('\n');
+}
+
+export interface ServerStat {
+  readonly backend: string;
+  readonly server: string;
+  readonly status: string;
+}
+
+export class Haproxy {
+  private proc: ManagedProcess | undefined;
+  readonly cfgFile: string;
+
+  constructor(
+    private readonly input: HaproxyConfigInput,
+    private readonly dir: string,
+  ) {
+    this.cfgFile = join(dir, 'haproxy.cfg');
+  }
+
+  async start(): Promise<void> {
+    writeFileSync(this.cfgFile, haproxyConfig(this.input));
+    const bin = findBinary('haproxy', ['/usr/sbin']);
+    runSync(bin, ['-c', '-q', '-f', this.cfgFile]);
+    this.proc = new ManagedProcess({
+      name: 'haproxy',
+      cmd: bin,
+      args: ['-db', '-f', this.cfgFile],
+      logFile: join(this.dir, 'haproxy.log'),
+    }).start();
+    await waitForTcp(this.input.albPort, 10_000);
+  }
+
+  async stop(): Promise<void> {
+    await this.proc?.stop(3_000);
+  }
+
+  /** One command on the admin socket. */
+  command(cmd: string): Promise<string> {
+    return new Promise((resolve, reject) => {
+      const sock = connect(this.input.adminSocket);
+      let out = '';
+      sock.setEncoding('utf8');
+      sock.on('data', (d) => (out += d));
+      sock.on('end', () => resolve(out));
+      sock.on('error', reject);
+      sock.write(`${cmd}\n`);
+    });
+  }
+
+  async stats(): Promise<ServerStat[]> {
+    const csv = await this.command('show stat');
+    const [header, ...rows] = csv.split('\n').filter((l) => l.length > 0);
+    const cols = header.replace(/^# /, '').split(',');
+    const ix = (n: string): number => cols.indexOf(n);
+    return rows
+      .map((r) => r.split(','))
+      .filter((f) => f[ix('svname')] !== 'FRONTEND' && f[ix('svname')] !== 'BACKEND')
+      .map((f) => ({ backend: f[ix('pxname')], server: f[ix('svname')], status: f[ix('status')] }));
+  }
+
+  async serverStatus(backend: string, server: string): Promise<string | undefined> {
+    return (await this.stats()).find((s) => s.backend === backend && s.server === server)?.status;
+  }
+
+  async waitServerUp(backend: string, server: string, timeoutMs = 30_000): Promise<void> {
+    await waitUntil(
+      `${backend}/${server} UP in HAProxy`,
+      async () => (await this.serverStatus(backend, server)) === 'UP',
+      timeoutMs,
+      100,
+    );
+  }
+
+  /** 'drain' = the ALB's deregistration (no new requests, in-flight finish); 'ready' = registered again. */
+  async setState(backend: string, server: string, state: 'ready' | 'drain' | 'maint'): Promise<void> {
+    await this.command(`set server ${backend}/${server} state ${state}`);
+  }
+}

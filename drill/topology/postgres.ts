@@ -1,0 +1,350 @@
+/**
+ * PostgreSQL primary + SYNCHRONOUS streaming replica on loopback, standing for Aurora's quorum storage (no
+ * acknowledged write is lost when the writer dies). initdb refuses to run as root, so when the drill runs as root
+ * (CI does) every PostgreSQL process runs as the unprivileged `postgres` user (created by the Debian package), or a
+ * `drillpg` system user the drill creates when that is missing.
+ */
+import { execFile } from 'node:child_process';
+import { chmodSync, chownSync, mkdirSync, writeFileSync, appendFileSync, rmSync } from 'node:fs';
+import { userInfo } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { Client } from 'pg';
+import {
+  findBinary,
+  LOOPBACK,
+  ManagedProcess,
+  postgresBinDirs,
+  runSync,
+  waitUntil,
+  type RunAs,
+} from './proc';
+
+const execFileAsync = promisify(execFile);
+
+export const APP_DB = 'app';
+export const APP_USER = 'app_service';
+
+function lookupUser(name: string): RunAs | undefined {
+  try {
+    const uid = Number(runSync('id', ['-u', name]).trim());
+    const gid = Number(runSync('id', ['-g', name]).trim());
+    return { uid, gid };
+  } catch {
+    return undefined;
+  }
+}
+
+/** undefined when not root (then PostgreSQL runs as the current user). */
+export function postgresRunAs(): RunAs | undefined {
+  if (typeof process.getuid !== 'function' || process.getuid() !== 0) return undefined;
+  const existing = lookupUser('postgres') ?? lookupUser('drillpg');
+  if (existing) return existing;
+  runSync('useradd', ['--system', '--no-create-home', '--shell', '/usr/sbin/nologin', 'drillpg']);
+  const created = lookupUser('drillpg');
+  if (!created) throw new Error('drill: could not create the unprivileged drillpg user for PostgreSQL');
+  return created;
+}
+
+export interface PgNodeOptions {
+  readonly name: string;
+  readonly port: number;
+  /** Port of this node's health agent (served by the sidecar). */
+  readonly agentPort: number;
+  readonly baseDir: string;
+  readonly runAs: RunAs | undefined;
+}
+
+export class PgNode {
+  readonly dataDir: string;
+  readonly socketDir: string;
+  readonly logFile: string;
+  private proc: ManagedProcess | undefined;
+  private readonly bin: (name: string) => string;
+
+  constructor(public readonly opts: PgNodeOptions) {
+    this.dataDir = join(opts.baseDir, `${opts.name}-data`);
+    this.socketDir = join(opts.baseDir, `${opts.name}-sock`);
+    this.logFile = join(opts.baseDir, `${opts.name}.log`);
+    this.bin = (name) => findBinary(name, postgresBinDirs());
+  }
+
+  get name(): string {
+    return this.opts.name;
+  }
+  get port(): number {
+    return this.opts.port;
+  }
+  get running(): boolean {
+    return this.proc?.running ?? false;
+  }
+
+  private own(path: string): void {
+    if (this.opts.runAs) chownSync(path, this.opts.runAs.uid, this.opts.runAs.gid);
+  }
+
+  private freshDirs(): void {
+    rmSync(this.dataDir, { recursive: true, force: true });
+    for (const d of [this.dataDir, this.socketDir]) {
+      mkdirSync(d, { recursive: true, mode: 0o700 });
+      this.own(d);
+    }
+  }
+
+  initPrimary(): void {
+    this.freshDirs();
+    runSync(
+      this.bin('initdb'),
+      ['-D', this.dataDir, '-U', 'postgres', '-A', 'trust', '--no-sync', '-E', 'UTF8'],
+      {
+        runAs: this.opts.runAs,
+      },
+    );
+    // Loopback only: superuser and replication trusted (the drill's own control connections), the service's
+    // role authenticates with its password as it does against Aurora.
+    writeFileSync(
+      join(this.dataDir, 'pg_hba.conf'),
+      [
+        'local all all trust',
+        `host replication all ${LOOPBACK}/32 trust`,
+        `host all postgres ${LOOPBACK}/32 trust`,
+        `host all all ${LOOPBACK}/32 scram-sha-256`,
+        '',
+      ].join('\n'),
+    );
+  }
+
+  /** A fresh standby of `primary` (pg_basebackup), streaming with this node's name as application_name. */
+  initReplicaOf(primary: PgNode): void {
+    this.freshDirs();
+    runSync(
+      this.bin('pg_basebackup'),
+      [
+        '-h',
+        LOOPBACK,
+        '-p',
+        String(primary.port),
+        '-U',
+        'postgres',
+        '-D',
+        this.dataDir,
+        '-X',
+        'stream',
+        '-c',
+        'fast',
+        '--no-sync',
+      ],
+      { runAs: this.opts.runAs },
+    );
+    const signal = join(this.dataDir, 'standby.signal');
+    writeFileSync(signal, '');
+    this.own(signal);
+    appendFileSync(
+      join(this.dataDir, 'postgresql.auto.conf'),
+      `primary_conninfo = 'host=${LOOPBACK} port=${primary.port} user=postgres application_name=${this.name}'\n`,
+    );
+  }
+
+  start(): void {
+    const args = [
+      '-D',
+      this.dataDir,
+      '-c',
+      `port=${this.port}`,
+      '-c',
+      `listen_addresses=${LOOPBACK}`,
+      '-c',
+      `unix_socket_directories=${this.socketDir}`,
+      '-c',
+      'wal_level=replica',
+      '-c',
+      'max_wal_senders=10',
+      '-c',
+      'wal_keep_size=512MB',
+      '-c',
+      'hot_standby=on',
+      '-c',
+      'hot_standby_feedback=on',
+      '-c',
+      'synchronous_commit=on',
+      '-c',
+      'max_connections=300',
+      '-c',
+      'shared_buffers=64MB',
+      // A process kill keeps the OS page cache, so skipping fsync changes nothing these faults can show and keeps
+      // the shared CI disk quiet. Durability across the failover comes from synchronous replication.
+      '-c',
+      'fsync=off',
+      '-c',
+      'logging_collector=off',
+    ];
+    this.proc = new ManagedProcess({
+      name: this.name,
+      cmd: this.bin('postgres'),
+      args,
+      logFile: this.logFile,
+      runAs: this.opts.runAs,
+      cwd: this.opts.baseDir,
+    }).start();
+  }
+
+  async waitReady(timeoutMs = 30_000): Promise<void> {
+    await waitUntil(
+      `${this.name} to accept connections`,
+      async () => (await this.isInRecovery()) !== undefined,
+      timeoutMs,
+    );
+  }
+
+  /** SIGKILL of the postmaster and every backend at once: the host is gone. */
+  async kill(): Promise<void> {
+    await this.proc?.kill();
+  }
+
+  async stop(): Promise<void> {
+    await this.proc?.stop(10_000);
+  }
+
+  async promote(): Promise<void> {
+    await execFileAsync(this.bin('pg_ctl'), ['promote', '-D', this.dataDir, '-w', '-t', '30'], {
+      uid: this.opts.runAs?.uid,
+      gid: this.opts.runAs?.gid,
+    });
+  }
+
+  client(database = 'postgres', user = 'postgres'): Client {
+    const c = new Client({ host: LOOPBACK, port: this.port, user, database, connectionTimeoutMillis: 2_000 });
+    c.on('error', () => undefined);
+    return c;
+  }
+
+  async sql<T extends object = Record<string, unknown>>(
+    text: string,
+    values: unknown[] = [],
+    database = 'postgres',
+  ): Promise<T[]> {
+    const c = this.client(database);
+    await c.connect();
+    try {
+      return (await c.query(text, values)).rows as T[];
+    } finally {
+      await c.end().catch(() => undefined);
+    }
+  }
+
+  /** true/false when reachable, undefined when not. */
+  async isInRecovery(): Promise<boolean | undefined> {
+    try {
+      const rows = await this.sql<{ r: boolean }>('SELECT pg_is_in_recovery() AS r');
+      return rows[0]?.r;
+    } catch {
+      return undefined;
+    }
+  }
+}
+
+/** Primary + synchronous replica and the operations a failover orchestrator (Patroni, RDS) performs. */
+export class PgCluster {
+  readonly nodes: [PgNode, PgNode];
+  readonly appPassword = `drill-${Math.random().toString(36).slice(2)}`;
+
+  constructor(opts: { ports: [number, number]; agentPorts: [number, number]; baseDir: string }) {
+    const runAs = postgresRunAs();
+    // The base dir was made 0700 by mkdtemp; the unprivileged user must be able to reach its own dirs inside.
+    if (runAs) chmodSync(opts.baseDir, 0o711);
+    if (!runAs && userInfo().uid === 0) throw new Error('drill: refusing to run PostgreSQL as root');
+    this.nodes = [
+      new PgNode({
+        name: 'pg1',
+        port: opts.ports[0],
+        agentPort: opts.agentPorts[0],
+        baseDir: opts.baseDir,
+        runAs,
+      }),
+      new PgNode({
+        name: 'pg2',
+        port: opts.ports[1],
+        agentPort: opts.agentPorts[1],
+        baseDir: opts.baseDir,
+        runAs,
+      }),
+    ];
+  }
+
+  async start(): Promise<void> {
+    const [p, r] = this.nodes;
+    p.initPrimary();
+    p.start();
+    await p.waitReady();
+    await p.sql(`CREATE ROLE ${APP_USER} LOGIN PASSWORD '${this.appPassword}'`);
+    await p.sql(`CREATE DATABASE ${APP_DB} OWNER ${APP_USER}`);
+    await this.attachSyncReplica(p, r);
+  }
+
+  /** Seeds `replica` from `primary`, starts it, waits until it streams, then makes commits wait for it. */
+  async attachSyncReplica(primary: PgNode, replica: PgNode): Promise<void> {
+    replica.initReplicaOf(primary);
+    replica.start();
+    await replica.waitReady();
+    await waitUntil(
+      `${replica.name} streaming from ${primary.name}`,
+      async () =>
+        (
+          await primary.sql(
+            `SELECT 1 FROM pg_stat_replication WHERE application_name = $1 AND state = 'streaming'`,
+            [replica.name],
+          )
+        ).length === 1,
+      30_000,
+    );
+    await primary.sql(`ALTER SYSTEM SET synchronous_standby_names = 'FIRST 1 (${replica.name})'`);
+    await primary.sql('SELECT pg_reload_conf()');
+    await waitUntil(
+      `${replica.name} to be the synchronous standby`,
+      async () =>
+        (
+          await primary.sql(
+            `SELECT 1 FROM pg_stat_replication WHERE application_name = $1 AND sync_state = 'sync'`,
+            [replica.name],
+          )
+        ).length === 1,
+      15_000,
+    );
+  }
+
+  /** The node that answers and is not in recovery. */
+  async primary(): Promise<PgNode | undefined> {
+    for (const n of this.nodes) if (n.running && (await n.isInRecovery()) === false) return n;
+    return undefined;
+  }
+
+  /**
+   * Failover as an orchestrator does it: promote the surviving standby, and since its partner is gone let commits
+   * proceed without a synchronous standby until one is re-attached (Patroni's non-strict synchronous mode; Aurora's
+   * storage keeps six copies, so it has no such window).
+   */
+  async promote(node: PgNode): Promise<void> {
+    await node.promote();
+    await waitUntil(
+      `${node.name} to leave recovery`,
+      async () => (await node.isInRecovery()) === false,
+      30_000,
+      100,
+    );
+    await node.sql(`ALTER SYSTEM SET synchronous_standby_names = ''`);
+    await node.sql('SELECT pg_reload_conf()');
+  }
+
+  /** After a failover: rebuild the dead node as the new primary's synchronous standby. */
+  async repair(): Promise<void> {
+    const primary = await this.primary();
+    if (!primary) throw new Error('drill: no PostgreSQL primary to repair from');
+    const other = this.nodes.find((n) => n !== primary)!;
+    if (other.running) await other.kill();
+    await this.attachSyncReplica(primary, other);
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all(this.nodes.map((n) => n.stop()));
+  }
+}

@@ -1,0 +1,235 @@
+/**
+ * Process and filesystem plumbing for the drill: free loopback ports, temp dirs, binaries, and child processes that
+ * run in their own process group (so a SIGKILL takes the whole "host" down at once, as a crash would) and are all
+ * stopped on exit, SIGINT or error.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, openSync, closeSync, rmSync, readdirSync } from 'node:fs';
+import { createServer, connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export const LOOPBACK = '127.0.0.1';
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** A port the kernel just handed out on 127.0.0.1 (closed again, so the next bind normally gets it). */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, LOOPBACK, () => {
+      const addr = srv.address();
+      const port = typeof addr === 'object' && addr ? addr.port : 0;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/** Distinct free ports (kept distinct even if the kernel hands one out twice). */
+export async function freePorts(n: number): Promise<number[]> {
+  const ports = new Set<number>();
+  while (ports.size < n) ports.add(await freePort());
+  return [...ports];
+}
+
+export function makeTempDir(prefix: string): string {
+  return mkdtempSync(join(tmpdir(), prefix));
+}
+
+/** First executable found on PATH or in the extra directories (PostgreSQL's Debian binaries are off PATH). */
+export function findBinary(name: string, extraDirs: readonly string[] = []): string {
+  const dirs = [...(process.env.PATH ?? '').split(':').filter(Boolean), ...extraDirs];
+  for (const dir of dirs) {
+    const candidate = join(dir, name);
+    if (existsSync(candidate)) return candidate;
+  }
+  throw new Error(
+    `drill: '${name}' not found on PATH or in ${extraDirs.join(', ') || '(no extra dirs)'}; run .ci/install-drill-deps.sh`,
+  );
+}
+
+/** /usr/lib/postgresql/<major>/bin, newest major first. */
+export function postgresBinDirs(): string[] {
+  const root = '/usr/lib/postgresql';
+  if (!existsSync(root)) return [];
+  return readdirSync(root)
+    .filter((v) => /^\d+$/.test(v))
+    .sort((a, b) => Number(b) - Number(a))
+    .map((v) => join(root, v, 'bin'));
+}
+
+export async function waitForTcp(port: number, timeoutMs: number, host = LOOPBACK): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const ok = await new Promise<boolean>((resolve) => {
+      const sock = connect({ port, host });
+      sock.once('connect', () => {
+        sock.destroy();
+        resolve(true);
+      });
+      sock.once('error', () => resolve(false));
+    });
+    if (ok) return;
+    if (Date.now() > deadline)
+      throw new Error(`drill: nothing listening on ${host}:${port} after ${timeoutMs} ms`);
+    await sleep(100);
+  }
+}
+
+export async function waitUntil(
+  what: string,
+  check: () => Promise<boolean>,
+  timeoutMs: number,
+  everyMs = 200,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    let ok = false;
+    try {
+      ok = await check();
+    } catch {
+      ok = false;
+    }
+    if (ok) return;
+    if (Date.now() > deadline) throw new Error(`drill: timed out after ${timeoutMs} ms waiting for ${what}`);
+    await sleep(everyMs);
+  }
+}
+
+export interface RunAs {
+  readonly uid: number;
+  readonly gid: number;
+}
+
+/** Runs a command to completion (synchronously: only used during set-up and repair, never under load timing). */
+export function runSync(
+  cmd: string,
+  args: readonly string[],
+  opts: { runAs?: RunAs; env?: NodeJS.ProcessEnv; cwd?: string } = {},
+): string {
+  const res = spawnSync(cmd, args, {
+    encoding: 'utf8',
+    env: opts.env ?? process.env,
+    cwd: opts.cwd,
+    uid: opts.runAs?.uid,
+    gid: opts.runAs?.gid,
+    timeout: 120_000,
+  });
+  if (res.status !== 0) {
+    throw new Error(
+      `drill: ${cmd} ${args.join(' ')} exited ${res.status ?? res.signal}: ${(res.stderr || res.stdout || String(res.error ?? '')).trim()}`,
+    );
+  }
+  return res.stdout;
+}
+
+/** Every process the drill started, so cleanup can find them whatever happened. */
+const live = new Set<ManagedProcess>();
+
+export interface ManagedProcessOptions {
+  readonly name: string;
+  readonly cmd: string;
+  readonly args: readonly string[];
+  readonly logFile: string;
+  readonly env?: NodeJS.ProcessEnv;
+  readonly cwd?: string;
+  readonly runAs?: RunAs;
+}
+
+export class ManagedProcess {
+  private child: ChildProcess | undefined;
+  private exited: Promise<void> = Promise.resolve();
+
+  constructor(public readonly opts: ManagedProcessOptions) {}
+
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
+  get running(): boolean {
+    return this.child !== undefined && this.child.exitCode === null && this.child.signalCode === null;
+  }
+
+  start(): this {
+    if (this.running) throw new Error(`drill: ${this.opts.name} already running`);
+    const fd = openSync(this.opts.logFile, 'a');
+    // detached: own process group, so kill(-pid) reaches every process of this "host" (postgres backends too).
+    const child = spawn(this.opts.cmd, [...this.opts.args], {
+      detached: true,
+      stdio: ['ignore', fd, fd],
+      env: this.opts.env ?? process.env,
+      cwd: this.opts.cwd,
+      uid: this.opts.runAs?.uid,
+      gid: this.opts.runAs?.gid,
+    });
+    closeSync(fd);
+    this.child = child;
+    live.add(this);
+    this.exited = new Promise((resolve) => {
+      child.once('exit', () => {
+        live.delete(this);
+        resolve();
+      });
+      child.once('error', () => {
+        live.delete(this);
+        resolve();
+      });
+    });
+    return this;
+  }
+
+  /** Signals the whole process group (falls back to the leader if the group is gone). */
+  signal(sig: NodeJS.Signals): void {
+    const pid = this.child?.pid;
+    if (pid === undefined) return;
+    try {
+      process.kill(-pid, sig);
+    } catch {
+      try {
+        process.kill(pid, sig);
+      } catch {
+        /* already gone */
+      }
+    }
+  }
+
+  async kill(): Promise<void> {
+    this.signal('SIGKILL');
+    await this.exited;
+  }
+
+  /** SIGTERM, then SIGKILL after graceMs. */
+  async stop(graceMs = 5_000): Promise<void> {
+    if (!this.running) return;
+    this.signal('SIGTERM');
+    const timer = setTimeout(() => this.signal('SIGKILL'), graceMs);
+    await this.exited;
+    clearTimeout(timer);
+  }
+
+  waitExit(): Promise<void> {
+    return this.exited;
+  }
+}
+
+/** Kills every process still running (synchronously, so it also works from an 'exit' handler). */
+export function killAllSync(): void {
+  for (const p of live) p.signal('SIGKILL');
+}
+
+export async function stopAll(graceMs = 3_000): Promise<void> {
+  await Promise.all([...live].map((p) => p.stop(graceMs)));
+}
+
+const tempDirs: string[] = [];
+export function registerTempDir(dir: string): string {
+  tempDirs.push(dir);
+  return dir;
+}
+export function removeTempDirs(): void {
+  for (const dir of tempDirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+}

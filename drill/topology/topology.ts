@@ -1,0 +1,215 @@
+/**
+ * One region scaled down onto 127.0.0.1: 6 service instances in 3 "AZs" behind HAProxy (the ALB), a PostgreSQL
+ * primary with a synchronous replica behind writer/reader endpoints (the Aurora cluster), a 3+3 Redis Cluster (the
+ * ElastiCache replication group), and the sidecar (PostgreSQL health agents, delay proxies on the database path).
+ *
+ *   load ─► HAProxy alb :A ─► az{1,2,3}-{a,b} ─► sidecar delay proxy 127.0.0.1:D / 127.0.0.2:D
+ *                                   │                   └► HAProxy pg_writer 127.0.0.1:W / pg_reader 127.0.0.2:W
+ *                                   │                          └► pg1 / pg2 (checked via agents :G1 / :G2)
+ *                                   └► Redis Cluster 6 nodes
+ */
+import { existsSync, mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { build, type BuildOptions } from 'esbuild';
+import { ServiceInstance, fleetLayout } from './fleet';
+import { Haproxy, FLEET_BACKEND } from './haproxy';
+import { APP_DB, APP_USER, PgCluster } from './postgres';
+import {
+  freePort,
+  freePorts,
+  LOOPBACK,
+  makeTempDir,
+  ManagedProcess,
+  registerTempDir,
+  waitForTcp,
+} from './proc';
+import { RedisCluster } from './redis';
+
+/** The reader endpoint's address: same port as the writer (the contract has one DB_PORT), another loopback IP. */
+export const READER_HOST = '127.0.0.2';
+const REPO_ROOT = resolve(__dirname, '..', '..');
+
+export interface TopologyOptions {
+  readonly log: (msg: string) => void;
+  /** Seconds a SIGTERMed instance keeps serving before it closes (the ALB deregistration delay stand-in). */
+  readonly drainSeconds?: number;
+  readonly keepTemp?: boolean;
+}
+
+async function buildBundles(
+  dir: string,
+  log: (m: string) => void,
+): Promise<{ service: { cmd: string; args: string[] }; sidecar: string }> {
+  const sidecar = join(dir, 'sidecar.js');
+  await build({
+    entryPoints: [join(REPO_ROOT, 'drill', 'topology', 'sidecar.ts')],
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    format: 'cjs',
+    outfile: sidecar,
+    external: ['pg-native'],
+    logLevel: 'warning',
+  });
+  const optionsFile = join(REPO_ROOT, 'service', 'build-options.ts');
+  if (existsSync(optionsFile)) {
+    // The production bundle, built exactly as the CDK asset is.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- resolved at run time: the tsx fallback below covers a checkout without it
+    const mod = require(optionsFile) as { serviceBuildOptions: (outfile: string) => BuildOptions };
+    const outfile = join(dir, 'service', 'index.js');
+    await build({ ...mod.serviceBuildOptions(outfile), logLevel: 'warning' });
+    log(`built service bundle ${outfile}`);
+    return { service: { cmd: process.execPath, args: [outfile] }, sidecar };
+  }
+  const main = join(REPO_ROOT, 'service', 'src', 'main.ts');
+  if (!existsSync(main))
+    throw new Error('drill: neither service/build-options.ts nor service/src/main.ts exists');
+  log('service/build-options.ts missing: running service/src/main.ts with tsx');
+  return { service: { cmd: join(REPO_ROOT, 'node_modules', '.bin', 'tsx'), args: [main] }, sidecar };
+}
+
+/** A port free on both loopback addresses (writer and reader endpoints share it). */
+async function dualFreePort(): Promise<number> {
+  const { createServer } = await import('node:net');
+  for (;;) {
+    const port = await freePort();
+    const ok = await new Promise<boolean>((res) => {
+      const s = createServer();
+      s.once('error', () => res(false));
+      s.listen(port, READER_HOST, () => s.close(() => res(true)));
+    });
+    if (ok) return port;
+  }
+}
+
+export class Topology {
+  readonly dir: string;
+  pg!: PgCluster;
+  redis!: RedisCluster;
+  haproxy!: Haproxy;
+  instances: ServiceInstance[] = [];
+  albUrl = '';
+  private sidecar!: ManagedProcess;
+  private controlPort = 0;
+
+  constructor(private readonly opts: TopologyOptions) {
+    this.dir = registerTempDir(makeTempDir('drill-'));
+  }
+
+  async start(): Promise<void> {
+    const log = this.opts.log;
+    log(`working dir ${this.dir}`);
+    const bundles = await buildBundles(join(this.dir, 'bin'), log);
+
+    const [pg1, pg2, agent1, agent2, albPort, controlPort, ...rest] = await freePorts(6 + 6 + 6);
+    const redisPorts = rest.slice(0, 6);
+    const instancePorts = rest.slice(6, 12);
+    const haproxyDbPort = await dualFreePort();
+    let proxyPort = await dualFreePort();
+    while (proxyPort === haproxyDbPort) proxyPort = await dualFreePort();
+    this.controlPort = controlPort;
+
+    this.pg = new PgCluster({ ports: [pg1, pg2], agentPorts: [agent1, agent2], baseDir: this.dir });
+    await this.pg.start();
+    log(`PostgreSQL pg1 :${pg1} primary, pg2 :${pg2} synchronous standby`);
+
+    this.sidecar = new ManagedProcess({
+      name: 'sidecar',
+      cmd: process.execPath,
+      args: [
+        bundles.sidecar,
+        JSON.stringify({
+          controlPort,
+          agents: [
+            { pgPort: pg1, agentPort: agent1 },
+            { pgPort: pg2, agentPort: agent2 },
+          ],
+          proxies: [
+            { listenHost: LOOPBACK, listenPort: proxyPort, targetHost: LOOPBACK, targetPort: haproxyDbPort },
+            {
+              listenHost: READER_HOST,
+              listenPort: proxyPort,
+              targetHost: READER_HOST,
+              targetPort: haproxyDbPort,
+            },
+          ],
+        }),
+      ],
+      logFile: join(this.dir, 'sidecar.log'),
+    }).start();
+    await waitForTcp(controlPort, 10_000);
+
+    const layout = fleetLayout(instancePorts);
+    this.haproxy = new Haproxy(
+      {
+        albPort,
+        instances: layout.map((s) => ({ name: s.name, port: s.port })),
+        writerHost: LOOPBACK,
+        readerHost: READER_HOST,
+        dbFrontendPort: haproxyDbPort,
+        pgNodes: this.pg.nodes.map((n) => ({ name: n.name, port: n.port, agentPort: n.opts.agentPort })),
+        adminSocket: join(this.dir, 'haproxy.sock'),
+      },
+      this.dir,
+    );
+    await this.haproxy.start();
+    await this.haproxy.waitServerUp('pg_primary', 'pg1');
+    await this.haproxy.waitServerUp('pg_replicas', 'pg2');
+    this.albUrl = `http://${LOOPBACK}:${albPort}`;
+
+    this.redis = new RedisCluster(redisPorts, this.dir);
+    await this.redis.start();
+    log(`Redis Cluster ${this.redis.seeds}`);
+
+    const env: NodeJS.ProcessEnv = {
+      PATH: process.env.PATH,
+      NODE_ENV: 'production',
+      DB_WRITER_HOST: LOOPBACK,
+      DB_READER_HOST: READER_HOST,
+      DB_PORT: String(proxyPort),
+      DB_NAME: APP_DB,
+      DB_USER: APP_USER,
+      DB_PASSWORD: this.pg.appPassword,
+      REDIS_NODES: this.redis.seeds,
+      READINESS_GRACE_SECONDS: '30',
+      SHUTDOWN_DRAIN_SECONDS: String(this.opts.drainSeconds ?? 3),
+      LOG_LEVEL: 'warn',
+    };
+    const logDir = join(this.dir, 'service-logs');
+    mkdirSync(logDir, { recursive: true });
+    this.instances = layout.map((s) => new ServiceInstance(s, bundles.service, env, logDir));
+    // The first instance runs the schema migration alone, then the rest start together.
+    this.instances[0].start();
+    await this.instances[0].waitReady();
+    for (const i of this.instances.slice(1)) i.start();
+    await Promise.all(this.instances.map((i) => i.waitReady()));
+    await this.waitFleetUp();
+    log(`fleet of ${this.instances.length} behind ${this.albUrl}`);
+  }
+
+  async waitFleetUp(timeoutMs = 30_000): Promise<void> {
+    await Promise.all(this.instances.map((i) => this.haproxy.waitServerUp(FLEET_BACKEND, i.name, timeoutMs)));
+  }
+
+  /** The ASG relaunches whatever is not running; resolves when every instance is back in service. */
+  async relaunchMissing(): Promise<void> {
+    const missing = this.instances.filter((i) => !i.running);
+    for (const i of missing) i.start();
+    await Promise.all(missing.map((i) => i.waitHealthy()));
+    await this.waitFleetUp();
+  }
+
+  async setDbDelay(ms: number): Promise<void> {
+    const res = await fetch(`http://${LOOPBACK}:${this.controlPort}/delay?ms=${ms}`);
+    const body = (await res.json()) as { delayMs: number };
+    if (body.delayMs !== ms) throw new Error(`drill: sidecar refused delay ${ms} ms`);
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all(this.instances.map((i) => i.stop()));
+    await this.redis?.stopAll();
+    await this.haproxy?.stop();
+    await this.sidecar?.stop(2_000);
+    await this.pg?.stop();
+  }
+}

@@ -1,0 +1,88 @@
+import { dbBreakerStates } from '../../drill/scenarios/metrics';
+import { fleetLayout } from '../../drill/topology/fleet';
+import { haproxyConfig } from '../../drill/topology/haproxy';
+import { parseClusterNodes } from '../../drill/topology/redis';
+
+describe('haproxyConfig', () => {
+  const cfg = haproxyConfig({
+    albPort: 8000,
+    instances: fleetLayout([9001, 9002, 9003, 9004, 9005, 9006]),
+    writerHost: '127.0.0.1',
+    readerHost: '127.0.0.2',
+    dbFrontendPort: 7000,
+    pgNodes: [
+      { name: 'pg1', port: 5001, agentPort: 6001 },
+      { name: 'pg2', port: 5002, agentPort: 6002 },
+    ],
+    adminSocket: '/tmp/x.sock',
+  });
+
+  test('GIVEN the ALB stand-in THEN it never retries or redispatches (users see every failure, as behind an ALB)', () => {
+    expect(cfg).toMatch(/^\s*retries 0$/m);
+    expect(cfg).not.toMatch(/redispatch/);
+    expect(cfg).not.toMatch(/retry-on/);
+  });
+
+  test('GIVEN the fleet backend THEN every instance is checked on /healthz every 1 s, down after 2, up after 2', () => {
+    const fleet = cfg.split(/^backend fleet$/m)[1].split('\n\n')[0];
+    expect(fleet).toContain('option httpchk GET /healthz');
+    expect(fleet).toContain('default-server inter 1s fall 2 rise 2');
+    expect(fleet.match(/^\s+server az\d-[ab] 127\.0\.0\.1:900\d check$/gm)).toHaveLength(6);
+  });
+
+  test('GIVEN the database endpoints THEN the writer follows GET /primary, the reader prefers replicas, all on loopback', () => {
+    expect(cfg).toContain('bind 127.0.0.1:7000');
+    expect(cfg).toContain('bind 127.0.0.2:7000');
+    const primary = cfg.split(/^backend pg_primary$/m)[1].split('\n\n')[0];
+    expect(primary).toContain('option httpchk GET /primary');
+    expect(primary).toContain('on-marked-down shutdown-sessions');
+    expect(primary).toContain('server pg1 127.0.0.1:5001 check port 6001');
+    expect(cfg).toContain('use_backend pg_replicas if { nbsrv(pg_replicas) gt 0 }');
+    const binds = cfg.match(/bind (\S+):/g) ?? [];
+    expect(binds.every((b) => /bind 127\./.test(b))).toBe(true);
+  });
+});
+
+describe('fleetLayout', () => {
+  test('GIVEN 6 ports THEN 2 instances in each of az1..az3', () => {
+    const layout = fleetLayout([1, 2, 3, 4, 5, 6]);
+    expect(layout.map((l) => l.name)).toEqual(['az1-a', 'az1-b', 'az2-a', 'az2-b', 'az3-a', 'az3-b']);
+    expect(layout.filter((l) => l.az === 'az2').map((l) => l.port)).toEqual([3, 4]);
+  });
+
+  test('GIVEN 5 ports for 3 AZs THEN an error naming both numbers', () => {
+    expect(() => fleetLayout([1, 2, 3, 4, 5])).toThrow(/5 instances cannot spread evenly over 3 AZs/);
+  });
+});
+
+describe('parseClusterNodes', () => {
+  test('GIVEN CLUSTER NODES output with a failed master THEN roles, slots and failure flags', () => {
+    const text = [
+      'a1 127.0.0.1:7001@17001 myself,master - 0 0 1 connected 0-5460',
+      'a2 127.0.0.1:7002@17002 master,fail - 1 0 2 disconnected 5461-10922',
+      'a3 127.0.0.1:7003@17003 slave a1 0 1 3 connected',
+      '',
+    ].join('\n');
+    expect(parseClusterNodes(text)).toEqual([
+      { port: 7001, role: 'master', failed: false, hasSlots: true },
+      { port: 7002, role: 'master', failed: true, hasSlots: true },
+      { port: 7003, role: 'slave', failed: false, hasSlots: false },
+    ]);
+  });
+});
+
+describe('dbBreakerStates', () => {
+  test('GIVEN breaker_state gauges THEN the open database breakers (open = 2), the cache breaker ignored', () => {
+    const text = [
+      '# HELP app_breaker_state 0 closed, 1 half-open, 2 open',
+      'app_breaker_state{breaker="db-writer"} 2',
+      'app_breaker_state{breaker="db-reader"} 1',
+      'app_breaker_state{breaker="cache"} 2',
+    ].join('\n');
+    expect(dbBreakerStates(text)).toEqual({ seen: ['db-writer', 'db-reader'], open: ['db-writer'] });
+  });
+
+  test('GIVEN no breaker metric THEN nothing seen', () => {
+    expect(dbBreakerStates('http_requests_total{route="/"} 3')).toEqual({ seen: [], open: [] });
+  });
+});
