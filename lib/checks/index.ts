@@ -14,13 +14,15 @@ export type { AppModel, ResilienceRule } from './rule';
 export { StackModel } from './stack-model';
 export { DEFAULT_SNAPSHOT_REGION_ENV_VARS, resolveOptions } from './types';
 export type {
+  CfnResourceJson,
+  CfnTemplate,
   Invariant,
   ResilienceOptions,
+  RuleCheck,
   RuleInfo,
   RuleLevel,
   StackInput,
   SubnetTier,
-  CfnTemplate,
 } from './types';
 
 import { RESILIENCE_RULES } from './rules';
