@@ -42,10 +42,7 @@ describe('the resilience pack over this app (default config)', () => {
       const passed = result.results
         .filter((r) => r.ruleId === id && r.status === 'pass')
         .map((r) => r.region);
-      expect({ id, regions: [...new Set(regions)].sort() }).toEqual({
-        id,
-        regions: ['us-east-1', 'us-west-2'],
-      });
+      expect({ id, regions: [...new Set(passed)].sort() }).toEqual({ id, regions });
     }
   });
 });
