@@ -1,0 +1,24 @@
+import type { BuildOptions } from 'esbuild';
+import path from 'node:path';
+
+/**
+ * esbuild options for the service bundle: one minified CommonJS file for Node.js 20 that runs with plain
+ * `node index.js` (every dependency bundled, including the Secrets Manager client). Pure: no side effects, so the
+ * CDK fleet construct can call it at synth time to build the S3 asset.
+ */
+export function serviceBuildOptions(outfile: string): BuildOptions {
+  return {
+    entryPoints: [path.join(__dirname, 'src', 'main.ts')],
+    outfile,
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    format: 'cjs',
+    minify: true,
+    sourcemap: false,
+    legalComments: 'none',
+    // pg's optional native binding is never used (pure JS client).
+    external: ['pg-native'],
+    logLevel: 'warning',
+  };
+}

@@ -1,0 +1,186 @@
+/**
+ * Cache-aside layer over a Redis Cluster (ElastiCache cluster mode: TLS + auth token optional). The cache is an
+ * optimisation, never a dependency: every failure (cluster down, slow, breaker open) is a miss, so callers fall
+ * back to the database. Commands never queue while the cluster is unreachable (enableOfflineQueue: false), so a
+ * cache outage costs a fast rejection, not a timeout per request.
+ */
+import { Cluster, ClusterOptions } from 'ioredis';
+import { Breaker, createBreaker } from './breaker';
+import { BreakerConfig, RedisConfig } from './config';
+import { CredentialSource } from './credentials';
+import { Logger } from './logger';
+
+export type CacheState = 'up' | 'down' | 'disabled';
+
+export interface CacheStats {
+  hits: number;
+  misses: number;
+  errors: number;
+}
+
+export interface Cache {
+  /** The value, or undefined on a miss or when the cache is unavailable (counted as an error). */
+  get(key: string): Promise<string | undefined>;
+  /** Best effort: failures are counted and swallowed. */
+  set(key: string, value: string, ttlSeconds: number): Promise<void>;
+  del(key: string): Promise<void>;
+  state(): CacheState;
+  readonly stats: Readonly<CacheStats>;
+  readonly breaker?: Breaker;
+  close(): Promise<void>;
+}
+
+/** No REDIS_NODES: every lookup is a miss and the state is 'disabled'. */
+export class DisabledCache implements Cache {
+  readonly stats: CacheStats = { hits: 0, misses: 0, errors: 0 };
+  async get(): Promise<string | undefined> {
+    this.stats.misses++;
+    return undefined;
+  }
+  async set(): Promise<void> {}
+  async del(): Promise<void> {}
+  state(): CacheState {
+    return 'disabled';
+  }
+  async close(): Promise<void> {}
+}
+
+export interface RedisClusterCacheOptions {
+  readonly config: RedisConfig;
+  readonly breaker: BreakerConfig;
+  /** Auth token source (undefined: no AUTH). Re-read when the cluster answers WRONGPASS/NOAUTH. */
+  readonly password?: CredentialSource<string>;
+  readonly logger: Logger;
+}
+
+const AUTH_ERROR = /WRONGPASS|NOAUTH|invalid password/i;
+
+export class RedisClusterCache implements Cache {
+  readonly stats: CacheStats = { hits: 0, misses: 0, errors: 0 };
+  readonly breaker: Breaker;
+  private cluster?: Cluster;
+  private readonly log: Logger;
+  private closed = false;
+  private rebuilding?: Promise<void>;
+
+  constructor(private readonly options: RedisClusterCacheOptions) {
+    this.log = options.logger.child({ component: 'cache' });
+    this.breaker = createBreaker({
+      name: 'cache',
+      ...options.breaker,
+      timeoutMs: options.config.commandTimeoutMs,
+    });
+    this.breaker.on('open', () => this.log.warn('cache circuit breaker opened; serving from the database'));
+    this.breaker.on('close', () => this.log.info('cache circuit breaker closed'));
+  }
+
+  /** Connects (does not wait for the cluster: the service starts and serves without it). */
+  async start(): Promise<void> {
+    const password = await this.options.password?.get();
+    this.cluster = this.createCluster(password);
+  }
+
+  state(): CacheState {
+    if (!this.cluster || this.cluster.status !== 'ready' || this.breaker.state() === 'open') return 'down';
+    return 'up';
+  }
+
+  async get(key: string): Promise<string | undefined> {
+    const value = await this.call((c) => c.get(key));
+    if (value === undefined) return undefined; // error, already counted
+    if (value === null) {
+      this.stats.misses++;
+      return undefined;
+    }
+    this.stats.hits++;
+    return value;
+  }
+
+  async set(key: string, value: string, ttlSeconds: number): Promise<void> {
+    await this.call((c) => c.set(key, value, 'EX', ttlSeconds));
+  }
+
+  async del(key: string): Promise<void> {
+    await this.call((c) => c.del(key));
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    this.breaker.shutdown();
+    await this.cluster?.quit().catch(() => this.cluster?.disconnect());
+  }
+
+  /** Runs a command through the breaker; any failure → undefined (a miss for the caller). */
+  private async call<T>(command: (c: Cluster) => Promise<T>): Promise<T | undefined> {
+    const cluster = this.cluster;
+    if (!cluster || cluster.status !== 'ready') {
+      // Not connected: fail fast without a network call (and without feeding the breaker).
+      this.stats.errors++;
+      return undefined;
+    }
+    try {
+      return await this.breaker.run(() => command(cluster));
+    } catch (err) {
+      this.stats.errors++;
+      if (AUTH_ERROR.test((err as Error).message ?? '')) void this.rebuildWithFreshPassword();
+      this.log.debug({ err: (err as Error).message }, 'cache command failed');
+      return undefined;
+    }
+  }
+
+  private rebuildWithFreshPassword(): Promise<void> {
+    this.rebuilding ??= (async () => {
+      if (!this.options.password || this.closed) return;
+      this.log.warn('cache authentication failed; re-reading the auth token (rotation?)');
+      const password = await this.options.password.refresh();
+      const old = this.cluster;
+      this.cluster = this.createCluster(password);
+      old?.disconnect();
+    })()
+      .catch((err) => this.log.error({ err }, 'cache re-authentication failed'))
+      .finally(() => {
+        this.rebuilding = undefined;
+      });
+    return this.rebuilding;
+  }
+
+  private createCluster(password: string | undefined): Cluster {
+    const { config } = this.options;
+    const options: ClusterOptions = {
+      enableOfflineQueue: false,
+      enableReadyCheck: true,
+      scaleReads: 'master',
+      slotsRefreshTimeout: Math.max(1000, config.commandTimeoutMs * 4),
+      // Keep trying forever with capped, jittered backoff: the cache comes back without a restart.
+      clusterRetryStrategy: (times) =>
+        Math.min(2000, 100 * 2 ** Math.min(times, 5)) + Math.floor(Math.random() * 250),
+      // ElastiCache with TLS: connect by the node hostnames so the certificate names match.
+      dnsLookup: (address, callback) => callback(null, address),
+      redisOptions: {
+        password,
+        tls: config.tls ? {} : undefined,
+        connectTimeout: Math.max(1000, config.commandTimeoutMs * 4),
+        commandTimeout: config.commandTimeoutMs,
+        maxRetriesPerRequest: 1,
+        keepAlive: 10000,
+      },
+    };
+    const cluster = new Cluster(
+      config.nodes.map((n) => ({ host: n.host, port: n.port })),
+      options,
+    );
+    let lastStatus = '';
+    const logStatus = (status: string): void => {
+      if (status === lastStatus) return;
+      lastStatus = status;
+      this.log.info({ status }, 'cache cluster status');
+    };
+    cluster.on('ready', () => logStatus('ready'));
+    cluster.on('end', () => logStatus('end'));
+    cluster.on('error', (err: Error) => {
+      logStatus('error');
+      this.log.debug({ err: err.message }, 'cache cluster error');
+    });
+    return cluster;
+  }
+}

@@ -1,0 +1,196 @@
+/**
+ * Service configuration, read only from environment variables (see the service contract in the README).
+ * Every problem is collected and reported at once, naming the variable, the value and what is allowed.
+ */
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+export interface HostPort {
+  readonly host: string;
+  readonly port: number;
+}
+
+export interface DbConfig {
+  readonly writerHost: string;
+  /** @default writerHost */
+  readonly readerHost: string;
+  readonly port: number;
+  readonly database: string;
+  readonly user: string;
+  readonly password?: string;
+  /** Secrets Manager id of JSON {username,password}; takes precedence over user/password. */
+  readonly secretId?: string;
+  readonly ssl: boolean;
+  readonly sslCaFile?: string;
+  /** Time to open a connection (TCP + TLS + auth). */
+  readonly connectTimeoutMs: number;
+  /** Client-side query timeout (server-side statement_timeout is set slightly lower). */
+  readonly queryTimeoutMs: number;
+  /** A call slower than this counts as a failure for the circuit breaker. */
+  readonly latencyBudgetMs: number;
+  readonly poolMax: number;
+  /** How often reachability and writability (pg_is_in_recovery()) are re-checked. */
+  readonly healthIntervalMs: number;
+}
+
+export interface RedisConfig {
+  readonly nodes: readonly HostPort[];
+  readonly tls: boolean;
+  readonly password?: string;
+  readonly secretId?: string;
+  /** Per-command timeout; also the cache breaker's latency budget. */
+  readonly commandTimeoutMs: number;
+}
+
+export interface BreakerConfig {
+  /** Error percentage (over the rolling window) that opens a breaker. */
+  readonly errorThresholdPercentage: number;
+  /** How long a breaker stays open before letting a trial call through. */
+  readonly resetTimeoutMs: number;
+  /** Minimum calls in the window before the breaker may open. */
+  readonly volumeThreshold: number;
+  readonly rollingWindowMs: number;
+}
+
+export interface ServiceConfig {
+  readonly port: number;
+  readonly host: string;
+  readonly db: DbConfig;
+  /** Undefined when REDIS_NODES is unset: the service runs without a cache. */
+  readonly redis?: RedisConfig;
+  readonly breaker: BreakerConfig;
+  readonly awsRegion?: string;
+  readonly readinessGraceMs: number;
+  readonly shutdownDrainMs: number;
+  readonly sessionTtlSeconds: number;
+  readonly itemCacheTtlSeconds: number;
+  readonly logLevel: LogLevel;
+  readonly az?: string;
+  readonly instanceId?: string;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(`invalid service configuration:\n  - ${problems.join('\n  - ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+/** Parses the environment into a ServiceConfig or throws ConfigError listing every problem. */
+export function parseConfig(env: Env): ServiceConfig {
+  const problems: string[] = [];
+  const str = (name: string): string | undefined => {
+    const v = env[name]?.trim();
+    return v === undefined || v === '' ? undefined : v;
+  };
+  const int = (name: string, def: number, min: number, max: number): number => {
+    const raw = str(name);
+    if (raw === undefined) return def;
+    const n = Number(raw);
+    if (!/^-?\d+$/.test(raw) || n < min || n > max) {
+      problems.push(`${name} must be an integer from ${min} to ${max}, got '${raw}'`);
+      return def;
+    }
+    return n;
+  };
+  const bool = (name: string, def: boolean): boolean => {
+    const raw = str(name);
+    if (raw === undefined) return def;
+    const v = raw.toLowerCase();
+    if (v === 'true' || v === '1') return true;
+    if (v === 'false' || v === '0') return false;
+    problems.push(`${name} must be true or false, got '${raw}'`);
+    return def;
+  };
+
+  const writerHost = str('DB_WRITER_HOST');
+  if (!writerHost)
+    problems.push('DB_WRITER_HOST is required (the writer/cluster endpoint or RDS Proxy host)');
+  const secretId = str('DB_SECRET_ID');
+  const password = str('DB_PASSWORD');
+  if (!secretId && password === undefined) {
+    problems.push('one of DB_SECRET_ID (Secrets Manager id) or DB_PASSWORD is required');
+  }
+  const sslCaFile = str('DB_SSL_CA_FILE');
+  const ssl = bool('DB_SSL', false);
+  if (sslCaFile && !ssl) problems.push(`DB_SSL_CA_FILE is set ('${sslCaFile}') but DB_SSL is not true`);
+  if ((secretId || str('REDIS_SECRET_ID')) && !str('AWS_REGION')) {
+    problems.push('AWS_REGION is required when DB_SECRET_ID or REDIS_SECRET_ID is set');
+  }
+
+  const queryTimeoutMs = int('DB_QUERY_TIMEOUT_MS', 2000, 50, 60000);
+  const db: DbConfig = {
+    writerHost: writerHost ?? '',
+    readerHost: str('DB_READER_HOST') ?? writerHost ?? '',
+    port: int('DB_PORT', 5432, 1, 65535),
+    database: str('DB_NAME') ?? 'app',
+    user: str('DB_USER') ?? 'app_service',
+    password,
+    secretId,
+    ssl,
+    sslCaFile,
+    connectTimeoutMs: int('DB_CONNECT_TIMEOUT_MS', 2000, 50, 60000),
+    queryTimeoutMs,
+    latencyBudgetMs: int('DB_LATENCY_BUDGET_MS', 500, 10, 60000),
+    poolMax: int('DB_POOL_MAX', 10, 1, 1000),
+    healthIntervalMs: int('DB_HEALTH_INTERVAL_MS', 2000, 100, 60000),
+  };
+
+  let redis: RedisConfig | undefined;
+  const nodesRaw = str('REDIS_NODES');
+  if (nodesRaw) {
+    const nodes: HostPort[] = [];
+    for (const entry of nodesRaw
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean)) {
+      const m = /^(.+):(\d{1,5})$/.exec(entry);
+      const port = m ? Number(m[2]) : NaN;
+      if (!m || port < 1 || port > 65535) {
+        problems.push(`REDIS_NODES entry '${entry}' must be host:port (port 1-65535)`);
+        continue;
+      }
+      nodes.push({ host: m[1], port });
+    }
+    redis = {
+      nodes,
+      tls: bool('REDIS_TLS', false),
+      password: str('REDIS_PASSWORD'),
+      secretId: str('REDIS_SECRET_ID'),
+      commandTimeoutMs: int('REDIS_COMMAND_TIMEOUT_MS', 250, 10, 60000),
+    };
+  } else if (str('REDIS_SECRET_ID') || str('REDIS_PASSWORD')) {
+    problems.push('REDIS_PASSWORD/REDIS_SECRET_ID is set but REDIS_NODES is not (no cache would be used)');
+  }
+
+  const logLevelRaw = (str('LOG_LEVEL') ?? 'info').toLowerCase();
+  if (!(LOG_LEVELS as readonly string[]).includes(logLevelRaw)) {
+    problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got '${logLevelRaw}'`);
+  }
+
+  const config: ServiceConfig = {
+    port: int('PORT', 8080, 1, 65535),
+    host: str('HOST') ?? '0.0.0.0',
+    db,
+    redis,
+    breaker: {
+      errorThresholdPercentage: int('BREAKER_ERROR_PERCENT', 50, 1, 100),
+      resetTimeoutMs: int('BREAKER_RESET_MS', 5000, 100, 600000),
+      volumeThreshold: int('BREAKER_VOLUME_THRESHOLD', 10, 1, 100000),
+      rollingWindowMs: int('BREAKER_WINDOW_MS', 10000, 1000, 600000),
+    },
+    awsRegion: str('AWS_REGION'),
+    readinessGraceMs: int('READINESS_GRACE_SECONDS', 30, 0, 3600) * 1000,
+    shutdownDrainMs: int('SHUTDOWN_DRAIN_SECONDS', 20, 0, 3600) * 1000,
+    sessionTtlSeconds: int('SESSION_TTL_SECONDS', 3600, 60, 30 * 86400),
+    itemCacheTtlSeconds: int('ITEM_CACHE_TTL_SECONDS', 300, 1, 86400),
+    logLevel: logLevelRaw as LogLevel,
+    az: str('AZ'),
+    instanceId: str('INSTANCE_ID'),
+  };
+  if (problems.length > 0) throw new ConfigError(problems);
+  return config;
+}

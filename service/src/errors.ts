@@ -1,0 +1,53 @@
+/** Errors the HTTP layer maps to status codes. */
+
+export type UnavailableReason = 'unreachable' | 'read_only' | 'circuit_open' | 'timeout' | 'draining';
+
+/** A dependency cannot serve the request right now: answered 503 with Retry-After. */
+export class ServiceUnavailableError extends Error {
+  constructor(
+    readonly reason: UnavailableReason,
+    message: string,
+    readonly retryAfterSeconds = 5,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'ServiceUnavailableError';
+  }
+}
+
+/** PostgreSQL SQLSTATEs and Node socket errors that mean "the server is not reachable / not serving". */
+const CONNECTION_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  '57P01', // admin_shutdown
+  '57P02', // crash_shutdown
+  '57P03', // cannot_connect_now (starting up / shutting down)
+  '53300', // too_many_connections
+]);
+
+/** True for errors where the statement surely or possibly did not run because the server was unavailable. */
+export function isConnectionError(err: unknown): boolean {
+  if (!(err instanceof Error)) return false;
+  const code = (err as { code?: unknown }).code;
+  if (typeof code === 'string' && (CONNECTION_CODES.has(code) || code.startsWith('08'))) return true;
+  return /timeout|terminated|Connection ended|not queryable|connect ECONN/i.test(err.message);
+}
+
+export function pgCode(err: unknown): string | undefined {
+  const code = (err as { code?: unknown } | undefined)?.code;
+  return typeof code === 'string' ? code : undefined;
+}
+
+/** 25006 read_only_sql_transaction: the "writer" is a standby (DR region, or an old writer after failover). */
+export const READ_ONLY_SQLSTATE = '25006';
+/** 28P01 invalid_password (also 28000 invalid_authorization_specification): credentials rotated. */
+export function isAuthError(err: unknown): boolean {
+  const code = pgCode(err);
+  return code === '28P01' || code === '28000';
+}

@@ -1,0 +1,296 @@
+/**
+ * The HTTP layer: routes, validation, error mapping, metrics. `buildServer(deps)` takes every dependency, so
+ * tests inject fakes (unit) or real pools (integration); main.ts wires the real ones from the environment.
+ */
+import { randomUUID } from 'node:crypto';
+import Fastify, { FastifyError, LogController, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { Cache } from './cache';
+import { Database } from './db';
+import { ServiceUnavailableError } from './errors';
+import { Logger } from './logger';
+import { Metrics } from './metrics';
+import { evaluateReadiness, ReadinessRole } from './readiness';
+import { AppStore, Session } from './store';
+
+/** Shutdown state shared with main.ts: once draining, /readyz fails and responses ask clients to reconnect. */
+export class Lifecycle {
+  draining = false;
+  beginDrain(): void {
+    this.draining = true;
+  }
+}
+
+export interface ServerDeps {
+  readonly store: Pick<
+    AppStore,
+    'createItem' | 'getItem' | 'listItems' | 'createSession' | 'validateSession'
+  >;
+  readonly db: Pick<Database, 'health'>;
+  readonly cache: Pick<Cache, 'state'>;
+  readonly metrics: Metrics;
+  readonly lifecycle: Lifecycle;
+  /** Milliseconds /readyz tolerates an unreachable database. */
+  readonly readinessGraceMs: number;
+  /** @default no logging */
+  readonly logger?: Logger;
+  readonly identity?: { readonly az?: string; readonly instanceId?: string };
+  /** Maximum request body. @default 16384 */
+  readonly bodyLimitBytes?: number;
+  /** /healthz fails when the event loop lagged more than this at the last check. @default 2000 */
+  readonly eventLoopStallMs?: number;
+  /** @default Date.now */
+  readonly now?: () => number;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    session?: Session;
+  }
+}
+
+const ITEM_SCHEMA = {
+  type: 'object',
+  properties: {
+    id: { type: 'string' },
+    name: { type: 'string' },
+    value: { type: ['string', 'null'] },
+    createdAt: { type: 'string' },
+  },
+} as const;
+
+const ERROR_SCHEMA = { type: 'object', properties: { error: { type: 'string' } } } as const;
+
+/** Measures event-loop lag with a timer; a stalled loop makes /healthz answer 503 once it runs again. */
+class EventLoopWatch {
+  lagMs = 0;
+  private last = performance.now();
+  private readonly timer: NodeJS.Timeout;
+  constructor(private readonly intervalMs = 500) {
+    this.timer = setInterval(() => {
+      const now = performance.now();
+      this.lagMs = Math.max(0, now - this.last - this.intervalMs);
+      this.last = now;
+    }, intervalMs).unref();
+  }
+  stop(): void {
+    clearInterval(this.timer);
+  }
+}
+
+export function buildServer(deps: ServerDeps): FastifyInstance {
+  const now = deps.now ?? Date.now;
+  const startedAt = now();
+  const app = Fastify({
+    ...(deps.logger ? { loggerInstance: deps.logger } : { logger: false }),
+    // Per-request logs are too costly at fleet rates; failures are logged in onResponse, the rest is in metrics.
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: deps.bodyLimitBytes ?? 16384,
+    // Longer than the ALB idle timeout (60 s), so the ALB never reuses a connection the service just closed.
+    keepAliveTimeout: 65000,
+    requestTimeout: 30000,
+    trustProxy: true,
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+    genReqId: (req) => {
+      const trace = req.headers['x-amzn-trace-id'];
+      return typeof trace === 'string' && trace.length <= 200 ? trace : randomUUID();
+    },
+    ajv: { customOptions: { allErrors: false } },
+  }) as unknown as FastifyInstance;
+
+  const loop = new EventLoopWatch();
+  app.addHook('onClose', async () => loop.stop());
+
+  app.addHook('onSend', async (_request, reply, payload) => {
+    if (deps.lifecycle.draining) reply.header('connection', 'close');
+    return payload;
+  });
+
+  app.addHook('onResponse', async (request, reply) => {
+    const route = request.routeOptions.url ?? 'unmatched';
+    const labels = { method: request.method, route, status: String(reply.statusCode) };
+    deps.metrics.httpRequests.inc(labels);
+    deps.metrics.httpDuration.observe(labels, reply.elapsedTime / 1000);
+    if (reply.statusCode >= 500) {
+      request.log.warn({ route, status: reply.statusCode, ms: reply.elapsedTime }, 'request failed');
+    }
+  });
+
+  app.setErrorHandler((error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
+    if (error.validation) {
+      return reply.code(400).send({ error: `invalid request: ${error.message}` });
+    }
+    if (error instanceof ServiceUnavailableError) {
+      return reply
+        .code(503)
+        .header('retry-after', String(error.retryAfterSeconds))
+        .send({ error: error.message, reason: error.reason });
+    }
+    const status = error.statusCode ?? 500;
+    if (status >= 400 && status < 500) {
+      // Malformed JSON (400), body too large (413), unsupported media type (415), ...
+      const prefix =
+        error instanceof SyntaxError || error.code === 'FST_ERR_CTP_INVALID_JSON_BODY'
+          ? 'invalid JSON body: '
+          : '';
+      return reply.code(status).send({ error: `${prefix}${error.message}` });
+    }
+    request.log.error({ err: error }, 'unhandled error');
+    return reply.code(500).send({ error: 'internal error' });
+  });
+
+  app.setNotFoundHandler((request, reply) => {
+    reply.code(404).send({ error: `no route ${request.method} ${request.url.split('?')[0]}` });
+  });
+
+  app.get('/healthz', async (_request, reply) => {
+    const stalled = loop.lagMs > (deps.eventLoopStallMs ?? 2000);
+    return reply.code(stalled ? 503 : 200).send({
+      status: stalled ? 'event_loop_stalled' : 'ok',
+      eventLoopLagMs: Math.round(loop.lagMs),
+      uptimeSeconds: Math.round((now() - startedAt) / 1000),
+      ...deps.identity,
+    });
+  });
+
+  app.get<{ Querystring: { role?: 'writer' } }>(
+    '/readyz',
+    {
+      schema: {
+        querystring: {
+          type: 'object',
+          properties: { role: { type: 'string', enum: ['writer'] } },
+          additionalProperties: false,
+        },
+      },
+    },
+    async (request, reply) => {
+      const role: ReadinessRole = request.query.role === 'writer' ? 'writer' : 'any';
+      const db = deps.db.health();
+      const t = now();
+      const readiness = evaluateReadiness({
+        now: t,
+        role,
+        db,
+        graceMs: deps.readinessGraceMs,
+        draining: deps.lifecycle.draining,
+      });
+      return reply.code(readiness.ready ? 200 : 503).send({
+        status: readiness.ready ? 'ready' : 'not_ready',
+        reason: readiness.reason,
+        role,
+        draining: deps.lifecycle.draining,
+        database: {
+          reachable: db.reachable,
+          writable: db.writable,
+          inRecovery: db.inRecovery ?? null,
+          unreachableForSeconds:
+            db.unreachableSince === undefined ? 0 : Math.round((t - db.unreachableSince) / 100) / 10,
+        },
+        cache: { state: deps.cache.state() },
+        ...deps.identity,
+      });
+    },
+  );
+
+  app.get('/metrics', async (_request, reply) => {
+    const body = await deps.metrics.registry.metrics();
+    return reply.header('content-type', deps.metrics.registry.contentType).send(body);
+  });
+
+  app.post<{ Body: { user: string } }>(
+    '/api/sessions',
+    {
+      schema: {
+        body: {
+          type: 'object',
+          required: ['user'],
+          additionalProperties: false,
+          properties: {
+            user: { type: 'string', minLength: 1, maxLength: 100, pattern: '^[^\\u0000-\\u001f]+$' },
+          },
+        },
+        response: {
+          201: {
+            type: 'object',
+            properties: {
+              token: { type: 'string' },
+              user: { type: 'string' },
+              expiresAt: { type: 'string' },
+            },
+          },
+        },
+      },
+    },
+    async (request, reply) => reply.code(201).send(await deps.store.createSession(request.body.user)),
+  );
+
+  // Item routes need a valid session (Authorization: Bearer <token>).
+  app.register(async (items) => {
+    items.addHook('preHandler', async (request, reply) => {
+      const header = request.headers.authorization;
+      const match = typeof header === 'string' ? /^Bearer ([^\s]+)$/i.exec(header) : null;
+      const session = match ? await deps.store.validateSession(match[1]) : undefined;
+      if (!session) {
+        return reply
+          .code(401)
+          .header('www-authenticate', 'Bearer')
+          .send({ error: 'missing or invalid bearer token (POST /api/sessions to get one)' });
+      }
+      request.session = session;
+      return undefined;
+    });
+
+    items.post<{ Body: { name: string; value?: string } }>(
+      '/api/items',
+      {
+        schema: {
+          body: {
+            type: 'object',
+            required: ['name'],
+            additionalProperties: false,
+            properties: {
+              name: { type: 'string', minLength: 1, maxLength: 200 },
+              value: { type: 'string', maxLength: 2000 },
+            },
+          },
+          response: { 201: ITEM_SCHEMA },
+        },
+      },
+      async (request, reply) => reply.code(201).send(await deps.store.createItem(request.body)),
+    );
+
+    items.get<{ Params: { id: string } }>(
+      '/api/items/:id',
+      {
+        schema: {
+          params: { type: 'object', properties: { id: { type: 'string', format: 'uuid' } } },
+          response: { 200: ITEM_SCHEMA, 404: ERROR_SCHEMA },
+        },
+      },
+      async (request, reply) => {
+        const { item, source } = await deps.store.getItem(request.params.id.toLowerCase());
+        reply.header('x-cache', source === 'cache' ? 'hit' : 'miss');
+        if (!item) return reply.code(404).send({ error: `item ${request.params.id} not found` });
+        return reply.send(item);
+      },
+    );
+
+    items.get<{ Querystring: { limit: number } }>(
+      '/api/items',
+      {
+        schema: {
+          querystring: {
+            type: 'object',
+            properties: { limit: { type: 'integer', minimum: 1, maximum: 100, default: 20 } },
+            additionalProperties: false,
+          },
+          response: { 200: { type: 'object', properties: { items: { type: 'array', items: ITEM_SCHEMA } } } },
+        },
+      },
+      async (request) => ({ items: await deps.store.listItems(request.query.limit) }),
+    );
+  });
+
+  return app;
+}

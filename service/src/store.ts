@@ -1,0 +1,139 @@
+/**
+ * The demo API's data logic: items (cache-aside: Redis first, then the reader) and sessions (opaque tokens kept
+ * in Redis with a TTL and written through to PostgreSQL, so users stay signed in through a cache outage and no
+ * instance holds user state). Only SHA-256 hashes of tokens are stored, never the tokens themselves.
+ */
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { Cache } from './cache';
+import { Database } from './db';
+
+export interface Item {
+  readonly id: string;
+  readonly name: string;
+  readonly value: string | null;
+  readonly createdAt: string;
+}
+
+export interface Session {
+  readonly user: string;
+  readonly expiresAt: string;
+}
+
+export interface NewSession extends Session {
+  readonly token: string;
+}
+
+export interface StoreOptions {
+  readonly sessionTtlSeconds: number;
+  readonly itemCacheTtlSeconds: number;
+  /** @default Date.now */
+  readonly now?: () => number;
+}
+
+interface ItemRow {
+  id: string;
+  name: string;
+  value: string | null;
+  created_at: Date | string;
+}
+
+const TOKEN_PATTERN = /^[A-Za-z0-9_-]{43}$/;
+
+export const itemKey = (id: string): string => `item:${id}`;
+export const sessionKey = (tokenHash: string): string => `session:${tokenHash}`;
+export const hashToken = (token: string): string => createHash('sha256').update(token).digest('hex');
+
+function toItem(row: ItemRow): Item {
+  return {
+    id: row.id,
+    name: row.name,
+    value: row.value,
+    createdAt:
+      row.created_at instanceof Date ? row.created_at.toISOString() : new Date(row.created_at).toISOString(),
+  };
+}
+
+function parseJson<T>(text: string | undefined): T | undefined {
+  if (text === undefined) return undefined;
+  try {
+    return JSON.parse(text) as T;
+  } catch {
+    return undefined;
+  }
+}
+
+export class AppStore {
+  private readonly now: () => number;
+
+  constructor(
+    private readonly db: Database,
+    private readonly cache: Cache,
+    private readonly options: StoreOptions,
+  ) {
+    this.now = options.now ?? Date.now;
+  }
+
+  async createItem(input: { name: string; value?: string }): Promise<Item> {
+    const rows = await this.db.write<ItemRow>(
+      'INSERT INTO items (id, name, value) VALUES ($1, $2, $3) RETURNING id, name, value, created_at',
+      [randomUUID(), input.name, input.value ?? null],
+    );
+    const item = toItem(rows[0]);
+    await this.cache.set(itemKey(item.id), JSON.stringify(item), this.options.itemCacheTtlSeconds);
+    return item;
+  }
+
+  /** Cache first; on a miss (or cache outage) the reader, then the cache is filled. */
+  async getItem(id: string): Promise<{ item?: Item; source: 'cache' | 'database' }> {
+    const cached = parseJson<Item>(await this.cache.get(itemKey(id)));
+    if (cached) return { item: cached, source: 'cache' };
+    const rows = await this.db.read<ItemRow>('SELECT id, name, value, created_at FROM items WHERE id = $1', [
+      id,
+    ]);
+    if (rows.length === 0) return { source: 'database' };
+    const item = toItem(rows[0]);
+    await this.cache.set(itemKey(id), JSON.stringify(item), this.options.itemCacheTtlSeconds);
+    return { item, source: 'database' };
+  }
+
+  async listItems(limit: number): Promise<Item[]> {
+    const rows = await this.db.read<ItemRow>(
+      'SELECT id, name, value, created_at FROM items ORDER BY created_at DESC, id LIMIT $1',
+      [limit],
+    );
+    return rows.map(toItem);
+  }
+
+  /** Issues a token: written to the database first (the source of truth), then cached with the same TTL. */
+  async createSession(user: string): Promise<NewSession> {
+    const token = randomBytes(32).toString('base64url');
+    const tokenHash = hashToken(token);
+    const expiresAt = new Date(this.now() + this.options.sessionTtlSeconds * 1000).toISOString();
+    await this.db.write('INSERT INTO sessions (token_hash, user_name, expires_at) VALUES ($1, $2, $3)', [
+      tokenHash,
+      user,
+      expiresAt,
+    ]);
+    const session: Session = { user, expiresAt };
+    await this.cache.set(sessionKey(tokenHash), JSON.stringify(session), this.options.sessionTtlSeconds);
+    return { token, ...session };
+  }
+
+  /** The session for a token, or undefined when unknown/expired. Cache first, then the database. */
+  async validateSession(token: string): Promise<Session | undefined> {
+    if (!TOKEN_PATTERN.test(token)) return undefined;
+    const tokenHash = hashToken(token);
+    const cached = parseJson<Session>(await this.cache.get(sessionKey(tokenHash)));
+    if (cached) return Date.parse(cached.expiresAt) > this.now() ? cached : undefined;
+    const rows = await this.db.read<{ user_name: string; expires_at: Date | string }>(
+      'SELECT user_name, expires_at FROM sessions WHERE token_hash = $1 AND expires_at > now()',
+      [tokenHash],
+    );
+    if (rows.length === 0) return undefined;
+    const expiresAtMs = new Date(rows[0].expires_at).getTime();
+    const session: Session = { user: rows[0].user_name, expiresAt: new Date(expiresAtMs).toISOString() };
+    const ttl = Math.floor((expiresAtMs - this.now()) / 1000);
+    if (ttl > 0) await this.cache.set(sessionKey(tokenHash), JSON.stringify(session), ttl);
+    return session;
+  }
+}
