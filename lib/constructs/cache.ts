@@ -1,0 +1,195 @@
+import { RemovalPolicy, Validations } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as elasticache from 'aws-cdk-lib/aws-elasticache';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import { Construct } from 'constructs';
+import type { RegionContext } from '../config/derived';
+import type { AppConfig, CacheConfig } from '../config/schema';
+
+/** Default Redis/Valkey port; only named client security groups may reach it. */
+export const CACHE_PORT = 6379;
+
+export interface CacheProps {
+  /** VPC with PRIVATE_ISOLATED subnets in every configured AZ. */
+  readonly vpc: ec2.IVpc;
+  readonly config: AppConfig;
+  /** Which region of the pair this is (the cache is regional; both roles build the same shape). */
+  readonly ctx: RegionContext;
+}
+
+/**
+ * INV-CACHE. One ElastiCache replication group per region: Valkey or Redis OSS (config), cluster
+ * mode on with `shards` node groups of 1 primary + `replicasPerShard` replicas, each shard's
+ * nodes placed in distinct AZs (rotating over the configured AZs so primaries spread too),
+ * Multi-AZ with automatic failover, TLS required, at-rest encryption under a customer key,
+ * AUTH token from Secrets Manager, daily snapshots and a weekly maintenance window that does not
+ * overlap them (the config validator refuses overlapping windows).
+ *
+ * Clients: `cache.connections.allowDefaultPortFrom(fleet.securityGroup)`, then
+ * `cache.grantReadAuth(fleet.role)`; connect with TLS to `configurationEndpoint:port`.
+ */
+export class Cache extends Construct {
+  public readonly replicationGroupId: string;
+  /** Cluster-mode configuration endpoint host (a token). */
+  public readonly configurationEndpoint: string;
+  public readonly port: number = CACHE_PORT;
+  public readonly connections: ec2.Connections;
+  /** AUTH token secret: JSON `{ "token": "..." }`. */
+  public readonly authSecret: secretsmanager.ISecret;
+  /** Customer-managed key for data at rest and snapshots (rotation on). */
+  public readonly encryptionKey: kms.IKey;
+  public readonly replicationGroup: elasticache.CfnReplicationGroup;
+
+  constructor(scope: Construct, id: string, props: CacheProps) {
+    super(scope, id);
+    const { config, ctx, vpc } = props;
+    const cache = config.cache;
+    const azs = ctx.region.availabilityZones;
+    this.replicationGroupId = `${config.appName}-cache`;
+    validateCache(cache, this.replicationGroupId);
+
+    this.encryptionKey = new kms.Key(this, 'Key', {
+      description: `ElastiCache ${this.replicationGroupId} at-rest encryption`,
+      alias: `alias/${config.appName}/cache`,
+      enableKeyRotation: true,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+
+    // Valkey/Redis AUTH tokens: 16-128 printable characters without @ " / or spaces; alphanumeric is safe.
+    const authSecret = new secretsmanager.Secret(this, 'AuthToken', {
+      description: `AUTH token of ${this.replicationGroupId}`,
+      generateSecretString: {
+        secretStringTemplate: '{}',
+        generateStringKey: 'token',
+        passwordLength: 64,
+        excludePunctuation: true,
+        includeSpace: false,
+      },
+    });
+    this.authSecret = authSecret;
+    Validations.of(authSecret).acknowledge({
+      id: 'AwsSolutions-SMG4',
+      reason:
+        'An ElastiCache AUTH token cannot be rotated by a Secrets Manager rotation Lambda; it is changed by a deploy with the ROTATE update strategy, during which old and new tokens both work.',
+    });
+
+    const securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', {
+      vpc,
+      description: `ElastiCache ${this.replicationGroupId}: ingress only from allowed client security groups`,
+      allowAllOutbound: false,
+    });
+    this.connections = new ec2.Connections({
+      securityGroups: [securityGroup],
+      defaultPort: ec2.Port.tcp(CACHE_PORT),
+    });
+
+    const isolated = vpc.selectSubnets({ subnetType: ec2.SubnetType.PRIVATE_ISOLATED });
+    const subnetGroup = new elasticache.CfnSubnetGroup(this, 'SubnetGroup', {
+      description: `Isolated subnets of ${this.replicationGroupId}`,
+      subnetIds: isolated.subnetIds,
+    });
+
+    const parameterGroup = new elasticache.CfnParameterGroup(this, 'Parameters', {
+      cacheParameterGroupFamily: parameterGroupFamily(cache),
+      description: `Cluster mode for ${this.replicationGroupId}`,
+      properties: { 'cluster-enabled': 'yes' },
+    });
+
+    this.replicationGroup = new elasticache.CfnReplicationGroup(this, 'ReplicationGroup', {
+      replicationGroupId: this.replicationGroupId,
+      replicationGroupDescription: `${config.appName} cache (${cache.engine} ${cache.engineVersion}, cluster mode)`,
+      engine: cache.engine,
+      engineVersion: cache.engineVersion,
+      cacheNodeType: cache.nodeType,
+      cacheParameterGroupName: parameterGroup.ref,
+      cacheSubnetGroupName: subnetGroup.ref,
+      securityGroupIds: [securityGroup.securityGroupId],
+      port: CACHE_PORT,
+      clusterMode: 'enabled',
+      numNodeGroups: cache.shards,
+      replicasPerNodeGroup: cache.replicasPerShard,
+      nodeGroupConfiguration: nodeGroupPlacement(cache, azs),
+      multiAzEnabled: true,
+      automaticFailoverEnabled: true,
+      transitEncryptionEnabled: true,
+      transitEncryptionMode: 'required',
+      atRestEncryptionEnabled: true,
+      kmsKeyId: this.encryptionKey.keyArn,
+      authToken: authSecret.secretValueFromJson('token').unsafeUnwrap(),
+      snapshotWindow: cache.snapshotWindow,
+      snapshotRetentionLimit: cache.snapshotRetentionDays,
+      preferredMaintenanceWindow: cache.maintenanceWindow,
+      autoMinorVersionUpgrade: true,
+    });
+    // Keep a final snapshot when the group is deleted or replaced.
+    this.replicationGroup.applyRemovalPolicy(RemovalPolicy.SNAPSHOT);
+    this.configurationEndpoint = this.replicationGroup.attrConfigurationEndPointAddress;
+
+    if (cache.engine === 'redis') {
+      // cdk-nag's Redis-only rules; the Valkey default is not flagged.
+      Validations.of(this.replicationGroup).acknowledge({
+        id: 'AwsSolutions-AEC5',
+        reason:
+          'Default port on purpose: ingress is limited to named client security groups in isolated subnets, with TLS and AUTH.',
+      });
+      if (cache.snapshotRetentionDays < 15) {
+        Validations.of(this.replicationGroup).acknowledge({
+          id: 'AwsSolutions-AEC2',
+          reason: `The cache holds derived, rebuildable data; ${cache.snapshotRetentionDays} days of daily snapshots (config cache.snapshotRetentionDays) is the chosen cost trade-off.`,
+        });
+      }
+    }
+  }
+
+  /** Lets `grantee` read the AUTH token (GetSecretValue/DescribeSecret on this secret only). */
+  public grantReadAuth(grantee: iam.IGrantable): iam.Grant {
+    return this.authSecret.grantRead(grantee);
+  }
+}
+
+/**
+ * Per-shard placement: shard i's primary in AZ i mod n and its replicas in the following AZs,
+ * so no shard has two nodes in one AZ while it has no more nodes than there are AZs, and primaries
+ * are spread. (With more than one shard
+ * ElastiCache ignores the flat preferred-AZ list; this is the only way to control placement.)
+ */
+export function nodeGroupPlacement(
+  cache: Pick<CacheConfig, 'shards' | 'replicasPerShard'>,
+  azs: readonly string[],
+): elasticache.CfnReplicationGroup.NodeGroupConfigurationProperty[] {
+  return Array.from({ length: cache.shards }, (_, i) => ({
+    nodeGroupId: String(i + 1).padStart(4, '0'),
+    primaryAvailabilityZone: azs[i % azs.length],
+    replicaCount: cache.replicasPerShard,
+    replicaAvailabilityZones: Array.from(
+      { length: cache.replicasPerShard },
+      (_, r) => azs[(i + r + 1) % azs.length],
+    ),
+  }));
+}
+
+/** Parameter group family for an engine version: valkey8, valkey7, redis7, redis6.x. */
+export function parameterGroupFamily(cache: Pick<CacheConfig, 'engine' | 'engineVersion'>): string {
+  const major = Number(cache.engineVersion.split('.')[0]);
+  if (cache.engine === 'valkey') return `valkey${major}`;
+  return major >= 7 ? `redis${major}` : `redis${major}.x`;
+}
+
+function validateCache(cache: CacheConfig, replicationGroupId: string): void {
+  const major = Number(cache.engineVersion.split('.')[0]);
+  if (cache.engine === 'valkey' && major < 7) {
+    throw new Error(`Cache: cache.engineVersion = "${cache.engineVersion}": Valkey starts at 7.2`);
+  }
+  if (cache.engine === 'redis' && major < 6) {
+    throw new Error(
+      `Cache: cache.engineVersion = "${cache.engineVersion}": Redis OSS 6.x or later is needed for TLS with AUTH and Multi-AZ cluster mode`,
+    );
+  }
+  if (replicationGroupId.length > 40) {
+    throw new Error(
+      `Cache: replication group id "${replicationGroupId}" exceeds 40 characters (shorten appName)`,
+    );
+  }
+}
