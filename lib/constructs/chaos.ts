@@ -372,16 +372,17 @@ function validate(
 
 /** The FIS role's unavoidable wildcards, each acknowledged on the one policy with its reason. */
 function acknowledgeWildcards(policy: iam.Policy, stack: Stack): void {
-  // cdk-nag names findings after the rendered ARN: concrete region/account when the stack has them.
+  // cdk-nag names findings after the rendered ARN: concrete partition/region/account when known.
+  const partition = Token.isUnresolved(stack.partition) ? '<AWS::Partition>' : stack.partition;
   const region = Token.isUnresolved(stack.region) ? '<AWS::Region>' : stack.region;
   const account = Token.isUnresolved(stack.account) ? '<AWS::AccountId>' : stack.account;
   const acks: Array<[string, string]> = [
     [
-      `Resource::arn:<AWS::Partition>:ec2:${region}:${account}:instance/*`,
+      `Resource::arn:${partition}:ec2:${region}:${account}:instance/*`,
       'Instance ids change with every launch; TerminateInstances is limited by the aws:autoscaling:groupName tag condition to this fleet.',
     ],
     [
-      `Resource::arn:<AWS::Partition>:ec2:${region}:${account}:network-acl/*`,
+      `Resource::arn:${partition}:ec2:${region}:${account}:network-acl/*`,
       "FIS creates the NACL at run time; create/modify/delete are limited to NACLs tagged managedByFIS=true, and the association swap to this stack's subnets.",
     ],
     [
@@ -389,7 +390,7 @@ function acknowledgeWildcards(policy: iam.Policy, stack: Stack): void {
       'Describe/Get target-resolution APIs (ec2, rds, elasticache, tag) and logs:CreateLogDelivery have no resource-level permissions; all are read-only or log-delivery setup.',
     ],
     [
-      `Resource::arn:<AWS::Partition>:logs:${region}:${account}:log-group:*`,
+      `Resource::arn:${partition}:logs:${region}:${account}:log-group:*`,
       'CloudWatch Logs vended delivery requires log-group:* for the resource-policy calls (CloudWatch Logs user guide, "Logs sent to CloudWatch Logs").',
     ],
   ];

@@ -1,0 +1,559 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { App, type CfnElement, Stack, Validations } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as autoscaling from 'aws-cdk-lib/aws-autoscaling';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { type AppConfig, DEFAULT_CONFIG, regionContext } from '../../lib/config';
+import { Monitoring, type MonitoringProps } from '../../lib/constructs/monitoring';
+import { cdkJsonContext } from '../helpers/app';
+
+/*
+ * One fixture stack, synthesized once: a VPC, ALB + target group, ASG and plain identifiers for the
+ * database and cache, monitored twice - as the writer region (with functions, an existing alarm and a
+ * snapshot-age metric) and as a Global Database secondary with a larger cache (12 nodes).
+ */
+const AZS = DEFAULT_CONFIG.primary.availabilityZones;
+const MIN_PER_AZ = DEFAULT_CONFIG.fleet.minPerAz;
+const FRESHNESS_ALARM_ARN = 'arn:aws:cloudwatch:us-east-1:111111111111:alarm:ha-ref-snapshot-freshness';
+const PRIMARY_CONFIG: AppConfig = {
+  ...DEFAULT_CONFIG,
+  monitoring: {
+    alarmEmails: ['oncall@example.com'],
+    alarmHttpsEndpoints: ['https://hooks.example.com/alarm'],
+    zonalAutoshift: true,
+  },
+};
+const SECONDARY_CONFIG: AppConfig = { ...DEFAULT_CONFIG, appName: 'ha-dr' };
+
+class FixtureStack extends Stack {
+  get availabilityZones(): string[] {
+    return AZS;
+  }
+}
+
+interface Fixture {
+  stack: Stack;
+  vpc: ec2.Vpc;
+  alb: elbv2.ApplicationLoadBalancer;
+  targetGroup: elbv2.ApplicationTargetGroup;
+  asg: autoscaling.AutoScalingGroup;
+}
+
+function fixture(app: App, id = 'Fixture'): Fixture {
+  const stack = new FixtureStack(app, id, { env: { account: '111111111111', region: 'us-east-1' } });
+  const vpc = new ec2.Vpc(stack, 'Vpc', { availabilityZones: AZS, natGateways: 1 });
+  const alb = new elbv2.ApplicationLoadBalancer(stack, 'Alb', { vpc, internetFacing: true });
+  const asg = new autoscaling.AutoScalingGroup(stack, 'Asg', {
+    vpc,
+    instanceType: new ec2.InstanceType('m7g.large'),
+    machineImage: ec2.MachineImage.genericLinux({ 'us-east-1': 'ami-12345678' }),
+    minCapacity: MIN_PER_AZ * AZS.length,
+  });
+  const targetGroup = alb
+    .addListener('Http', { port: 80 })
+    .addTargets('Fleet', { port: 8080, targets: [asg] });
+  return { stack, vpc, alb, targetGroup, asg };
+}
+
+function baseProps(f: Fixture): MonitoringProps {
+  return {
+    config: PRIMARY_CONFIG,
+    ctx: regionContext(PRIMARY_CONFIG, 'primary'),
+    loadBalancer: f.alb,
+    targetGroup: f.targetGroup,
+    autoScalingGroup: f.asg,
+    database: { clusterIdentifier: 'ha-ref-us-east-1', isGlobalSecondary: false },
+    cache: { replicationGroupId: 'ha-ref-cache' },
+  };
+}
+
+type Props = Record<string, any>;
+interface Stat {
+  name: string;
+  namespace: string;
+  dims: Record<string, unknown>;
+  period: number;
+  stat: string;
+}
+
+let template: Template;
+let resources: Record<string, { Type: string; Properties: Props }>;
+let f: Fixture;
+let primary: Monitoring;
+let secondary: Monitoring;
+let nagViolations: string[];
+const logicalId = (c: { node: { defaultChild?: unknown } }) =>
+  f.stack.getLogicalId(c.node.defaultChild as CfnElement);
+
+beforeAll(() => {
+  // GIVEN the fixture with both monitors and cdk-nag, under cdk.json's feature flags
+  const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'monitoring-test-'));
+  const app = new App({ outdir, context: cdkJsonContext(), builtinCloudFormationValidation: false });
+  Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+  f = fixture(app);
+  primary = new Monitoring(f.stack, 'Primary', {
+    ...baseProps(f),
+    functions: [
+      lambda.Function.fromFunctionName(f.stack, 'SnapshotCreate', 'ha-ref-snapshot-create'),
+      lambda.Function.fromFunctionName(f.stack, 'FailoverRunbook', 'ha-ref-failover-runbook'),
+    ],
+    existingAlarms: [cloudwatch.Alarm.fromAlarmArn(f.stack, 'Freshness', FRESHNESS_ALARM_ARN)],
+    snapshotAgeMetric: new cloudwatch.Metric({
+      namespace: 'HaRef/Snapshots',
+      metricName: 'NewestCopyAgeSeconds',
+    }),
+  });
+  secondary = new Monitoring(f.stack, 'Secondary', {
+    ...baseProps(f),
+    config: SECONDARY_CONFIG,
+    database: { clusterIdentifier: 'ha-ref-us-west-2', isGlobalSecondary: true },
+    cache: { replicationGroupId: 'ha-dr-cache', shards: 4, replicasPerShard: 2 },
+  });
+  // The fixture stands in for the network and fleet constructs, which own (and are tested for) these controls.
+  const fixtureAck =
+    'Test fixture standing in for the network/fleet constructs, which implement this control.';
+  Validations.of(f.vpc).acknowledge({ id: 'AwsSolutions-VPC7', reason: fixtureAck });
+  Validations.of(f.alb).acknowledge({ id: 'AwsSolutions-ELB2', reason: fixtureAck });
+  Validations.of(f.alb).acknowledge({ id: 'AwsSolutions-EC23', reason: fixtureAck });
+  Validations.of(f.asg).acknowledge({ id: 'AwsSolutions-AS3', reason: fixtureAck });
+  Validations.of(f.asg).acknowledge({ id: 'AwsSolutions-EC26', reason: fixtureAck });
+
+  // WHEN it synthesizes (validation failures throw, after the template and the report are written)
+  try {
+    app.synth();
+  } catch {
+    // asserted below from the report
+  }
+  const report = JSON.parse(fs.readFileSync(path.join(outdir, 'validation-report.json'), 'utf8'));
+  nagViolations = report.pluginReports
+    .filter((p: Props) => p.pluginName === 'AwsSolutions')
+    .flatMap((p: Props) =>
+      p.violations.flatMap((v: Props) =>
+        v.violatingConstructs.map((c: Props) => `${v.ruleName} ${c.constructPath}`),
+      ),
+    );
+  const json = JSON.parse(fs.readFileSync(path.join(outdir, 'Fixture.template.json'), 'utf8'));
+  resources = json.Resources;
+  template = Template.fromJSON(json);
+});
+
+function alarmNamed(name: string): Props {
+  const found = Object.values(resources).filter(
+    (r) => r.Type === 'AWS::CloudWatch::Alarm' && r.Properties.AlarmName === name,
+  );
+  expect(found).toHaveLength(1);
+  return found[0].Properties;
+}
+
+/** The metrics an alarm reads, whether rendered as a plain metric or as metric math. */
+function statsOf(p: Props): Stat[] {
+  if (p.MetricName) {
+    const dims = Object.fromEntries((p.Dimensions ?? []).map((d: Props) => [d.Name, d.Value]));
+    return [
+      {
+        name: p.MetricName,
+        namespace: p.Namespace,
+        dims,
+        period: p.Period,
+        stat: p.Statistic ?? p.ExtendedStatistic,
+      },
+    ];
+  }
+  return (p.Metrics as Props[])
+    .filter((m) => m.MetricStat)
+    .map((m) => ({
+      name: m.MetricStat.Metric.MetricName,
+      namespace: m.MetricStat.Metric.Namespace,
+      dims: Object.fromEntries((m.MetricStat.Metric.Dimensions ?? []).map((d: Props) => [d.Name, d.Value])),
+      period: m.MetricStat.Period,
+      stat: m.MetricStat.Stat,
+    }));
+}
+
+function expressionOf(p: Props): string | undefined {
+  return (p.Metrics as Props[] | undefined)?.find((m) => m.Expression)?.Expression;
+}
+
+function expectAlarm(
+  name: string,
+  want: { threshold: number; comparison: string; periods: number; missing: string },
+): Props {
+  const p = alarmNamed(name);
+  expect(p.Threshold).toBe(want.threshold);
+  expect(p.ComparisonOperator).toBe(want.comparison);
+  expect(p.EvaluationPeriods).toBe(want.periods);
+  expect(p.DatapointsToAlarm).toBe(want.periods);
+  expect(p.TreatMissingData).toBe(want.missing);
+  return p;
+}
+
+describe('alarm topic', () => {
+  test('GIVEN config subscriptions WHEN synthesized THEN the topic is KMS-encrypted, TLS-only and subscribed', () => {
+    const topicId = logicalId(primary.topic);
+    const keyId = logicalId(primary.topicKey);
+    expect(resources[topicId].Properties.KmsMasterKeyId).toEqual({ 'Fn::GetAtt': [keyId, 'Arn'] });
+    template.hasResourceProperties('AWS::SNS::TopicPolicy', {
+      Topics: [{ Ref: topicId }],
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+        ]),
+      },
+    });
+    template.hasResourceProperties('AWS::SNS::Subscription', {
+      TopicArn: { Ref: topicId },
+      Protocol: 'email',
+      Endpoint: 'oncall@example.com',
+    });
+    template.hasResourceProperties('AWS::SNS::Subscription', {
+      TopicArn: { Ref: topicId },
+      Protocol: 'https',
+      Endpoint: 'https://hooks.example.com/alarm',
+    });
+    // The secondary monitor's config has no subscribers.
+    const subs = Object.values(resources).filter(
+      (r) => r.Type === 'AWS::SNS::Subscription' && r.Properties.TopicArn.Ref === logicalId(secondary.topic),
+    );
+    expect(subs).toHaveLength(0);
+  });
+
+  test('GIVEN CloudWatch publishes alarms THEN the topic key lets cloudwatch.amazonaws.com use it', () => {
+    const key = resources[logicalId(primary.topicKey)].Properties;
+    expect(key.EnableKeyRotation).toBe(true);
+    expect(key.KeyPolicy.Statement).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          Principal: { Service: 'cloudwatch.amazonaws.com' },
+          Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+        }),
+      ]),
+    );
+  });
+});
+
+describe('every alarm', () => {
+  test('THEN it notifies its own topic on ALARM and OK and tells on-call what to check first', () => {
+    const alarms = Object.entries(resources).filter(([, r]) => r.Type === 'AWS::CloudWatch::Alarm');
+    expect(alarms.length).toBe(Object.keys(primary.alarms).length + Object.keys(secondary.alarms).length);
+    for (const [, { Properties: p }] of alarms) {
+      const topic = p.AlarmName.startsWith('ha-dr-') ? secondary.topic : primary.topic;
+      expect(p.AlarmActions).toEqual([{ Ref: logicalId(topic) }]);
+      expect(p.OKActions).toEqual([{ Ref: logicalId(topic) }]);
+      expect(p.AlarmDescription).toMatch(/First check/);
+      expect(['breaching', 'notBreaching']).toContain(p.TreatMissingData);
+    }
+  });
+
+  test('GIVEN the writer region THEN exactly the expected alarms exist (no global-lag alarms)', () => {
+    expect(Object.keys(primary.alarms).sort()).toEqual(
+      [
+        'Http5xxRatio',
+        'UnhealthyHosts',
+        ...AZS.map((az) => `HealthyHosts-${az}`),
+        'TargetLatencyP99',
+        'AsgInService',
+        'DatabaseCpu',
+        'DatabaseFreeableMemory',
+        'DatabaseReplicaLag',
+        'CacheEngineCpu',
+        'CacheReplicationLag',
+        'CacheEvictions',
+        'CacheConnections',
+        'LambdaErrors-SnapshotCreate',
+        'LambdaThrottles-SnapshotCreate',
+        'LambdaErrors-FailoverRunbook',
+        'LambdaThrottles-FailoverRunbook',
+      ].sort(),
+    );
+  });
+});
+
+describe('load balancer and fleet alarms', () => {
+  test('THEN the 5xx alarm is (ELB + target 5xx) / requests > 5 % for 2 one-minute periods, gated by 50 requests', () => {
+    const p = expectAlarm('ha-ref-Http5xxRatio', {
+      threshold: 5,
+      comparison: 'GreaterThanThreshold',
+      periods: 2,
+      missing: 'notBreaching',
+    });
+    const lbName = { 'Fn::GetAtt': [logicalId(f.alb), 'LoadBalancerFullName'] };
+    const stats = statsOf(p);
+    expect(stats.map((s) => s.name).sort()).toEqual(
+      ['HTTPCode_ELB_5XX_Count', 'HTTPCode_Target_5XX_Count', 'RequestCount'].sort(),
+    );
+    for (const s of stats) {
+      expect(s).toMatchObject({
+        namespace: 'AWS/ApplicationELB',
+        period: 60,
+        stat: 'Sum',
+        dims: { LoadBalancer: lbName },
+      });
+    }
+    const expr = expressionOf(p)!;
+    expect(expr).toMatch(/>= 50/);
+    expect(expr).toMatch(/100 \* \(FILL\(elb, 0\) \+ FILL\(tgt, 0\)\) \/ FILL\(req, 0\)/);
+    expect(logicalId(primary.http5xxAlarm)).toBe(logicalId(primary.alarms.Http5xxRatio));
+  });
+
+  test('THEN every AZ has a healthy-host alarm below minPerAz, on the per-AZ target group metric', () => {
+    const tgName = { 'Fn::GetAtt': [logicalId(f.targetGroup), 'TargetGroupFullName'] };
+    for (const az of AZS) {
+      const p = expectAlarm(`ha-ref-HealthyHosts-${az}`, {
+        threshold: MIN_PER_AZ,
+        comparison: 'LessThanThreshold',
+        periods: 2,
+        missing: 'breaching',
+      });
+      const [s] = statsOf(p);
+      expect(s).toMatchObject({ name: 'HealthyHostCount', period: 60, stat: 'Minimum' });
+      expect(s.dims.AvailabilityZone).toBe(az);
+      expect(s.dims.TargetGroup).toEqual(tgName);
+      expect(s.dims.LoadBalancer).toBeDefined();
+    }
+  });
+
+  test('THEN unhealthy hosts > 0 for 2 minutes alarms', () => {
+    const p = expectAlarm('ha-ref-UnhealthyHosts', {
+      threshold: 0,
+      comparison: 'GreaterThanThreshold',
+      periods: 2,
+      missing: 'notBreaching',
+    });
+    expect(statsOf(p)[0]).toMatchObject({ name: 'UnHealthyHostCount', period: 60, stat: 'Maximum' });
+  });
+
+  test('THEN target p99 latency above 1 s for 3 minutes alarms', () => {
+    const p = expectAlarm('ha-ref-TargetLatencyP99', {
+      threshold: 1,
+      comparison: 'GreaterThanThreshold',
+      periods: 3,
+      missing: 'notBreaching',
+    });
+    expect(statsOf(p)[0]).toMatchObject({ name: 'TargetResponseTime', period: 60, stat: 'p99' });
+  });
+
+  test('THEN in-service instances below minPerAz x AZs for 5 minutes alarms, on this ASG', () => {
+    const p = expectAlarm('ha-ref-AsgInService', {
+      threshold: MIN_PER_AZ * AZS.length,
+      comparison: 'LessThanThreshold',
+      periods: 5,
+      missing: 'breaching',
+    });
+    expect(statsOf(p)[0]).toEqual({
+      name: 'GroupInServiceInstances',
+      namespace: 'AWS/AutoScaling',
+      dims: { AutoScalingGroupName: { Ref: logicalId(f.asg) } },
+      period: 60,
+      stat: 'Minimum',
+    });
+  });
+});
+
+describe('database alarms', () => {
+  test('GIVEN the writer region THEN CPU and memory follow the WRITER role and replica lag the readers', () => {
+    const cpu = expectAlarm('ha-ref-DatabaseCpu', {
+      threshold: 80,
+      comparison: 'GreaterThanThreshold',
+      periods: 2,
+      missing: 'notBreaching',
+    });
+    expect(statsOf(cpu)[0]).toMatchObject({
+      name: 'CPUUtilization',
+      namespace: 'AWS/RDS',
+      period: 300,
+      dims: { DBClusterIdentifier: 'ha-ref-us-east-1', Role: 'WRITER' },
+    });
+    const mem = expectAlarm('ha-ref-DatabaseFreeableMemory', {
+      threshold: 1024 ** 3,
+      comparison: 'LessThanThreshold',
+      periods: 2,
+      missing: 'notBreaching',
+    });
+    expect(statsOf(mem)[0]).toMatchObject({ name: 'FreeableMemory', stat: 'Minimum', period: 300 });
+    const lag = expectAlarm('ha-ref-DatabaseReplicaLag', {
+      threshold: 1000,
+      comparison: 'GreaterThanThreshold',
+      periods: 5,
+      missing: 'notBreaching',
+    });
+    expect(statsOf(lag)[0]).toMatchObject({
+      name: 'AuroraReplicaLag',
+      stat: 'Maximum',
+      period: 60,
+      dims: { DBClusterIdentifier: 'ha-ref-us-east-1', Role: 'READER' },
+    });
+  });
+
+  test('GIVEN a Global Database secondary THEN global replication and RPO lag alarm on its cluster', () => {
+    const repl = expectAlarm('ha-dr-GlobalReplicationLag', {
+      threshold: 2000,
+      comparison: 'GreaterThanThreshold',
+      periods: 3,
+      missing: 'breaching',
+    });
+    expect(statsOf(repl)[0]).toEqual({
+      name: 'AuroraGlobalDBReplicationLag',
+      namespace: 'AWS/RDS',
+      dims: { DBClusterIdentifier: 'ha-ref-us-west-2' },
+      period: 60,
+      stat: 'Maximum',
+    });
+    const rpo = expectAlarm('ha-dr-GlobalRpoLag', {
+      threshold: 2000,
+      comparison: 'GreaterThanThreshold',
+      periods: 3,
+      missing: 'notBreaching',
+    });
+    expect(statsOf(rpo)[0]).toMatchObject({
+      name: 'AuroraGlobalDBRPOLag',
+      dims: { DBClusterIdentifier: 'ha-ref-us-west-2' },
+    });
+    // A secondary has no writer: CPU is watched on the busiest instance of the cluster.
+    expect(statsOf(alarmNamed('ha-dr-DatabaseCpu'))[0]).toMatchObject({
+      dims: { DBClusterIdentifier: 'ha-ref-us-west-2' },
+      stat: 'Maximum',
+    });
+    expect(statsOf(alarmNamed('ha-dr-DatabaseCpu'))[0].dims).not.toHaveProperty('Role');
+  });
+});
+
+describe('cache alarms', () => {
+  const nodes = (id: string, shards: number, perShard: number) =>
+    Array.from({ length: shards }, (_, s) =>
+      Array.from({ length: perShard }, (_, n) => `${id}-000${s + 1}-00${n + 1}`),
+    ).flat();
+
+  test('THEN each cache alarm takes the busiest of every node of the replication group', () => {
+    const expected = nodes(
+      'ha-ref-cache',
+      DEFAULT_CONFIG.cache.shards,
+      DEFAULT_CONFIG.cache.replicasPerShard + 1,
+    );
+    const cases: Array<[string, string, string, number, number, number]> = [
+      ['CacheEngineCpu', 'EngineCPUUtilization', 'Average', 60, 80, 5],
+      ['CacheReplicationLag', 'ReplicationLag', 'Maximum', 60, 5, 3],
+      ['CacheEvictions', 'Evictions', 'Sum', 300, 1000, 2],
+      ['CacheConnections', 'CurrConnections', 'Maximum', 60, 5000, 5],
+    ];
+    for (const [key, metric, stat, period, threshold, periods] of cases) {
+      const p = expectAlarm(`ha-ref-${key}`, {
+        threshold,
+        comparison: 'GreaterThanThreshold',
+        periods,
+        missing: 'notBreaching',
+      });
+      expect(expressionOf(p)).toBe('MAX(FILL(METRICS(), 0))');
+      const stats = statsOf(p);
+      expect(stats.map((s) => s.dims.CacheClusterId)).toEqual(expected);
+      for (const s of stats)
+        expect(s).toMatchObject({ name: metric, namespace: 'AWS/ElastiCache', stat, period });
+    }
+  });
+
+  test('GIVEN 12 cache nodes THEN alarms split into groups of at most 10 metrics covering every node', () => {
+    const expected = nodes('ha-dr-cache', 4, 3);
+    const p1 = alarmNamed('ha-dr-CacheEngineCpu-1');
+    const p2 = alarmNamed('ha-dr-CacheEngineCpu-2');
+    const covered = [...statsOf(p1), ...statsOf(p2)].map((s) => s.dims.CacheClusterId);
+    expect(statsOf(p1).length).toBeLessThanOrEqual(10);
+    expect(covered).toEqual(expected);
+  });
+});
+
+describe('lambda alarms', () => {
+  test('THEN each function alarms on any error and any throttle in 5 minutes', () => {
+    for (const [key, fnName] of [
+      ['SnapshotCreate', 'ha-ref-snapshot-create'],
+      ['FailoverRunbook', 'ha-ref-failover-runbook'],
+    ]) {
+      for (const [kind, metric] of [
+        ['Errors', 'Errors'],
+        ['Throttles', 'Throttles'],
+      ]) {
+        const p = expectAlarm(`ha-ref-Lambda${kind}-${key}`, {
+          threshold: 0,
+          comparison: 'GreaterThanThreshold',
+          periods: 1,
+          missing: 'notBreaching',
+        });
+        expect(statsOf(p)[0]).toEqual({
+          name: metric,
+          namespace: 'AWS/Lambda',
+          dims: { FunctionName: fnName },
+          period: 300,
+          stat: 'Sum',
+        });
+      }
+    }
+  });
+});
+
+describe('dashboard', () => {
+  test('THEN one dashboard per monitor shows every AZ, the existing alarm and the snapshot age', () => {
+    const dashboards = Object.values(resources).filter((r) => r.Type === 'AWS::CloudWatch::Dashboard');
+    expect(dashboards.map((d) => d.Properties.DashboardName).sort()).toEqual([
+      'ha-dr-us-east-1',
+      'ha-ref-us-east-1',
+    ]);
+    const body = JSON.stringify(resources[logicalId(primary.dashboard)].Properties.DashboardBody);
+    for (const az of AZS) expect(body).toContain(az);
+    expect(body).toContain(FRESHNESS_ALARM_ARN);
+    expect(body).toContain('NewestCopyAgeSeconds');
+    for (const title of [
+      'Traffic',
+      'Errors',
+      'Latency per AZ',
+      'Fleet health per AZ',
+      'Database',
+      'Cache',
+      'Replication lag',
+    ]) {
+      expect(body).toContain(title);
+    }
+    const drBody = JSON.stringify(resources[logicalId(secondary.dashboard)].Properties.DashboardBody);
+    expect(drBody).toContain('AuroraGlobalDBReplicationLag');
+    expect(drBody).toContain('No snapshot-age metric');
+  });
+});
+
+describe('cdk-nag', () => {
+  test('THEN AwsSolutions reports zero unacknowledged findings', () => {
+    expect(nagViolations).toEqual([]);
+  });
+});
+
+describe('validation', () => {
+  // Constructed only (never synthesized): each throws in the constructor.
+  const attempt = (over: Partial<MonitoringProps>) => () => {
+    const fx = fixture(new App(), 'Invalid');
+    new Monitoring(fx.stack, 'M', { ...baseProps(fx), ...over });
+  };
+
+  test('GIVEN minPerAz 0 THEN construction fails naming the field', () => {
+    expect(attempt({ minPerAz: 0 })).toThrow(/minPerAz must be an integer >= 1, got 0/);
+  });
+  test('GIVEN duplicate AZs THEN construction fails naming them', () => {
+    expect(attempt({ availabilityZones: ['us-east-1a', 'us-east-1a'] })).toThrow(
+      /availabilityZones .*\[us-east-1a, us-east-1a\]/,
+    );
+  });
+  test('GIVEN a 5xx threshold above 100 % THEN construction fails', () => {
+    expect(attempt({ thresholds: { http5xxPercent: 150 } })).toThrow(
+      /thresholds.http5xxPercent must be in \(0, 100\], got 150/,
+    );
+  });
+  test('GIVEN a negative threshold THEN construction fails naming it', () => {
+    expect(attempt({ thresholds: { cacheConnections: -1 } })).toThrow(
+      /thresholds.cacheConnections must be a positive number/,
+    );
+  });
+  test('GIVEN minCapacity below minPerAz THEN construction fails', () => {
+    expect(attempt({ minCapacity: 1 })).toThrow(/minCapacity must be an integer >= minPerAz \(2\), got 1/);
+  });
+});
