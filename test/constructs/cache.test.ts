@@ -1,0 +1,177 @@
+import { Stack } from 'aws-cdk-lib';
+import type { Template } from 'aws-cdk-lib/assertions';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { loadConfig, regionContext, windowsOverlap } from '../../lib/config';
+import { Cache, nodeGroupPlacement, parameterGroupFamily } from '../../lib/constructs/cache';
+import { synthDataTier, type DataTierFixture, type FixtureStack } from './data-tier-fixture';
+
+/**
+ * INV-CACHE: the Cache construct in a primary and a secondary fixture stack (default config:
+ * Valkey 8.0, 3 shards x 1 replica over 3 AZs), synthesized once with cdk-nag.
+ */
+
+type Res = { Type: string; Properties?: any; DeletionPolicy?: string };
+type Built = { cache: Cache; fleetRole: iam.Role };
+
+let fx: DataTierFixture<Built>;
+beforeAll(() => {
+  fx = synthDataTier((stack: FixtureStack, config) => {
+    const cache = new Cache(stack, 'Cache', { vpc: stack.vpc, config, ctx: stack.ctx });
+    cache.connections.allowDefaultPortFrom(stack.clientSecurityGroup);
+    const fleetRole = new iam.Role(stack, 'FleetRole', {
+      assumedBy: new iam.ServicePrincipal('ec2.amazonaws.com'),
+    });
+    cache.grantReadAuth(fleetRole);
+    return { cache, fleetRole };
+  });
+});
+
+const resources = (t: Template): Record<string, Res> => t.toJSON().Resources;
+const ofType = (t: Template, type: string) => Object.entries(resources(t)).filter(([, r]) => r.Type === type);
+const only = (t: Template, type: string): [string, Res] => {
+  const found = ofType(t, type);
+  expect(found).toHaveLength(1);
+  return found[0];
+};
+const refOf = (v: unknown): string => (v as { Ref: string }).Ref;
+const getAttOf = (v: unknown): string => (v as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
+
+describe.each(['primary', 'secondary'] as const)('%s region cache', (role) => {
+  const side = () => fx[role];
+  const t = () => side().template;
+  const azs = () => side().stack.ctx.region.availabilityZones;
+  const group = () => only(t(), 'AWS::ElastiCache::ReplicationGroup')[1].Properties;
+
+  test('engine from config, cluster mode on with a cluster-enabled parameter group', () => {
+    expect(group().Engine).toBe('valkey');
+    expect(group().EngineVersion).toBe(fx.config.cache.engineVersion);
+    expect(group().ClusterMode).toBe('enabled');
+    const params = resources(t())[refOf(group().CacheParameterGroupName)];
+    expect(params.Properties.CacheParameterGroupFamily).toBe('valkey8');
+    expect(params.Properties.Properties['cluster-enabled']).toBe('yes');
+  });
+
+  test('GIVEN 3 shards x 1 replica THEN >= 2 shards, >= 1 replica each, Multi-AZ and automatic failover', () => {
+    expect(group().NumNodeGroups).toBe(fx.config.cache.shards);
+    expect(group().NumNodeGroups).toBeGreaterThanOrEqual(2);
+    expect(group().ReplicasPerNodeGroup).toBe(fx.config.cache.replicasPerShard);
+    expect(group().ReplicasPerNodeGroup).toBeGreaterThanOrEqual(1);
+    expect(group().MultiAZEnabled).toBe(true);
+    expect(group().AutomaticFailoverEnabled).toBe(true);
+  });
+
+  test('each shard places its nodes in distinct configured AZs and the primaries cover every AZ', () => {
+    const shards = group().NodeGroupConfiguration as any[];
+    expect(shards).toHaveLength(fx.config.cache.shards);
+    for (const shard of shards) {
+      const nodes = [shard.PrimaryAvailabilityZone, ...shard.ReplicaAvailabilityZones];
+      expect(nodes).toHaveLength(1 + fx.config.cache.replicasPerShard);
+      expect(new Set(nodes).size).toBe(nodes.length);
+      for (const az of nodes) expect(azs()).toContain(az);
+    }
+    expect(new Set(shards.map((s) => s.PrimaryAvailabilityZone))).toEqual(new Set(azs()));
+    expect(new Set(shards.map((s) => s.NodeGroupId)).size).toBe(shards.length);
+  });
+
+  test('TLS required in transit, encryption at rest under a rotating customer key', () => {
+    expect(group().TransitEncryptionEnabled).toBe(true);
+    expect(group().TransitEncryptionMode).toBe('required');
+    expect(group().AtRestEncryptionEnabled).toBe(true);
+    const key = resources(t())[getAttOf(group().KmsKeyId)];
+    expect(key.Type).toBe('AWS::KMS::Key');
+    expect(key.Properties.EnableKeyRotation).toBe(true);
+  });
+
+  test('AUTH token comes from a generated Secrets Manager secret safe for ElastiCache', () => {
+    const [secretId, secret] = only(t(), 'AWS::SecretsManager::Secret');
+    const token = JSON.stringify(group().AuthToken);
+    expect(token).toContain('{{resolve:secretsmanager:');
+    expect(token).toContain(secretId);
+    const gen = secret.Properties.GenerateSecretString;
+    expect(gen.PasswordLength).toBeGreaterThanOrEqual(16);
+    expect(gen.PasswordLength).toBeLessThanOrEqual(128);
+    // No punctuation means none of the characters AUTH refuses (@ " / and spaces).
+    expect(gen.ExcludePunctuation).toBe(true);
+    expect(gen.IncludeSpace).toBe(false);
+  });
+
+  test('daily snapshots kept >= 1 day, a maintenance window that does not overlap them, snapshot on delete', () => {
+    const [, rg] = only(t(), 'AWS::ElastiCache::ReplicationGroup');
+    expect(rg.Properties.SnapshotRetentionLimit).toBeGreaterThanOrEqual(1);
+    expect(rg.Properties.SnapshotWindow).toMatch(/^\d\d:\d\d-\d\d:\d\d$/);
+    expect(windowsOverlap(rg.Properties.SnapshotWindow, rg.Properties.PreferredMaintenanceWindow)).toBe(
+      false,
+    );
+    expect(rg.DeletionPolicy).toBe('Snapshot');
+  });
+
+  test('nodes live in isolated subnets of every AZ', () => {
+    const subnetGroup = resources(t())[refOf(group().CacheSubnetGroupName)];
+    const subnets = (subnetGroup.Properties.SubnetIds as unknown[]).map(
+      (s) => resources(t())[refOf(s)].Properties,
+    );
+    expect(new Set(subnets.map((s) => s.AvailabilityZone))).toEqual(new Set(azs()));
+    for (const s of subnets) {
+      expect(s.Tags).toContainEqual({ Key: 'aws-cdk:subnet-type', Value: 'Isolated' });
+    }
+  });
+
+  test('the cache security group admits only the client security group on the cache port', () => {
+    const stack = side().stack;
+    const clientSg = stack.getLogicalId(stack.clientSecurityGroup.node.defaultChild as never);
+    const cacheSgId = stack.getLogicalId(
+      side().built.cache.connections.securityGroups[0].node.defaultChild as never,
+    );
+    expect(group().SecurityGroupIds).toEqual([{ 'Fn::GetAtt': [cacheSgId, 'GroupId'] }]);
+    const ingress = ofType(t(), 'AWS::EC2::SecurityGroupIngress')
+      .map(([, r]) => r.Properties)
+      .filter((r) => getAttOf(r.GroupId) === cacheSgId);
+    expect(ingress).toHaveLength(1);
+    expect(getAttOf(ingress[0].SourceSecurityGroupId)).toBe(clientSg);
+    expect([ingress[0].FromPort, ingress[0].ToPort]).toEqual([group().Port, group().Port]);
+    expect(ingress[0].CidrIp).toBeUndefined();
+  });
+
+  test('grantReadAuth lets the fleet read the AUTH secret and nothing else', () => {
+    const stack = side().stack;
+    const roleId = stack.getLogicalId(side().built.fleetRole.node.defaultChild as never);
+    const [secretId] = only(t(), 'AWS::SecretsManager::Secret');
+    const statements = ofType(t(), 'AWS::IAM::Policy')
+      .filter(([, r]) => (r.Properties.Roles as unknown[]).some((x) => refOf(x) === roleId))
+      .flatMap(([, r]) => r.Properties.PolicyDocument.Statement);
+    expect(statements).toHaveLength(1);
+    expect(statements[0].Resource).toEqual({ Ref: secretId });
+    expect(statements[0].Action).toEqual(['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue']);
+  });
+});
+
+test('cdk-nag AwsSolutions reports no unacknowledged finding for either stack', () => {
+  expect(fx.nagFailure).toBeUndefined();
+});
+
+describe('placement and family helpers', () => {
+  test('GIVEN 2 AZs and 1 replica THEN each shard alternates primary AZ and keeps its replica in the other AZ', () => {
+    const placement = nodeGroupPlacement({ shards: 4, replicasPerShard: 1 }, ['x-1a', 'x-1b']);
+    expect(placement.map((s) => [s.primaryAvailabilityZone, ...(s.replicaAvailabilityZones ?? [])])).toEqual([
+      ['x-1a', 'x-1b'],
+      ['x-1b', 'x-1a'],
+      ['x-1a', 'x-1b'],
+      ['x-1b', 'x-1a'],
+    ]);
+  });
+
+  test('parameter group families follow engine naming (valkey8, redis7, redis6.x)', () => {
+    expect(parameterGroupFamily({ engine: 'valkey', engineVersion: '8.0' })).toBe('valkey8');
+    expect(parameterGroupFamily({ engine: 'redis', engineVersion: '7.1' })).toBe('redis7');
+    expect(parameterGroupFamily({ engine: 'redis', engineVersion: '6.2' })).toBe('redis6.x');
+  });
+
+  test('GIVEN Redis OSS 5.0 WHEN the construct is built THEN it refuses, naming the field', () => {
+    const { config } = loadConfig({ overrides: { cache: { engine: 'redis', engineVersion: '5.0' } } });
+    const stack = new Stack(undefined, 'Bad', { env: { account: '111111111111', region: 'us-east-1' } });
+    expect(
+      () =>
+        new Cache(stack, 'Cache', { vpc: undefined as never, config, ctx: regionContext(config, 'primary') }),
+    ).toThrow(/cache\.engineVersion = "5\.0"/);
+  });
+});
