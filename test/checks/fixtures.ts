@@ -6,6 +6,7 @@ import * as elasticache from 'aws-cdk-lib/aws-elasticache';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as rds from 'aws-cdk-lib/aws-rds';
 import type { CloudAssembly } from 'aws-cdk-lib/cx-api';
@@ -159,20 +160,40 @@ export function auroraCluster(scope: Construct, id: string, options: ClusterOpti
   return cluster;
 }
 
-/** A daily scheduled Lambda whose DESTINATION_REGION names where snapshots are copied. */
+export interface SnapshotFunctionOptions {
+  /** @default 'DESTINATION_REGION' */
+  readonly envVar?: string;
+  /** @default both rds:CreateDBClusterSnapshot and rds:CopyDBClusterSnapshot */
+  readonly actions?: string[];
+  /** @default 'Snapshot' */
+  readonly id?: string;
+  /** Invoke on this event instead of a daily schedule. @default a daily schedule */
+  readonly onEvent?: events.EventPattern;
+}
+
+/** A Lambda allowed to snapshot and copy, invoked daily, whose env var names the copy's region. */
 export function snapshotSchedule(
   scope: Construct,
   destinationRegion: string,
-  envVar = 'DESTINATION_REGION',
+  options: SnapshotFunctionOptions = {},
 ): lambda.Function {
-  const fn = new lambda.Function(scope, 'SnapshotFn', {
+  const id = options.id ?? 'Snapshot';
+  const fn = new lambda.Function(scope, `${id}Fn`, {
     runtime: lambda.Runtime.NODEJS_22_X,
     handler: 'index.handler',
     code: lambda.Code.fromInline('exports.handler = async () => undefined;'),
-    environment: { [envVar]: destinationRegion },
+    environment: { [options.envVar ?? 'DESTINATION_REGION']: destinationRegion },
   });
-  new events.Rule(scope, 'SnapshotSchedule', {
-    schedule: events.Schedule.rate(Duration.days(1)),
+  fn.addToRolePolicy(
+    new iam.PolicyStatement({
+      actions: options.actions ?? ['rds:CreateDBClusterSnapshot', 'rds:CopyDBClusterSnapshot'],
+      resources: ['*'],
+    }),
+  );
+  new events.Rule(scope, `${id}Schedule`, {
+    ...(options.onEvent
+      ? { eventPattern: options.onEvent }
+      : { schedule: events.Schedule.rate(Duration.days(1)) }),
     targets: [new targets.LambdaFunction(fn)],
   });
   return fn;
