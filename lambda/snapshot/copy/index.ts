@@ -29,7 +29,7 @@ import { withBackoff } from '../../shared/retry';
  * that ARN the SDK's RDS middleware derives the source region and signs the pre-signed URL that
  * encrypted cross-region copies require (v3 has no SourceRegion input for this command).
  *
- * Env: APP_NAME, CLUSTER_ID, DEST_REGION, DEST_KMS_KEY (alias/...), RETENTION_DAYS,
+ * Env: APP_NAME, CLUSTER_ID, DESTINATION_REGION, DESTINATION_KMS_KEY (alias/...), RETENTION_DAYS,
  *      COPY_ATTEMPTS (default 4), COPY_BACKOFF_BASE_MS (default 2000).
  */
 
@@ -62,8 +62,8 @@ function settings(): Settings {
     appName: requireEnv('APP_NAME'),
     clusterId: requireEnv('CLUSTER_ID'),
     sourceRegion: requireEnv('AWS_REGION'),
-    destRegion: requireEnv('DEST_REGION'),
-    destKey: requireEnv('DEST_KMS_KEY'),
+    destRegion: requireEnv('DESTINATION_REGION'),
+    destKey: requireEnv('DESTINATION_KMS_KEY'),
     retentionDays: requireIntEnv('RETENTION_DAYS', 1),
     attempts: intEnv('COPY_ATTEMPTS', 4),
     backoffBaseMs: intEnv('COPY_BACKOFF_BASE_MS', 2000),

@@ -37,8 +37,8 @@ beforeEach(() => {
   Object.assign(process.env, {
     APP_NAME: 'ha-ref',
     CLUSTER_ID: 'ha-ref-us-east-1',
-    DEST_REGION: DST,
-    DEST_KMS_KEY: 'alias/ha-ref/snapshot-copies',
+    DESTINATION_REGION: DST,
+    DESTINATION_KMS_KEY: 'alias/ha-ref/snapshot-copies',
     RETENTION_DAYS: '14',
     COPY_ATTEMPTS: '3',
     COPY_BACKOFF_BASE_MS: '1',

@@ -1,0 +1,513 @@
+/*
+ * Cross-region snapshot copies (INV-BACKUP): the Global Database protects against losing a region;
+ * these copies protect against what it replicates faithfully (a bad migration, a dropped table).
+ *
+ * Orchestration: EventBridge rules, not a Step Functions state machine. Each step is one idempotent
+ * RDS call whose trigger AWS already emits: a schedule (create, prune, RPO check) and the RDS event
+ * "manual DB cluster snapshot created" (copy). A cross-region copy then runs inside RDS for minutes
+ * to hours; a state machine would only poll it. Retries: EventBridge retries delivery, Lambda retries
+ * a failed async invocation twice, the copy handler backs off on the 5-concurrent-copies limit, and
+ * an hourly sweep re-derives missing copies from RDS itself, so a lost event or an exhausted retry
+ * heals without an execution history to replay. Visibility: one JSON log line per decision, the
+ * failure context in the DLQ message, and SnapshotAgeSeconds, the end-to-end truth (a fresh DR copy
+ * exists). Alerting: one alarm on the DLQ (a step failed for good) and one RPO alarm.
+ *
+ * Both regional stacks make one; the create function acts only while its region's cluster is the
+ * Global Database writer (asked at run time), so after a failover the copies flow the other way.
+ *
+ * What the default protects: a region loss and logical corruption, within one account. It does not
+ * protect against a compromised account (an admin there can delete both copies and both keys): for
+ * that, copy into a second account or an AWS Backup vault with Vault Lock (see the README).
+ */
+import { Duration, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as destinations from 'aws-cdk-lib/aws-lambda-destinations';
+import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import {
+  clusterIdentifier,
+  globalClusterIdentifier,
+  scheduleIntervalSeconds,
+  snapshotKeyAlias,
+  type AppConfig,
+  type RegionContext,
+} from '../config';
+import {
+  APP_DIMENSION,
+  MANAGED_TAG,
+  METRIC_NAMESPACE,
+  SNAPSHOT_AGE_METRIC,
+  SNAPSHOT_TAG_KEYS,
+  snapshotCopyRoleName,
+  snapshotIdPrefix,
+} from '../../lambda/shared/names';
+import { lambdaEntry, SHARED_FUNCTION_PROPS } from './lambda-defaults';
+
+export interface SnapshotReplicationProps {
+  readonly config: AppConfig;
+  /** This stack's place in the pair (regionContext(config, role)). */
+  readonly ctx: RegionContext;
+  /** Topic the freshness and failure alarms notify (alarm and OK). @default no alarm actions */
+  readonly alarmTopic?: sns.ITopic;
+  /**
+   * The KMS key encrypting this region's cluster storage, hence the snapshots taken here (the
+   * source key of every copy leaving this region). The copy role gets CreateGrant/DescribeKey on
+   * exactly this key. @default any key of this account and region, usable only through RDS in this
+   * region (an acknowledged IAM5 wildcard)
+   */
+  readonly clusterKey?: kms.IKey;
+  /** How often the copy sweep re-drives missing copies. @default Duration.hours(1) */
+  readonly sweepInterval?: Duration;
+  /** How often the RPO check measures the newest DR copy. @default Duration.minutes(15) */
+  readonly freshnessCheckInterval?: Duration;
+}
+
+/** The four functions, exposed for dashboards and error alarms. */
+export interface SnapshotFunctions {
+  readonly create: lambda.IFunction;
+  readonly copy: lambda.IFunction;
+  readonly prune: lambda.IFunction;
+  readonly freshness: lambda.IFunction;
+}
+
+/** Longest snapshot id suffix we append to the cluster id: "-snap-YYYYMMDD-HHMM". */
+const SNAPSHOT_SUFFIX_LENGTH = snapshotIdPrefix('').length + 'YYYYMMDD-HHMM'.length;
+
+export class SnapshotReplication extends Construct {
+  /** KMS key (alias snapshotKeyAlias(config), rotation on) that copies INTO this region use. */
+  public readonly key: kms.Key;
+  public readonly functions: SnapshotFunctions;
+  /** Failed invocations (after retries) and undeliverable events land here, with their context. */
+  public readonly deadLetterQueue: sqs.Queue;
+  /** Newest DR copy older than schedule interval + freshnessMarginHours, or the check not reporting. */
+  public readonly freshnessAlarm: cloudwatch.Alarm;
+  /** Any snapshot step failed for good (a message in the DLQ). */
+  public readonly failureAlarm: cloudwatch.Alarm;
+  public readonly alarms: cloudwatch.IAlarm[];
+  /** Age of the newest available DR copy (seconds), published by the freshness function. */
+  public readonly snapshotAgeMetric: cloudwatch.Metric;
+  /** The RPO alarm threshold in seconds: schedule interval + margin. */
+  public readonly freshnessThresholdSeconds: number;
+  /** The copy role, whose fixed name the other region's key policy names. */
+  public readonly copyRole: iam.Role;
+
+  constructor(scope: Construct, id: string, props: SnapshotReplicationProps) {
+    super(scope, id);
+    const { config, ctx } = props;
+    const stack = Stack.of(this);
+    validate(stack, props);
+
+    const region = ctx.region.region;
+    const peerRegion = ctx.peer.region;
+    const account = ctx.region.account;
+    const partition = stack.partition;
+    const appName = config.appName;
+    const ownCluster = clusterIdentifier(config, region);
+    const peerCluster = clusterIdentifier(config, peerRegion);
+    const globalId = globalClusterIdentifier(config);
+    const alias = snapshotKeyAlias(config);
+    const schedule = events.Schedule.expression(config.snapshots.schedule);
+    this.freshnessThresholdSeconds =
+      scheduleIntervalSeconds(config.snapshots.schedule) + config.snapshots.freshnessMarginHours * 3600;
+
+    const rdsArn = (r: string, type: string, name: string) =>
+      `arn:${partition}:rds:${r}:${account}:${type}:${name}`;
+    const snapshotPattern = (r: string, cluster: string) =>
+      rdsArn(r, 'cluster-snapshot', `${snapshotIdPrefix(cluster)}*`);
+    const globalArn = `arn:${partition}:rds::${account}:global-cluster:${globalId}`;
+    const viaRds = (r: string) => ({ 'kms:ViaService': `rds.${r}.amazonaws.com` });
+
+    // ---- Key for copies landing in this region -------------------------------------------------
+    this.key = new kms.Key(this, 'CopyKey', {
+      alias,
+      description: `${appName}: encrypts cross-region Aurora snapshot copies landing in ${region}`,
+      enableKeyRotation: true,
+      // Copies are unreadable without it; a stack deletion must not destroy the backups' key.
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    // Copies into this region are made by the OTHER region's copy role (fixed name, so no
+    // cross-region reference; aws:PrincipalArn lets the policy name a role that may not exist yet).
+    const peerCopyRoleArn = `arn:${partition}:iam::${account}:role/${snapshotCopyRoleName(appName, peerRegion)}`;
+    this.key.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'PeerCopyRoleDescribeViaRds',
+        principals: [new iam.AccountRootPrincipal()],
+        actions: ['kms:DescribeKey'],
+        resources: ['*'],
+        conditions: { ArnEquals: { 'aws:PrincipalArn': peerCopyRoleArn }, StringEquals: viaRds(region) },
+      }),
+    );
+    this.key.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'PeerCopyRoleGrantsForRds',
+        principals: [new iam.AccountRootPrincipal()],
+        actions: ['kms:CreateGrant'],
+        resources: ['*'],
+        conditions: {
+          ArnEquals: { 'aws:PrincipalArn': peerCopyRoleArn },
+          StringEquals: viaRds(region),
+          Bool: { 'kms:GrantIsForAWSResource': 'true' },
+        },
+      }),
+    );
+
+    // ---- Failure path ---------------------------------------------------------------------------
+    this.deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    Validations.of(this.deadLetterQueue).acknowledge({
+      id: 'AwsSolutions-SQS3',
+      reason:
+        'This queue IS the dead-letter queue of the snapshot functions and rules; a DLQ of a DLQ would hide failures further. It is alarmed (failureAlarm).',
+    });
+
+    const make = (
+      name: keyof SnapshotFunctions,
+      description: string,
+      timeout: Duration,
+      environment: Record<string, string>,
+    ) =>
+      new ObservedFunction(this, name, {
+        entry: lambdaEntry(`snapshot/${name}`),
+        description,
+        timeout,
+        environment,
+        onFailure: this.deadLetterQueue,
+        roleName: name === 'copy' ? snapshotCopyRoleName(appName, region) : undefined,
+      });
+
+    // ---- create ---------------------------------------------------------------------------------
+    const create = make(
+      'create',
+      `Snapshots ${ownCluster} while it is the Global Database writer`,
+      Duration.minutes(1),
+      {
+        APP_NAME: appName,
+        CLUSTER_ID: ownCluster,
+        GLOBAL_CLUSTER_ID: globalId,
+      },
+    );
+    create.allow([globalArn], ['rds:DescribeGlobalClusters']);
+    create.allow(
+      [rdsArn(region, 'cluster', ownCluster), snapshotPattern(region, ownCluster)],
+      ['rds:CreateDBClusterSnapshot'],
+      'snapshot ids embed the time slot; the ARN pattern pins them to this cluster\'s "-snap-" prefix in this region',
+    );
+    create.allow(
+      [snapshotPattern(region, ownCluster)],
+      ['rds:AddTagsToResource'],
+      'tags are set at creation on snapshots named by time slot; the pattern pins them to this cluster, and aws:TagKeys to our four keys',
+      { 'ForAllValues:StringEquals': { 'aws:TagKeys': [...SNAPSHOT_TAG_KEYS] } },
+    );
+
+    // ---- copy -----------------------------------------------------------------------------------
+    const copy = make(
+      'copy',
+      `Copies ${ownCluster} snapshots to ${peerRegion} under ${alias}`,
+      Duration.minutes(2),
+      {
+        APP_NAME: appName,
+        CLUSTER_ID: ownCluster,
+        DESTINATION_REGION: peerRegion,
+        DESTINATION_KMS_KEY: alias,
+        RETENTION_DAYS: String(config.snapshots.retentionDays),
+      },
+    );
+    copy.allow(
+      ['*'],
+      ['rds:DescribeDBClusterSnapshots'],
+      'DescribeDBClusterSnapshots without an identifier (the sweep lists this region\'s manual snapshots) is authorized only against "*"; read-only',
+    );
+    copy.allow(
+      [snapshotPattern(region, ownCluster), snapshotPattern(peerRegion, ownCluster)],
+      ['rds:CopyDBClusterSnapshot'],
+      "source and target snapshot ids embed the time slot; the patterns pin both to this cluster's prefix in the two regions of the pair",
+    );
+    copy.allow(
+      [snapshotPattern(peerRegion, ownCluster)],
+      ['rds:AddTagsToResource'],
+      "CopyTags writes our tags onto the new copy, whose id embeds the time slot; the pattern pins it to this cluster's prefix in the destination",
+    );
+    // Destination key: the other region's snapshot key, found by its alias (no cross-region
+    // reference). IAM cannot name a key by alias ARN, so: any key there WITH that alias, via RDS.
+    copy.allow(
+      [`arn:${partition}:kms:${peerRegion}:${account}:key/*`],
+      ['kms:CreateGrant', 'kms:DescribeKey'],
+      `the destination key lives in another stack and region; kms:ResourceAliases limits it to the key aliased ${alias}, kms:ViaService to RDS in ${peerRegion}`,
+      { 'ForAnyValue:StringEquals': { 'kms:ResourceAliases': alias }, StringEquals: viaRds(peerRegion) },
+    );
+    // Source key: the cluster storage key that encrypts snapshots taken here.
+    if (props.clusterKey) {
+      copy.allow([props.clusterKey.keyArn], ['kms:CreateGrant', 'kms:DescribeKey'], undefined, {
+        StringEquals: viaRds(region),
+      });
+    } else {
+      copy.allow(
+        [`arn:${partition}:kms:${region}:${account}:key/*`],
+        ['kms:CreateGrant', 'kms:DescribeKey'],
+        `no clusterKey prop was given, so the cluster storage key is not known here; kms:ViaService limits use to RDS in ${region}`,
+        { StringEquals: viaRds(region) },
+      );
+    }
+    this.copyRole = copy.role;
+
+    // ---- prune ----------------------------------------------------------------------------------
+    const prune = make(
+      'prune',
+      `Prunes our snapshot copies in ${region} past ${config.snapshots.retentionDays} days`,
+      Duration.minutes(5),
+      {
+        APP_NAME: appName,
+        CLUSTER_IDS: [ownCluster, peerCluster].join(','),
+        RETENTION_DAYS: String(config.snapshots.retentionDays),
+        KEEP_NEWEST: String(config.snapshots.keepNewest),
+      },
+    );
+    prune.allow(
+      ['*'],
+      ['rds:DescribeDBClusterSnapshots'],
+      'listing this region\'s manual snapshots (no identifier) is authorized only against "*"; read-only',
+    );
+    prune.allow(
+      [snapshotPattern(region, ownCluster), snapshotPattern(region, peerCluster)],
+      ['rds:DeleteDBClusterSnapshot'],
+      `snapshot ids embed the time slot; the patterns pin deletion to our two clusters' prefixes in this region, and the ${MANAGED_TAG} tag condition to snapshots we made`,
+      { StringEquals: { [`rds:cluster-snapshot-tag/${MANAGED_TAG}`]: appName } },
+    );
+
+    // ---- freshness (RPO) ------------------------------------------------------------------------
+    const freshness = make(
+      'freshness',
+      `Publishes ${SNAPSHOT_AGE_METRIC} of the newest DR copy`,
+      Duration.minutes(1),
+      {
+        APP_NAME: appName,
+        GLOBAL_CLUSTER_ID: globalId,
+        PEER_REGION: peerRegion,
+        THRESHOLD_SECONDS: String(this.freshnessThresholdSeconds),
+      },
+    );
+    freshness.allow([globalArn], ['rds:DescribeGlobalClusters']);
+    freshness.allow(
+      ['*'],
+      ['rds:DescribeDBClusterSnapshots'],
+      'listing the DR region\'s manual snapshots (no identifier) is authorized only against "*"; read-only',
+    );
+    freshness.allow(
+      ['*'],
+      ['cloudwatch:PutMetricData'],
+      'PutMetricData has no resource type; the cloudwatch:namespace condition limits it to our namespace',
+      { StringEquals: { 'cloudwatch:namespace': METRIC_NAMESPACE } },
+    );
+
+    this.functions = { create: create.fn, copy: copy.fn, prune: prune.fn, freshness: freshness.fn };
+
+    // ---- Triggers -------------------------------------------------------------------------------
+    const target = (fn: lambda.IFunction) =>
+      new targets.LambdaFunction(fn, {
+        retryAttempts: 8,
+        maxEventAge: Duration.hours(2),
+        deadLetterQueue: this.deadLetterQueue,
+      });
+    new events.Rule(this, 'CreateSchedule', {
+      description: `Snapshot ${ownCluster} (${config.snapshots.schedule}) while it is the writer`,
+      schedule,
+      targets: [target(create.fn)],
+    });
+    new events.Rule(this, 'SnapshotCreated', {
+      description: 'Copy a manual cluster snapshot to the other region as soon as it is available',
+      // Filtered on the event id only: the handler ignores snapshots that are not ours, and a
+      // field-level filter that silently never matched would leave copies to the hourly sweep.
+      eventPattern: {
+        source: ['aws.rds'],
+        detailType: ['RDS DB Cluster Snapshot Event'],
+        detail: { EventID: ['RDS-EVENT-0075'] },
+      },
+      targets: [target(copy.fn)],
+    });
+    new events.Rule(this, 'CopySweep', {
+      description: 'Re-drive any snapshot of ours that still has no copy in the other region',
+      schedule: events.Schedule.rate(props.sweepInterval ?? Duration.hours(1)),
+      targets: [target(copy.fn)],
+    });
+    new events.Rule(this, 'PruneSchedule', {
+      description: `Prune our snapshots in ${region} (${config.snapshots.schedule})`,
+      schedule,
+      targets: [target(prune.fn)],
+    });
+    new events.Rule(this, 'FreshnessSchedule', {
+      description: `Measure the newest DR copy's age (RPO alarm at ${this.freshnessThresholdSeconds} s)`,
+      schedule: events.Schedule.rate(props.freshnessCheckInterval ?? Duration.minutes(15)),
+      targets: [target(freshness.fn)],
+    });
+
+    // ---- Alarms ---------------------------------------------------------------------------------
+    this.snapshotAgeMetric = new cloudwatch.Metric({
+      namespace: METRIC_NAMESPACE,
+      metricName: SNAPSHOT_AGE_METRIC,
+      dimensionsMap: { [APP_DIMENSION]: appName },
+      statistic: cloudwatch.Stats.MAXIMUM,
+      period: Duration.hours(1),
+      unit: cloudwatch.Unit.SECONDS,
+    });
+    this.freshnessAlarm = new cloudwatch.Alarm(this, 'FreshnessAlarm', {
+      alarmDescription:
+        `INV-BACKUP: the newest available cross-region snapshot copy is older than ${this.freshnessThresholdSeconds} s ` +
+        `(schedule ${config.snapshots.schedule} + ${config.snapshots.freshnessMarginHours} h margin), or the check is not reporting. ` +
+        `Check the ${appName} snapshot functions' logs and the DLQ; RPO for logical corruption is degraded.`,
+      metric: this.snapshotAgeMetric,
+      threshold: this.freshnessThresholdSeconds,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      evaluationPeriods: 1,
+      // Missing = no copy exists or the check cannot run: both mean the RPO is not assured.
+      treatMissingData: cloudwatch.TreatMissingData.BREACHING,
+    });
+    this.failureAlarm = new cloudwatch.Alarm(this, 'FailureAlarm', {
+      alarmDescription:
+        'INV-BACKUP: a snapshot create/copy/prune/freshness invocation failed after its retries, or an event could not be delivered. ' +
+        'Read the message in the snapshot DLQ (it carries the error), fix, then purge it.',
+      metric: this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
+        period: Duration.minutes(5),
+        statistic: cloudwatch.Stats.MAXIMUM,
+      }),
+      threshold: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    this.alarms = [this.freshnessAlarm, this.failureAlarm];
+    if (props.alarmTopic) {
+      const action = new cwActions.SnsAction(props.alarmTopic);
+      for (const alarm of this.alarms) {
+        alarm.addAlarmAction(action);
+        alarm.addOkAction(action);
+      }
+    }
+  }
+}
+
+function validate(stack: Stack, props: SnapshotReplicationProps): void {
+  const { config, ctx } = props;
+  if (!Token.isUnresolved(stack.region) && stack.region !== ctx.region.region) {
+    throw new Error(
+      `SnapshotReplication: ctx.region.region = "${ctx.region.region}" but the stack is in "${stack.region}"; pass regionContext() for this stack's role`,
+    );
+  }
+  if (!Token.isUnresolved(stack.account) && stack.account !== ctx.region.account) {
+    throw new Error(
+      `SnapshotReplication: ctx.region.account = "${ctx.region.account}" but the stack is in account "${stack.account}"`,
+    );
+  }
+  if (ctx.peer.region === ctx.region.region) {
+    throw new Error(
+      `SnapshotReplication: peer region "${ctx.peer.region}" equals this region; copies must leave the region`,
+    );
+  }
+  const interval = scheduleIntervalSeconds(config.snapshots.schedule);
+  if (config.snapshots.retentionDays * 86400 < interval) {
+    throw new Error(
+      `SnapshotReplication: snapshots.retentionDays = ${config.snapshots.retentionDays} is shorter than the interval of snapshots.schedule = "${config.snapshots.schedule}" (${interval} s); allowed: at least ${Math.ceil(interval / 86400)} day(s)`,
+    );
+  }
+  for (const r of [ctx.region.region, ctx.peer.region]) {
+    const cluster = clusterIdentifier(config, r);
+    if (cluster.length + SNAPSHOT_SUFFIX_LENGTH > 63) {
+      throw new Error(
+        `SnapshotReplication: snapshot ids "${snapshotIdPrefix(cluster)}YYYYMMDD-HHMM" would exceed RDS's 63 characters; shorten appName = "${config.appName}"`,
+      );
+    }
+  }
+}
+
+/** Props of one Lambda with its own role, log group, async failure destination and nag notes. */
+export interface ObservedFunctionProps {
+  readonly entry: string;
+  readonly description: string;
+  readonly timeout: Duration;
+  readonly environment: Record<string, string>;
+  /** Where failed async invocations go (after retries). @default none (synchronous use) */
+  readonly onFailure?: sqs.IQueue;
+  /** Async retries after a failure (0-2). @default 2 */
+  readonly retryAttempts?: number;
+  /** Fixed role name, when another stack must name the role. @default generated */
+  readonly roleName?: string;
+  /** Fixed function name. @default generated */
+  readonly functionName?: string;
+  /** Log retention. @default one month */
+  readonly logRetention?: logs.RetentionDays;
+}
+
+/**
+ * A NodejsFunction on the shared bundling/runtime defaults, with a dedicated least-privilege role
+ * (no AWSLambdaBasicExecutionRole: logs are granted on its own log group only). `allow` adds a
+ * statement; when a resource holds a wildcard, the reason is recorded as the cdk-nag
+ * acknowledgement of exactly that finding on this role.
+ */
+export class ObservedFunction extends Construct {
+  public readonly fn: nodejs.NodejsFunction;
+  public readonly role: iam.Role;
+  public readonly logGroup: logs.LogGroup;
+
+  constructor(scope: Construct, id: string, props: ObservedFunctionProps) {
+    super(scope, id);
+    this.role = new iam.Role(this, 'Role', {
+      roleName: props.roleName,
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: props.description,
+    });
+    this.logGroup = new logs.LogGroup(this, 'Logs', {
+      retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    this.logGroup.grantWrite(this.role);
+    this.fn = new nodejs.NodejsFunction(this, 'Function', {
+      ...SHARED_FUNCTION_PROPS,
+      entry: props.entry,
+      functionName: props.functionName,
+      description: props.description,
+      timeout: props.timeout,
+      role: this.role,
+      logGroup: this.logGroup,
+      environment: props.environment,
+      retryAttempts: props.retryAttempts ?? 2,
+      maxEventAge: Duration.hours(6),
+      onFailure: props.onFailure ? new destinations.SqsDestination(props.onFailure) : undefined,
+    });
+    // Tracing (SHARED_FUNCTION_PROPS) adds X-Ray writes, which have no resource type.
+    this.note('*', 'xray:PutTraceSegments/PutTelemetryRecords have no resource type (X-Ray active tracing)');
+    Validations.of(this.fn).acknowledge({
+      id: 'AwsSolutions-L1',
+      reason:
+        'Every function of the app runs Node.js 22 from SHARED_FUNCTION_PROPS (one runtime, tested bundles); Node.js 24 is adopted there for all at once.',
+    });
+  }
+
+  /** Grants actions on resources; `why` is required when a resource contains a wildcard. */
+  allow(
+    resources: string[],
+    actions: string[],
+    why?: string,
+    conditions?: Record<string, Record<string, unknown>>,
+  ): void {
+    this.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions, resources, conditions }));
+    for (const r of resources.filter((x) => x.includes('*'))) {
+      if (!why) throw new Error(`ObservedFunction ${this.node.path}: wildcard resource ${r} needs a reason`);
+      this.note(r, `${actions.join(', ')}: ${why}`);
+    }
+  }
+
+  private note(resource: string, reason: string): void {
+    Validations.of(this.role).acknowledge({ id: `AwsSolutions-IAM5[Resource::${resource}]`, reason });
+  }
+}

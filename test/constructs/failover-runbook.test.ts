@@ -1,0 +1,101 @@
+import { App, Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { DEFAULT_CONFIG, regionContext } from '../../lib/config';
+import { FailoverRunbook } from '../../lib/constructs/failover-runbook';
+import { cdkJsonContext } from '../helpers/app';
+
+type Props = Record<string, any>;
+let template: Template;
+let runbook: FailoverRunbook;
+let nagFindings: string[];
+
+beforeAll(() => {
+  // GIVEN the DR stack of the default config with the runbook, synthesized once
+  const app = new App({ context: cdkJsonContext(), builtinCloudFormationValidation: false });
+  const ctx = regionContext(DEFAULT_CONFIG, 'secondary');
+  const stack = new Stack(app, 'Dr', { env: { account: ctx.region.account, region: ctx.region.region } });
+  runbook = new FailoverRunbook(stack, 'Runbook', { config: DEFAULT_CONFIG, ctx });
+  template = Template.fromStack(stack);
+  const report = new AwsSolutionsChecks(app).validateScope(app) as unknown as Props;
+  nagFindings = report.violations.flatMap((v: Props) =>
+    v.violatingResources.map((r: Props) => `${v.ruleName} ${r.constructPath}`),
+  );
+});
+
+describe('FailoverRunbook', () => {
+  test('THEN cdk-nag AwsSolutions reports zero unacknowledged findings', () => {
+    expect(nagFindings).toEqual([]);
+  });
+
+  test('THEN the function has the deterministic name the CLI uses, Node.js 22 on arm64, and the cluster names', () => {
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      FunctionName: 'ha-ref-failover-runbook',
+      Runtime: 'nodejs22.x',
+      Architectures: ['arm64'],
+      Environment: {
+        Variables: {
+          GLOBAL_CLUSTER_ID: 'ha-ref-global',
+          PRIMARY_REGION: 'us-east-1',
+          PRIMARY_CLUSTER_ID: 'ha-ref-us-east-1',
+          DR_REGION: 'us-west-2',
+          DR_CLUSTER_ID: 'ha-ref-us-west-2',
+        },
+      },
+    });
+    expect(runbook.functionName).toBe('ha-ref-failover-runbook');
+  });
+
+  test("THEN a failed promotion is never retried behind the operator's back", () => {
+    template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', { MaximumRetryAttempts: 0 });
+  });
+
+  test('THEN IAM allows promotion only of the global cluster and its two member clusters', () => {
+    const statements: Props[] = Object.values(template.findResources('AWS::IAM::Policy')).flatMap(
+      (p: Props) => p.Properties.PolicyDocument.Statement,
+    );
+    const promote = statements.find((s) => [s.Action].flat().includes('rds:FailoverGlobalCluster'))!;
+    expect([promote.Action].flat().sort()).toEqual([
+      'rds:FailoverGlobalCluster',
+      'rds:SwitchoverGlobalCluster',
+    ]);
+    expect([...promote.Resource].sort()).toEqual([
+      'arn:aws:rds::111111111111:global-cluster:ha-ref-global',
+      'arn:aws:rds:us-east-1:111111111111:cluster:ha-ref-us-east-1',
+      'arn:aws:rds:us-west-2:111111111111:cluster:ha-ref-us-west-2',
+    ]);
+    const rdsActions = statements
+      .flatMap((s) => [s.Action].flat())
+      .filter((a: string) => a.startsWith('rds:'));
+    expect(rdsActions.sort()).toEqual([
+      'rds:DescribeGlobalClusters',
+      'rds:FailoverGlobalCluster',
+      'rds:SwitchoverGlobalCluster',
+    ]);
+    const wildcards = statements.filter((s) => [s.Resource].flat().includes('*'));
+    expect(wildcards.flatMap((s) => [s.Action].flat()).sort()).toEqual([
+      'xray:PutTelemetryRecords',
+      'xray:PutTraceSegments',
+    ]);
+  });
+
+  test('THEN its log group keeps a year of promotion attempts', () => {
+    template.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 365 });
+  });
+
+  test("GIVEN the primary region's context THEN construction fails: the runbook belongs in DR", () => {
+    const ctx = regionContext(DEFAULT_CONFIG, 'primary');
+    const stack = new Stack(new App(), 'P', { env: { account: '111111111111', region: 'us-east-1' } });
+    expect(() => new FailoverRunbook(stack, 'R', { config: DEFAULT_CONFIG, ctx })).toThrow(
+      /ctx.role = "primary" \(us-east-1\); allowed: "secondary" \(us-west-2\) only/,
+    );
+  });
+
+  test('GIVEN a DR context in a stack of another region THEN construction fails naming it', () => {
+    const ctx = regionContext(DEFAULT_CONFIG, 'secondary');
+    const stack = new Stack(new App(), 'X', { env: { account: '111111111111', region: 'eu-west-1' } });
+    expect(() => new FailoverRunbook(stack, 'R', { config: DEFAULT_CONFIG, ctx })).toThrow(
+      /the stack is in "eu-west-1"; allowed: the DR region "us-west-2"/,
+    );
+  });
+});
