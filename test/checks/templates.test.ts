@@ -136,4 +136,12 @@ describe('the rule list', () => {
     ).map((r) => r.id);
     expect(untested).toEqual([]);
   });
+
+  test('docs/resilience-pack.md lists every rule with its level, invariant and description', () => {
+    const doc = fs.readFileSync(path.join(__dirname, '..', '..', 'docs', 'resilience-pack.md'), 'utf-8');
+    const missing = RULE_INFO.filter(
+      (r) => !doc.includes(`| \`${r.id}\` | ${r.level} | ${r.invariant} | ${r.description} |`),
+    ).map((r) => r.id);
+    expect(missing).toEqual([]);
+  });
 });
