@@ -389,7 +389,7 @@ export class SnapshotReplication extends Construct {
     this.alarms = [this.freshnessAlarm, this.failureAlarm];
     if (props.alarmTopic) {
       const action = new cwActions.SnsAction(props.alarmTopic);
-      for (const alarm of this.alarms) {
+      for (const alarm of [this.freshnessAlarm, this.failureAlarm]) {
         alarm.addAlarmAction(action);
         alarm.addOkAction(action);
       }

@@ -225,12 +225,12 @@ describe('SnapshotReplication', () => {
         primary.template,
         roleOf(primary.template, 'GLOBAL_CLUSTER_ID', 'ha-ref-global'),
       );
-      const create = s.find((x) => x.Action === 'rds:CreateDBClusterSnapshot');
+      const create = s.find((x) => x.Action === 'rds:CreateDBClusterSnapshot')!;
       expect([...create.Resource].sort()).toEqual([
         'arn:aws:rds:us-east-1:111111111111:cluster-snapshot:ha-ref-us-east-1-snap-*',
         'arn:aws:rds:us-east-1:111111111111:cluster:ha-ref-us-east-1',
       ]);
-      const tag = s.find((x) => x.Action === 'rds:AddTagsToResource');
+      const tag = s.find((x) => x.Action === 'rds:AddTagsToResource')!;
       expect(tag.Condition['ForAllValues:StringEquals']['aws:TagKeys']).toHaveLength(4);
       expect(actionsOf(s)).not.toContain('rds:DeleteDBClusterSnapshot');
     });
@@ -241,12 +241,12 @@ describe('SnapshotReplication', () => {
         'ha-ref-snapshot-copy-us-east-1',
       );
       const s = policyOfRole(primary.template, roleId);
-      const dest = s.find((x) => [x.Resource].flat().includes('arn:aws:kms:us-west-2:111111111111:key/*'));
+      const dest = s.find((x) => [x.Resource].flat().includes('arn:aws:kms:us-west-2:111111111111:key/*'))!;
       expect(dest.Condition).toEqual({
         'ForAnyValue:StringEquals': { 'kms:ResourceAliases': 'alias/ha-ref/snapshot-copies' },
         StringEquals: { 'kms:ViaService': 'rds.us-west-2.amazonaws.com' },
       });
-      const copy = s.find((x) => x.Action === 'rds:CopyDBClusterSnapshot');
+      const copy = s.find((x) => x.Action === 'rds:CopyDBClusterSnapshot')!;
       expect(copy.Resource).toEqual([
         'arn:aws:rds:us-east-1:111111111111:cluster-snapshot:ha-ref-us-east-1-snap-*',
         'arn:aws:rds:us-west-2:111111111111:cluster-snapshot:ha-ref-us-east-1-snap-*',
@@ -255,19 +255,19 @@ describe('SnapshotReplication', () => {
       // Source key: exactly the cluster storage key when it is passed in...
       const source = s.find(
         (x) => x.Condition?.StringEquals?.['kms:ViaService'] === 'rds.us-east-1.amazonaws.com',
-      );
+      )!;
       expect(source.Resource).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^StorageKey/), 'Arn'] });
     });
 
     test('THEN without clusterKey the source-key grant is limited to RDS in this region', () => {
       const s = policyOfRole(dr.template, roleOf(dr.template, 'DESTINATION_REGION', 'us-east-1'));
-      const source = s.find((x) => [x.Resource].flat().includes('arn:aws:kms:us-west-2:111111111111:key/*'));
+      const source = s.find((x) => [x.Resource].flat().includes('arn:aws:kms:us-west-2:111111111111:key/*'))!;
       expect(source.Condition).toEqual({ StringEquals: { 'kms:ViaService': 'rds.us-west-2.amazonaws.com' } });
     });
 
     test("THEN the prune role may delete only our clusters' snapshots here, and only with our tag", () => {
       const s = policyOfRole(primary.template, roleOf(primary.template, 'KEEP_NEWEST', '4'));
-      const del = s.find((x) => x.Action === 'rds:DeleteDBClusterSnapshot');
+      const del = s.find((x) => x.Action === 'rds:DeleteDBClusterSnapshot')!;
       expect(del.Resource).toEqual([
         'arn:aws:rds:us-east-1:111111111111:cluster-snapshot:ha-ref-us-east-1-snap-*',
         'arn:aws:rds:us-east-1:111111111111:cluster-snapshot:ha-ref-us-west-2-snap-*',
@@ -280,7 +280,7 @@ describe('SnapshotReplication', () => {
 
     test('THEN the freshness role writes metrics only into its namespace', () => {
       const s = policyOfRole(primary.template, roleOf(primary.template, 'PEER_REGION', 'us-west-2'));
-      const put = s.find((x) => x.Action === 'cloudwatch:PutMetricData');
+      const put = s.find((x) => x.Action === 'cloudwatch:PutMetricData')!;
       expect(put.Condition).toEqual({ StringEquals: { 'cloudwatch:namespace': 'SnapshotReplication' } });
     });
   });
