@@ -100,8 +100,8 @@ export interface MonitoringProps {
   readonly minCapacity?: number;
   readonly database: MonitoredDatabase;
   readonly cache: MonitoredCache;
-  /** Functions whose errors and throttles page (snapshot, runbook). Keyed by construct id. @default none */
-  readonly functions?: lambda.IFunction[];
+  /** Functions whose errors and throttles page (snapshot, runbook), by a short unique label. @default none */
+  readonly functions?: Readonly<Record<string, lambda.IFunction>>;
   /** Alarms made elsewhere (e.g. snapshot freshness): shown on the dashboard, not duplicated. @default none */
   readonly existingAlarms?: cloudwatch.IAlarm[];
   /** Age of the newest snapshot copy, from the snapshot construct. @default a text widget saying it is not wired */
@@ -148,7 +148,7 @@ export class Monitoring extends Construct {
     const minPerAz = props.minPerAz ?? config.fleet.minPerAz;
     const minCapacity = props.minCapacity ?? minPerAz * azs.length;
     const t: MonitoringThresholds = { ...DEFAULT_MONITORING_THRESHOLDS, ...props.thresholds };
-    const functions = props.functions ?? [];
+    const functions = Object.entries(props.functions ?? {});
     validate(azs, minPerAz, minCapacity, t, functions);
 
     this.namePrefix = config.appName;
@@ -433,8 +433,7 @@ export class Monitoring extends Construct {
     });
 
     // ---- Lambda --------------------------------------------------------------------------------------
-    for (const fn of functions) {
-      const name = fn.node.id;
+    for (const [name, fn] of functions) {
       this.addAlarm(`LambdaErrors-${name}`, {
         metric: fn.metricErrors({ period: FIVE_MINUTES, statistic: 'Sum' }),
         threshold: 0,
@@ -588,15 +587,15 @@ export class Monitoring extends Construct {
       lastRow.push(
         graph(
           'Lambda errors and throttles',
-          functions.map((fn) =>
-            fn.metricErrors({ period: FIVE_MINUTES, statistic: 'Sum', label: `${fn.node.id} errors` }),
+          functions.map(([name, fn]) =>
+            fn.metricErrors({ period: FIVE_MINUTES, statistic: 'Sum', label: `${name} errors` }),
           ),
           {
-            right: functions.map((fn) =>
+            right: functions.map(([name, fn]) =>
               fn.metricThrottles({
                 period: FIVE_MINUTES,
                 statistic: 'Sum',
-                label: `${fn.node.id} throttles`,
+                label: `${name} throttles`,
               }),
             ),
           },
@@ -646,7 +645,7 @@ function validate(
   minPerAz: number,
   minCapacity: number,
   t: MonitoringThresholds,
-  functions: lambda.IFunction[],
+  functions: [string, lambda.IFunction][],
 ): void {
   if (azs.length === 0 || new Set(azs).size !== azs.length) {
     throw new Error(
@@ -669,11 +668,9 @@ function validate(
       throw new Error(`Monitoring: thresholds.${field} must be a positive number, got ${String(value)}`);
     }
   }
-  const ids = functions.map((fn) => fn.node.id);
-  const dup = ids.find((id, i) => ids.indexOf(id) !== i);
-  if (dup !== undefined) {
-    throw new Error(
-      `Monitoring: functions must have distinct construct ids (alarm names use them), "${dup}" repeats`,
-    );
+  for (const [name] of functions) {
+    if (!/^[A-Za-z0-9]+$/.test(name)) {
+      throw new Error(`Monitoring: functions label "${name}" must be alphanumeric (alarm names use it)`);
+    }
   }
 }

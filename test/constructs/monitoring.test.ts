@@ -99,10 +99,14 @@ beforeAll(() => {
   f = fixture(app);
   primary = new Monitoring(f.stack, 'Primary', {
     ...baseProps(f),
-    functions: [
-      lambda.Function.fromFunctionName(f.stack, 'SnapshotCreate', 'ha-ref-snapshot-create'),
-      lambda.Function.fromFunctionName(f.stack, 'FailoverRunbook', 'ha-ref-failover-runbook'),
-    ],
+    functions: {
+      SnapshotCreate: lambda.Function.fromFunctionName(f.stack, 'SnapshotCreate', 'ha-ref-snapshot-create'),
+      FailoverRunbook: lambda.Function.fromFunctionName(
+        f.stack,
+        'FailoverRunbook',
+        'ha-ref-failover-runbook',
+      ),
+    },
     existingAlarms: [cloudwatch.Alarm.fromAlarmArn(f.stack, 'Freshness', FRESHNESS_ALARM_ARN)],
     snapshotAgeMetric: new cloudwatch.Metric({
       namespace: 'HaRef/Snapshots',
@@ -552,6 +556,14 @@ describe('validation', () => {
     expect(attempt({ thresholds: { cacheConnections: -1 } })).toThrow(
       /thresholds.cacheConnections must be a positive number/,
     );
+  });
+  test('GIVEN a function label that cannot name an alarm THEN construction fails naming it', () => {
+    const attemptWithFunction = () => {
+      const fx = fixture(new App(), 'InvalidFn');
+      const fn = lambda.Function.fromFunctionName(fx.stack, 'Fn', 'x');
+      new Monitoring(fx.stack, 'M', { ...baseProps(fx), functions: { 'snapshot create': fn } });
+    };
+    expect(attemptWithFunction).toThrow(/functions label "snapshot create" must be alphanumeric/);
   });
   test('GIVEN minCapacity below minPerAz THEN construction fails', () => {
     expect(attempt({ minCapacity: 1 })).toThrow(/minCapacity must be an integer >= minPerAz \(2\), got 1/);
