@@ -263,7 +263,6 @@ export class Database extends Construct {
       cloudwatchLogsExports: ['postgresql'],
       monitoringInterval: Duration.seconds(60),
       monitoringRole: parts.monitoringRole,
-      autoMinorVersionUpgrade: false,
     });
     cluster.node.addDependency(parts.logGroup);
     const masterSecret = cluster.secret!;
