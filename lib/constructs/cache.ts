@@ -50,6 +50,7 @@ export class Cache extends Construct {
     this.replicationGroupId = `${config.appName}-cache`;
     validateCache(cache, this.replicationGroupId);
 
+    // Retained on delete: the final snapshot stays encrypted under it.
     this.encryptionKey = new kms.Key(this, 'Key', {
       description: `ElastiCache ${this.replicationGroupId} at-rest encryption`,
       alias: `alias/${config.appName}/cache`,

@@ -98,6 +98,7 @@ export class Database extends Construct {
     this.appUserSecretName = names.appUser;
     this.masterSecretName = names.master;
 
+    // Retained on delete: the final snapshot and retained backups stay encrypted under it.
     const key = new kms.Key(this, 'StorageKey', {
       description: `Aurora storage and Performance Insights for ${this.clusterIdentifier}`,
       alias: `alias/${config.appName}/aurora`,
