@@ -579,8 +579,7 @@ export class Monitoring extends Construct {
             height: 6,
           }),
       ...existing.map(
-        (alarm, i) =>
-          new cloudwatch.AlarmWidget({ title: `Existing alarm ${i + 1}`, alarm, width: 8, height: 6 }),
+        (alarm) => new cloudwatch.AlarmWidget({ title: alarm.alarmName, alarm, width: 8, height: 6 }),
       ),
     ];
     if (functions.length > 0) {
