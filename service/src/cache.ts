@@ -51,6 +51,8 @@ export interface RedisClusterCacheOptions {
   /** Auth token source (undefined: no AUTH). Re-read when the cluster answers WRONGPASS/NOAUTH. */
   readonly password?: CredentialSource<string>;
   readonly logger: Logger;
+  /** How often every master is PINGed to report the cache state. @default 2000 */
+  readonly healthIntervalMs?: number;
 }
 
 const AUTH_ERROR = /WRONGPASS|NOAUTH|invalid password/i;
@@ -62,6 +64,8 @@ export class RedisClusterCache implements Cache {
   private readonly log: Logger;
   private closed = false;
   private rebuilding?: Promise<void>;
+  private healthy = false;
+  private probeTimer?: NodeJS.Timeout;
 
   constructor(private readonly options: RedisClusterCacheOptions) {
     this.log = options.logger.child({ component: 'cache' });
@@ -78,11 +82,39 @@ export class RedisClusterCache implements Cache {
   async start(): Promise<void> {
     const password = await this.options.password?.get();
     this.cluster = this.createCluster(password);
+    const tick = (): void => {
+      void this.probe().finally(() => {
+        if (!this.closed) this.probeTimer = setTimeout(tick, this.options.healthIntervalMs ?? 2000).unref();
+      });
+    };
+    tick();
   }
 
+  /** 'up' when connected, every master answered the last PING, and the breaker is not open. */
   state(): CacheState {
-    if (!this.cluster || this.cluster.status !== 'ready' || this.breaker.state() === 'open') return 'down';
+    if (
+      !this.cluster ||
+      this.cluster.status !== 'ready' ||
+      !this.healthy ||
+      this.breaker.state() === 'open'
+    ) {
+      return 'down';
+    }
     return 'up';
+  }
+
+  /** PINGs every master (a dead master makes its slots unavailable, so it counts as the cache being down). */
+  async probe(): Promise<boolean> {
+    const cluster = this.cluster;
+    let healthy = false;
+    if (cluster && cluster.status === 'ready') {
+      const masters = cluster.nodes('master');
+      const results = await Promise.allSettled(masters.map((node) => node.ping()));
+      healthy = masters.length > 0 && results.every((r) => r.status === 'fulfilled');
+    }
+    if (healthy !== this.healthy) this.log.info({ healthy }, 'cache health changed');
+    this.healthy = healthy;
+    return healthy;
   }
 
   async get(key: string): Promise<string | undefined> {
@@ -106,6 +138,7 @@ export class RedisClusterCache implements Cache {
 
   async close(): Promise<void> {
     this.closed = true;
+    clearTimeout(this.probeTimer);
     this.breaker.shutdown();
     await this.cluster?.quit().catch(() => this.cluster?.disconnect());
   }

@@ -172,7 +172,7 @@ export function parseConfig(env: Env): ServiceConfig {
   }
 
   const config: ServiceConfig = {
-    port: int('PORT', 8080, 1, 65535),
+    port: int('PORT', 8080, 0, 65535), // 0: an ephemeral port (tests)
     host: str('HOST') ?? '0.0.0.0',
     db,
     redis,

@@ -7,6 +7,8 @@
  *   const redis = await startRedisCluster();     // 3 masters; redis.seeds = "127.0.0.1:p1,127.0.0.1:p2,127.0.0.1:p3"
  *   const proxy = await startTcpProxy(pg.port);  // proxy.port; proxy.latencyMs = 200; proxy.setRefusing(true)
  *   await pg.stop(); await pg.start();           // same port and data; redis.stop()/start() likewise
+ *   const svc = await startServiceProcess({ DB_WRITER_HOST: '127.0.0.1', DB_PORT: String(pg.port), DB_PASSWORD: pg.app.password });
+ *                                                // the real bundle as a child process (env only); svc.baseUrl
  *   await stopAll();                             // in afterAll: destroys everything started via this module
  *
  * Requires initdb/postgres/pg_basebackup (PATH or /usr/lib/postgresql/<v>/bin) and redis-server/redis-cli
@@ -20,6 +22,7 @@ import {
 } from './postgres';
 import { RedisCluster, startRedisCluster as startRedis, StartRedisClusterOptions } from './redis-cluster';
 import { startTcpProxy as startProxy, TcpProxy } from './tcp-proxy';
+import { ServiceProcess, startServiceProcess as startSvc } from './service-process';
 
 export { freePort, isPortFree } from './ports';
 export { killAllNow, waitFor } from './processes';
@@ -63,4 +66,13 @@ export async function startTcpProxy(targetPort: number, targetHost?: string): Pr
 export async function stopAll(): Promise<void> {
   const all = started.splice(0).reverse();
   await Promise.allSettled(all.map((s) => (s.destroy ? s.destroy() : s.close?.())));
+}
+export { buildServiceBundle } from './service-process';
+export type { ServiceProcess } from './service-process';
+
+/** Starts the service bundle as a child process (see {@link startSvc}); SIGKILLed by {@link stopAll} if still running. */
+export async function startServiceProcess(env: Readonly<Record<string, string>>): Promise<ServiceProcess> {
+  const svc = await startSvc(env);
+  started.push({ close: () => svc.process.stop('SIGKILL') });
+  return svc;
 }

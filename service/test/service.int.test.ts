@@ -1,0 +1,275 @@
+/**
+ * The service against real servers: PostgreSQL (reached through a fault-injecting TCP proxy) and a 3-master
+ * Redis Cluster, all on loopback. Scenarios run in order on one service instance and each restores what it broke.
+ */
+import { randomUUID } from 'node:crypto';
+import {
+  PgServer,
+  RedisCluster,
+  startPostgres,
+  startRedisCluster,
+  startTcpProxy,
+  stopAll,
+  TcpProxy,
+} from './harness';
+import { call, eventually, metric, Res, sleep } from './support/client';
+import { FakeSecret, InProcessService, startInProcess } from './support/in-process';
+
+jest.setTimeout(60000);
+
+let pg: PgServer;
+let redis: RedisCluster;
+let proxy: TcpProxy;
+let svc: InProcessService;
+let secret: FakeSecret;
+let token: string;
+
+const get = (path: string, t = token): Promise<Res> => call(svc.baseUrl, 'GET', path, { token: t });
+const post = (path: string, json: unknown, t = token): Promise<Res> =>
+  call(svc.baseUrl, 'POST', path, { token: t, json });
+const readyz = (query = ''): Promise<Res> => call(svc.baseUrl, 'GET', `/readyz${query}`);
+const metricsText = async (): Promise<string> => (await call(svc.baseUrl, 'GET', '/metrics')).body as string;
+
+/** Inserts an item behind the service's back (so the cache has never seen it). */
+async function insertDirectly(name: string): Promise<string> {
+  const id = randomUUID();
+  await pg.query('INSERT INTO items (id, name, value) VALUES ($1, $2, $3)', [id, name, 'v'], 'app');
+  return id;
+}
+
+beforeAll(async () => {
+  [pg, redis] = await Promise.all([startPostgres(), startRedisCluster()]);
+  proxy = await startTcpProxy(pg.port);
+  secret = new FakeSecret({ username: pg.app.user, password: pg.app.password });
+  svc = await startInProcess(
+    {
+      DB_WRITER_HOST: '127.0.0.1',
+      DB_PORT: String(proxy.port),
+      DB_SECRET_ID: 'unused-fake',
+      AWS_REGION: 'eu-west-1',
+      REDIS_NODES: redis.seeds,
+    },
+    secret.source(),
+  );
+  await eventually(
+    () => readyz(),
+    (r) => r.status === 200 && r.body.cache.state === 'up',
+  );
+  const session = await call(svc.baseUrl, 'POST', '/api/sessions', { json: { user: 'alice' } });
+  expect(session.status).toBe(201);
+  token = session.body.token;
+});
+
+afterAll(async () => {
+  await svc?.service.shutdown(0);
+  await stopAll();
+});
+
+describe('CRUD and cache-aside', () => {
+  test('GIVEN a session WHEN an item is created THEN it reads back by id and appears in the list', async () => {
+    const created = await post('/api/items', { name: 'widget', value: 'blue' });
+    expect(created.status).toBe(201);
+    expect(created.body).toMatchObject({ name: 'widget', value: 'blue' });
+    expect(created.body.id).toMatch(/^[0-9a-f-]{36}$/);
+
+    const read = await get(`/api/items/${created.body.id}`);
+    expect(read.status).toBe(200);
+    expect(read.body).toEqual(created.body);
+
+    const list = await get('/api/items?limit=100');
+    expect(list.status).toBe(200);
+    expect(list.body.items.map((i: { id: string }) => i.id)).toContain(created.body.id);
+
+    const missing = await get(`/api/items/${randomUUID()}`);
+    expect(missing.status).toBe(404);
+  });
+
+  test('GIVEN an item the cache has never seen WHEN it is read twice THEN the first read misses and the second hits', async () => {
+    const id = await insertDirectly('uncached');
+    const before = metric(await metricsText(), 'cache_lookups_total{result="hit"}') ?? 0;
+    const first = await get(`/api/items/${id}`);
+    const second = await get(`/api/items/${id}`);
+    expect([first.status, first.headers.get('x-cache')]).toEqual([200, 'miss']);
+    expect([second.status, second.headers.get('x-cache')]).toEqual([200, 'hit']);
+    expect(second.body.name).toBe('uncached');
+    // The session lookups hit too, so at least the item hit must show up in the metric.
+    expect(metric(await metricsText(), 'cache_lookups_total{result="hit"}')).toBeGreaterThan(before);
+  });
+});
+
+describe('bad input answers 4xx with a message naming the problem', () => {
+  test.each([
+    { what: 'malformed JSON', options: { raw: '{"name": ' }, status: 400, message: /invalid JSON body/ },
+    {
+      what: 'a missing name',
+      options: { json: { value: 'x' } },
+      status: 400,
+      message: /required property 'name'/,
+    },
+    { what: 'an empty name', options: { json: { name: '' } }, status: 400, message: /body\/name/ },
+    {
+      what: 'a 201-char name',
+      options: { json: { name: 'x'.repeat(201) } },
+      status: 400,
+      message: /body\/name must NOT have more than 200/,
+    },
+    {
+      what: 'a 2001-char value',
+      options: { json: { name: 'n', value: 'x'.repeat(2001) } },
+      status: 400,
+      message: /body\/value/,
+    },
+    {
+      what: 'a body over the limit',
+      options: { json: { name: 'n', value: 'x'.repeat(20000) } },
+      status: 413,
+      message: /too large/,
+    },
+  ])('GIVEN $what WHEN POST /api/items THEN $status', async ({ options, status, message }) => {
+    const res = await call(svc.baseUrl, 'POST', '/api/items', { token, ...options });
+    expect(res.status).toBe(status);
+    expect(res.body.error).toMatch(message);
+  });
+
+  test('GIVEN a bad id, a bad limit, no token or a bad token THEN 400/400/401/401', async () => {
+    expect((await get('/api/items/not-a-uuid')).body.error).toMatch(/params\/id must match format "uuid"/);
+    expect((await get('/api/items?limit=0')).status).toBe(400);
+    expect((await call(svc.baseUrl, 'GET', '/api/items')).status).toBe(401);
+    expect((await get('/api/items', 'A'.repeat(43))).status).toBe(401);
+    expect((await call(svc.baseUrl, 'POST', '/api/sessions', { json: { user: '' } })).status).toBe(400);
+  });
+});
+
+describe('Redis Cluster outage', () => {
+  test('GIVEN the cluster stopped THEN /readyz stays 200 reporting the cache down, reads come from the database, sessions validate; all recovers after restart', async () => {
+    const id = await insertDirectly('during-cache-outage');
+    await redis.stop();
+    try {
+      const ready = await eventually(
+        () => readyz(),
+        (r) => r.body.cache.state === 'down',
+      );
+      expect(ready.status).toBe(200);
+
+      const read = await get(`/api/items/${id}`); // the session is validated from the DB too
+      expect([read.status, read.headers.get('x-cache'), read.body.name]).toEqual([
+        200,
+        'miss',
+        'during-cache-outage',
+      ]);
+      const created = await post('/api/items', { name: 'written-while-cache-down' });
+      expect(created.status).toBe(201);
+      const newSession = await call(svc.baseUrl, 'POST', '/api/sessions', { json: { user: 'bob' } });
+      expect(newSession.status).toBe(201);
+      expect((await get('/api/items?limit=1', newSession.body.token)).status).toBe(200);
+    } finally {
+      await redis.start();
+    }
+    const recovered = await eventually(
+      () => readyz(),
+      (r) => r.body.cache.state === 'up',
+      20000,
+    );
+    expect(recovered.status).toBe(200);
+    await get(`/api/items/${id}`); // refills the cache
+    const hit = await get(`/api/items/${id}`);
+    expect([hit.status, hit.headers.get('x-cache')]).toEqual([200, 'hit']);
+  });
+});
+
+describe('PostgreSQL outage', () => {
+  test('GIVEN PostgreSQL stopped THEN cached reads are served, writes answer 503 + Retry-After, /readyz turns 503 only after the 2 s grace; all recovers after restart', async () => {
+    const cached = await post('/api/items', { name: 'cached-before-outage' }); // write-through fills the cache
+    expect((await get(`/api/items/${cached.body.id}`)).headers.get('x-cache')).toBe('hit');
+
+    const stoppedAt = Date.now();
+    await pg.stop('immediate');
+    try {
+      const read = await get(`/api/items/${cached.body.id}`);
+      expect([read.status, read.body.name]).toEqual([200, 'cached-before-outage']);
+
+      const write = await post('/api/items', { name: 'no' });
+      expect(write.status).toBe(503);
+      expect(Number(write.headers.get('retry-after'))).toBeGreaterThan(0);
+
+      const withinGrace = await readyz();
+      expect(Date.now() - stoppedAt).toBeLessThan(2000);
+      expect(withinGrace.status).toBe(200);
+
+      const failed = await eventually(
+        () => readyz(),
+        (r) => r.status === 503,
+        10000,
+        50,
+      );
+      expect(Date.now() - stoppedAt).toBeGreaterThanOrEqual(2000);
+      expect(failed.body.database.reachable).toBe(false);
+    } finally {
+      await pg.start();
+    }
+    await eventually(
+      () => readyz('?role=writer'),
+      (r) => r.status === 200,
+      15000,
+    );
+    const afterRestart = await eventually(
+      () => post('/api/items', { name: 'after-restart' }),
+      (r) => r.status === 201,
+      15000,
+    );
+    expect(afterRestart.body.name).toBe('after-restart');
+  });
+});
+
+describe('circuit breaker under injected latency', () => {
+  test('GIVEN +200 ms on every database packet THEN the db-reader breaker opens and fails fast; AND it closes after the latency goes away', async () => {
+    proxy.latencyMs = 200;
+    try {
+      const open = await eventually(
+        async () => {
+          await get('/api/items?limit=5');
+          return metric(await metricsText(), 'circuit_breaker_state{breaker="db-reader"}');
+        },
+        (state) => state === 2,
+        20000,
+        0,
+      );
+      expect(open).toBe(2);
+      const fast = await get('/api/items?limit=5');
+      expect(fast.status).toBe(503);
+      expect(fast.body.reason).toBe('circuit_open');
+      expect(fast.ms).toBeLessThan(100); // the cached session validates; the DB is not waited for
+    } finally {
+      proxy.latencyMs = 0;
+    }
+    const list = await eventually(
+      () => get('/api/items?limit=5'),
+      (r) => r.status === 200,
+      15000,
+      200,
+    );
+    expect(list.body.items.length).toBeGreaterThan(0);
+    expect(metric(await metricsText(), 'circuit_breaker_state{breaker="db-reader"}')).toBe(0);
+  });
+});
+
+describe('credential rotation', () => {
+  test('GIVEN the password is rotated in the database and the secret, and every connection is dropped THEN requests still succeed after one secret re-read', async () => {
+    const fetchesBefore = secret.fetches;
+    await pg.query(`ALTER ROLE ${pg.app.user} PASSWORD 'rotated-Secret-2'`);
+    secret.value = { username: pg.app.user, password: 'rotated-Secret-2' };
+    await pg.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = $1', [
+      pg.app.user,
+    ]);
+    await sleep(300); // idle pooled connections notice the termination and leave the pool
+
+    const statuses: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      statuses.push((await post('/api/items', { name: `after-rotation-${i}` })).status);
+      statuses.push((await get(`/api/items/${randomUUID()}`)).status);
+    }
+    expect(statuses).toEqual([201, 404, 201, 404, 201, 404, 201, 404, 201, 404]);
+    expect(secret.fetches).toBeGreaterThan(fetchesBefore);
+    expect((await readyz('?role=writer')).status).toBe(200);
+  });
+});
