@@ -242,7 +242,15 @@ export class Fleet extends Construct {
       serviceAsset: props.serviceAsset,
       environment: props.environment ?? {},
     });
-    props.serviceAsset?.grantRead(this.instanceRole);
+    if (props.serviceAsset) {
+      // Exactly the one bundle object (CDK's grantRead would allow the whole assets bucket).
+      this.instanceRole.addToPolicy(
+        new iam.PolicyStatement({
+          actions: ['s3:GetObject'],
+          resources: [props.serviceAsset.bucket.arnForObjects(props.serviceAsset.s3ObjectKey)],
+        }),
+      );
+    }
 
     // --- Listeners and target group --------------------------------------------------------
     this.targetGroup = new elbv2.ApplicationTargetGroup(this, 'TargetGroup', {

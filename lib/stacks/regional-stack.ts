@@ -1,4 +1,5 @@
-import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import { ArnFormat, CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as route53 from 'aws-cdk-lib/aws-route53';
 import type { Construct } from 'constructs';
 import {
@@ -9,9 +10,18 @@ import {
   regionalRecordName,
   runtimeParameterPrefix,
 } from '../config';
+import { Cache } from '../constructs/cache';
+import { ChaosExperiments } from '../constructs/chaos';
+import { Database } from '../constructs/database';
 import { DnsFailover } from '../constructs/dns-failover';
+import { EndpointCanary } from '../constructs/endpoint-canary';
 import { Fleet } from '../constructs/fleet';
+import { Monitoring } from '../constructs/monitoring';
 import { Network } from '../constructs/network';
+import { RuntimeParameters } from '../constructs/runtime-parameters';
+import { ServiceBundle } from '../constructs/service-bundle';
+import { SnapshotReplication } from '../constructs/snapshot-replication';
+import { ZonalAutoshift } from '../constructs/zonal-autoshift';
 
 export interface RegionalStackProps extends StackProps {
   readonly config: AppConfig;
@@ -26,8 +36,15 @@ export interface RegionalStackProps extends StackProps {
 export class RegionalStack extends Stack {
   public readonly ctx: RegionContext;
   public readonly network: Network;
+  public readonly database: Database;
+  public readonly cache: Cache;
   public readonly fleet: Fleet;
   public readonly dns: DnsFailover;
+  public readonly monitoring: Monitoring;
+  public readonly chaos: ChaosExperiments;
+  public readonly snapshots: SnapshotReplication;
+  /** DR only: the outside-in probe of the peer region's endpoint. */
+  public readonly peerCanary?: EndpointCanary;
 
   constructor(scope: Construct, id: string, props: RegionalStackProps) {
     const ctx = regionContext(props.config, props.role);
@@ -39,29 +56,59 @@ export class RegionalStack extends Stack {
     this.ctx = ctx;
     const { config } = props;
     const region = ctx.region.region;
+    const azs = ctx.region.availabilityZones;
 
-    this.network = new Network(this, 'Network', { availabilityZones: ctx.region.availabilityZones });
+    this.network = new Network(this, 'Network', { availabilityZones: azs });
+    const vpc = this.network.vpc;
 
+    // --- Data tier ------------------------------------------------------------------------
+    this.database = new Database(this, 'Database', { vpc, config, ctx });
+    this.cache = new Cache(this, 'Cache', { vpc, config, ctx });
+
+    // --- Fleet ----------------------------------------------------------------------------
     const hostedZone = route53.HostedZone.fromHostedZoneAttributes(this, 'HostedZone', {
       hostedZoneId: config.dns.hostedZoneId,
       zoneName: config.dns.zoneName,
     });
     const regionalName = regionalRecordName(config, region);
-
+    const parameterPath = runtimeParameterPrefix(config);
     this.fleet = new Fleet(this, 'Fleet', {
-      vpc: this.network.vpc,
-      availabilityZones: ctx.region.availabilityZones,
+      vpc,
+      availabilityZones: azs,
       fleet: config.fleet,
       hostedZone,
       certificateNames: [config.dns.recordName, regionalName],
       servicePort: config.service.port,
-      runtimeParameterPath: runtimeParameterPrefix(config),
+      serviceAsset: new ServiceBundle(this, 'ServiceBundle').asset,
+      runtimeParameterPath: parameterPath,
       environment: {
         READINESS_GRACE_SECONDS: String(config.service.readinessGraceSeconds),
+        // Finish draining before the ALB's deregistration delay ends.
         SHUTDOWN_DRAIN_SECONDS: String(Math.max(5, config.fleet.deregistrationDelaySeconds - 5)),
       },
     });
+    this.database.connections.allowDefaultPortFrom(this.fleet.securityGroup, 'Service instances');
+    this.cache.connections.allowDefaultPortFrom(this.fleet.securityGroup, 'Service instances');
+    this.database.grantReadAppSecret(this.fleet.instanceRole);
+    this.cache.grantReadAuth(this.fleet.instanceRole);
 
+    // Endpoints and secret names (never values) for the service, read by the instances at boot.
+    new RuntimeParameters(this, 'RuntimeParameters', {
+      path: parameterPath,
+      values: {
+        DB_WRITER_HOST: this.database.writerEndpoint,
+        DB_READER_HOST: this.database.readerEndpoint,
+        DB_PORT: String(this.database.port),
+        DB_NAME: config.database.databaseName,
+        DB_SECRET_ID: this.database.appUserSecretName,
+        REDIS_NODES: `${this.cache.configurationEndpoint}:${this.cache.port}`,
+        REDIS_TLS: 'true',
+        REDIS_SECRET_ID: this.cache.authSecret.secretArn,
+        REGION_ROLE: props.role,
+      },
+    });
+
+    // --- DNS failover -------------------------------------------------------------------------
     this.dns = new DnsFailover(this, 'Dns', {
       hostedZone,
       dns: config.dns,
@@ -74,9 +121,92 @@ export class RegionalStack extends Stack {
       requireWriter: props.role === 'primary' || ctx.isWriter,
     });
 
+    // --- Backups ----------------------------------------------------------------------------
+    // In both regions: each acts only while its cluster is the global writer (decided at run time).
+    this.snapshots = new SnapshotReplication(this, 'Snapshots', {
+      config,
+      ctx,
+      clusterKey: this.database.storageKey,
+    });
+
+    // --- Operations ---------------------------------------------------------------------------
+    if (props.role === 'secondary') {
+      // Probes the primary region from outside it, so DR alarms even when us-east-1 is down.
+      this.peerCanary = new EndpointCanary(this, 'PeerCanary', {
+        canaryName: `${config.appName}-peer`.slice(0, 21),
+        url: `https://${regionalRecordName(config, ctx.peer.region)}/readyz`,
+      });
+    }
+
+    const operationalAlarms = [
+      this.snapshots.freshnessAlarm,
+      this.snapshots.failureAlarm,
+      ...(this.peerCanary ? [this.peerCanary.alarm] : []),
+    ];
+    this.monitoring = new Monitoring(this, 'Monitoring', {
+      config,
+      ctx,
+      loadBalancer: this.fleet.loadBalancer,
+      targetGroup: this.fleet.targetGroup,
+      autoScalingGroup: this.fleet.autoScalingGroup,
+      availabilityZones: [...azs],
+      minPerAz: config.fleet.minPerAz,
+      minCapacity: config.fleet.minPerAz * azs.length,
+      // Global replication lag is reported by the member that is not the writer.
+      database: { clusterIdentifier: this.database.clusterIdentifier, isGlobalSecondary: !ctx.isWriter },
+      cache: {
+        replicationGroupId: this.cache.replicationGroupId,
+        shards: config.cache.shards,
+        replicasPerShard: config.cache.replicasPerShard,
+      },
+      functions: {
+        SnapshotCreate: this.snapshots.functions.create,
+        SnapshotCopy: this.snapshots.functions.copy,
+        SnapshotPrune: this.snapshots.functions.prune,
+        SnapshotFreshness: this.snapshots.functions.freshness,
+      },
+      existingAlarms: operationalAlarms,
+      snapshotAgeMetric: this.snapshots.snapshotAgeMetric,
+    });
+    // Alarms made by other constructs notify the region's one topic too.
+    for (const alarm of operationalAlarms) {
+      alarm.addAlarmAction(new actions.SnsAction(this.monitoring.topic));
+    }
+
+    this.chaos = new ChaosExperiments(this, 'Chaos', {
+      config,
+      ctx,
+      autoScalingGroup: this.fleet.autoScalingGroup,
+      vpc,
+      database: {
+        clusterArn: this.formatArn({
+          service: 'rds',
+          resource: 'cluster',
+          resourceName: this.database.clusterIdentifier,
+          arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+        }),
+        isGlobalSecondary: !ctx.isWriter,
+      },
+      cache: {
+        replicationGroupArn: this.formatArn({
+          service: 'elasticache',
+          resource: 'replicationgroup',
+          resourceName: this.cache.replicationGroupId,
+          arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+        }),
+      },
+      stopAlarm: this.monitoring.http5xxAlarm,
+    });
+    if (config.monitoring.zonalAutoshift) {
+      new ZonalAutoshift(this, 'ZonalAutoshift', {
+        loadBalancer: this.fleet.loadBalancer,
+        outcomeAlarm: this.monitoring.http5xxAlarm,
+      });
+    }
+
     new CfnOutput(this, 'LoadBalancerDnsName', { value: this.fleet.loadBalancer.loadBalancerDnsName });
     new CfnOutput(this, 'RegionalEndpoint', { value: `https://${regionalName}` });
-    new CfnOutput(this, 'HealthCheckId', { value: this.dns.healthCheck.healthCheckId });
+    new CfnOutput(this, 'ClusterIdentifier', { value: this.database.clusterIdentifier });
   }
 
   /** AZs come from config, never from a lookup, so synth stays offline. */

@@ -1,0 +1,112 @@
+import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as synthetics from 'aws-cdk-lib/aws-synthetics';
+import { Construct } from 'constructs';
+
+export interface EndpointCanaryProps {
+  /** HTTPS URL probed from this region, e.g. https://us-east-1.app.example.com/readyz?role=writer */
+  readonly url: string;
+  /** Short name (lower case, <= 21 chars: a Synthetics limit). */
+  readonly canaryName: string;
+  /**
+   * How often the probe runs.
+   * @default Duration.minutes(1)
+   */
+  readonly interval?: Duration;
+  /**
+   * Consecutive failed runs before the alarm fires.
+   * @default 2
+   */
+  readonly failedRunsToAlarm?: number;
+}
+
+/**
+ * An outside-in probe of another region's public endpoint, run from this region (INV-OBS): when
+ * the primary region is down, us-east-1 included, the DR region still notices and alarms.
+ */
+export class EndpointCanary extends Construct {
+  public readonly canary: synthetics.Canary;
+  public readonly alarm: cloudwatch.Alarm;
+
+  constructor(scope: Construct, id: string, props: EndpointCanaryProps) {
+    super(scope, id);
+    if (!/^https:\/\//.test(props.url))
+      throw new Error(`EndpointCanary: url = ${props.url}; must be an https:// URL`);
+    if (!/^[0-9a-z_-]{1,21}$/.test(props.canaryName)) {
+      throw new Error(`EndpointCanary: canaryName = ${props.canaryName}; must be 1-21 of [0-9a-z_-]`);
+    }
+    const failedRuns = props.failedRunsToAlarm ?? 2;
+
+    const artifacts = new s3.Bucket(this, 'Artifacts', {
+      encryption: s3.BucketEncryption.S3_MANAGED,
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      enforceSSL: true,
+      lifecycleRules: [{ expiration: Duration.days(30) }],
+      removalPolicy: RemovalPolicy.DESTROY,
+      autoDeleteObjects: false,
+    });
+    Validations.of(artifacts).acknowledge({
+      id: 'AwsSolutions-S1',
+      reason:
+        'Holds only canary run artifacts written by the canary role and expired after 30 days; access logs would add a bucket without audit value.',
+    });
+
+    this.canary = new synthetics.Canary(this, 'Canary', {
+      canaryName: props.canaryName,
+      runtime: synthetics.Runtime.SYNTHETICS_NODEJS_PUPPETEER_13_0,
+      schedule: synthetics.Schedule.rate(props.interval ?? Duration.minutes(1)),
+      artifactsBucketLocation: { bucket: artifacts },
+      test: synthetics.Test.custom({
+        handler: 'index.handler',
+        code: synthetics.Code.fromInline(probeSource(props.url)),
+      }),
+      successRetentionPeriod: Duration.days(7),
+      failureRetentionPeriod: Duration.days(30),
+    });
+    // The Synthetics L2 role: AWS documents these grants as the canary's minimum.
+    const stack = Stack.of(this);
+    const roleFindings: Record<string, string> = {
+      'Resource::*':
+        'cloudwatch:PutMetricData has no resource-level permissions; the statement is conditioned to the CloudWatchSynthetics namespace.',
+      [`Resource::<${stack.getLogicalId(artifacts.node.defaultChild as s3.CfnBucket)}.Arn>/*`]:
+        'The canary writes run artifacts (screenshots, HAR, logs) as new objects of its own artifacts bucket only.',
+      [`Resource::arn:aws:logs:${stack.region}:${stack.account}:log-group:/aws/lambda/cwsyn-*`]:
+        'Synthetics names the canary log group cwsyn-<name>-<random id> at creation, so the prefix is the narrowest known ARN.',
+    };
+    for (const [finding, reason] of Object.entries(roleFindings)) {
+      Validations.of(this.canary.role).acknowledge({ id: `AwsSolutions-IAM5[${finding}]`, reason });
+    }
+
+    this.alarm = new cloudwatch.Alarm(this, 'Alarm', {
+      alarmDescription:
+        `The outside-in probe of ${props.url} failed ${failedRuns} runs in a row: the peer region is unreachable or cannot serve. ` +
+        "Check the Route 53 health-check alarms in us-east-1 (if reachable) and that region's ALB and /readyz; consider the failover runbook.",
+      metric: this.canary.metricSuccessPercent({
+        period: props.interval ?? Duration.minutes(1),
+        statistic: 'Average',
+      }),
+      threshold: 100,
+      comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+      evaluationPeriods: failedRuns,
+      // No data means the canary itself is not running: that is a failure to see, not health.
+      treatMissingData: cloudwatch.TreatMissingData.BREACHING,
+    });
+  }
+}
+
+/** The probe: one HTTPS GET, failing the run on anything but a 200 within 5 s. */
+function probeSource(url: string): string {
+  return [
+    "const https = require('https');",
+    `const URL_TO_PROBE = ${JSON.stringify(url)};`,
+    'exports.handler = async () => new Promise((resolve, reject) => {',
+    '  const req = https.get(URL_TO_PROBE, { timeout: 5000 }, (res) => {',
+    '    res.resume();',
+    '    res.statusCode === 200 ? resolve(`200 from ${URL_TO_PROBE}`) : reject(new Error(`${res.statusCode} from ${URL_TO_PROBE}`));',
+    '  });',
+    "  req.on('timeout', () => req.destroy(new Error(`timeout probing ${URL_TO_PROBE}`)));",
+    "  req.on('error', reject);",
+    '});',
+  ].join('\n');
+}

@@ -1,0 +1,59 @@
+import * as crypto from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { AssetHashType, DockerImage } from 'aws-cdk-lib';
+import * as s3assets from 'aws-cdk-lib/aws-s3-assets';
+import { buildSync } from 'esbuild';
+import { Construct } from 'constructs';
+import { serviceBuildOptions } from '../../service/build-options';
+import { PROJECT_ROOT } from './lambda-defaults';
+
+const SERVICE_DIR = path.join(PROJECT_ROOT, 'service');
+
+/**
+ * The sample service as one JavaScript file in an S3 asset, bundled at synth by the local
+ * esbuild (no Docker). The hash covers the service sources and the lock file, so an unchanged
+ * service keeps its asset (and its launch template version) across synths.
+ */
+export class ServiceBundle extends Construct {
+  public readonly asset: s3assets.Asset;
+
+  constructor(scope: Construct, id: string) {
+    super(scope, id);
+    this.asset = new s3assets.Asset(this, 'Asset', {
+      path: path.join(SERVICE_DIR, 'src'),
+      assetHashType: AssetHashType.CUSTOM,
+      assetHash: sourceHash(),
+      bundling: {
+        // Never used: local bundling always succeeds or throws.
+        image: DockerImage.fromRegistry('unused-local-esbuild'),
+        local: {
+          tryBundle(outputDir: string): boolean {
+            const result = buildSync(serviceBuildOptions(path.join(outputDir, 'index.js')));
+            if (result.errors.length > 0) throw new Error(`service bundle failed: ${result.errors[0].text}`);
+            return true;
+          },
+        },
+      },
+    });
+  }
+}
+
+/** Hash of everything that shapes the bundle: service sources, build options, dependency lock. */
+function sourceHash(): string {
+  const hash = crypto.createHash('sha256');
+  const files = [
+    ...listFiles(path.join(SERVICE_DIR, 'src')),
+    path.join(SERVICE_DIR, 'build-options.ts'),
+    path.join(PROJECT_ROOT, 'package-lock.json'),
+  ];
+  for (const file of files) hash.update(path.relative(PROJECT_ROOT, file)).update(fs.readFileSync(file));
+  return hash.digest('hex');
+}
+
+function listFiles(dir: string): string[] {
+  return fs
+    .readdirSync(dir, { withFileTypes: true })
+    .flatMap((e) => (e.isDirectory() ? listFiles(path.join(dir, e.name)) : [path.join(dir, e.name)]))
+    .sort();
+}
