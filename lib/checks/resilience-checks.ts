@@ -119,7 +119,9 @@ function treeAcknowledgement(
 /** One violation per finding, so the printed report carries what was found on each resource. */
 function toViolations(findings: readonly CheckResult[], index: ConstructIndex): PolicyViolation[] {
   return findings.map((f) => ({
-    ruleName: f.ruleId,
+    // A refused (reasonless) acknowledgement gets its own finding id: otherwise the framework's
+    // path-based suppression of 'Resilience::RES-X' would silence it regardless of the reason.
+    ruleName: f.acknowledgement ? `${f.ruleId}[acknowledged-without-reason]` : f.ruleId,
     description: `${f.message}. Rule: ${f.description} [${f.invariant}]`,
     severity: f.level,
     ruleMetadata: { invariant: f.invariant },

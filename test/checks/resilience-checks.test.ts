@@ -27,6 +27,7 @@ describe('ResilienceChecks as a validation plugin', () => {
       reason: 'Test fixture: acknowledged with the pack namespace.',
     });
     Validations.of(writer('NoReason')).acknowledge({ id: 'RES-DB1', reason: ' ' });
+    Validations.of(writer('NamespacedNoReason')).acknowledge({ id: 'Resilience::RES-DB1', reason: '' });
     // WHEN the app is synthesized (the plugin runs at the end of synth)
     try {
       app.synth();
@@ -49,6 +50,10 @@ describe('ResilienceChecks as a validation plugin', () => {
   test('an acknowledgement without a reason is refused and says so', () => {
     expect(synthError?.message).toMatch(/Pack\/NoReason\/Writer/);
     expect(synthError?.message).toMatch(/acknowledgement at Pack\/NoReason refused: no reason given/);
+    // the framework's own namespaced suppression must not let it through either
+    expect(synthError?.message).toMatch(
+      /acknowledgement at Pack\/NamespacedNoReason refused: no reason given/,
+    );
   });
 
   test('thresholds are validated at construction', () => {
