@@ -27,6 +27,7 @@ export interface DrillReport {
   readonly durationSeconds: number;
   readonly config: Record<string, number | string>;
   readonly environment: Record<string, string | number>;
+  readonly serviceEnvOverrides?: Record<string, string>;
   readonly scenarios: readonly ScenarioResult[];
   readonly passed: boolean;
 }
@@ -123,7 +124,9 @@ export function formatMarkdown(report: DrillReport): string {
     '',
   ];
   for (const r of report.scenarios) {
-    lines.push(`- **${r.title}** — ${formatExtra(r.extra) || 'no extra measurements'}`);
+    lines.push(
+      `- **${r.title}** — failed reads ${r.figures.failedReads}, failed writes ${r.figures.failedWrites}, p99 of reads during the fault ${formatMs(r.figures.p99ReadsDuringMs)}; ${formatExtra(r.extra)}`,
+    );
     for (const c of r.checks)
       lines.push(
         `  - ${c.passed ? 'PASS' : c.gating ? 'FAIL' : 'MISS (reported, not gating)'}: ${c.name} (${c.detail})`,
@@ -138,6 +141,13 @@ export function formatMarkdown(report: DrillReport): string {
     `Environment: ${Object.entries(report.environment)
       .map(([k, v]) => `${k}=${v}`)
       .join(', ')}`,
+    ...(report.serviceEnvOverrides
+      ? [
+          `Service env overrides: ${Object.entries(report.serviceEnvOverrides)
+            .map(([k, v]) => `${k}=${v}`)
+            .join(', ')}`,
+        ]
+      : []),
     `Result: ${report.passed ? 'PASSED' : 'FAILED'} in ${report.durationSeconds} s`,
     '',
   );

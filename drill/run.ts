@@ -3,6 +3,8 @@
  * npm run drill:ci    the short CI subset (~2 minutes), results to .drill/ci-latest.{json,md}
  *
  * Options: --only id,id  --rate N (requests/s, default 150)  --keep (keep the temp dir with every log)
+ *          --service-env KEY=VALUE (repeatable; e.g. DB_LATENCY_BUDGET_MS=150, default: the service's own defaults)
+ *          --lb alb|passive (default alb: the ALB model; passive adds HAProxy's passive check, which an ALB lacks)
  *
  * Stands up one region scaled down onto loopback (see topology/topology.ts), then for each scenario: warm the cache,
  * start the bounded load, inject the fault, hold it, clear it, stop the load, restore the topology, and check that
@@ -35,6 +37,9 @@ interface Args {
   readonly only: readonly string[] | undefined;
   readonly rate: number;
   readonly keep: boolean;
+  readonly lb: 'alb' | 'passive';
+  /** Extra service environment (--service-env KEY=VALUE, repeatable); the default is the production defaults. */
+  readonly serviceEnv: Record<string, string>;
 }
 
 function parseArgs(argv: readonly string[]): Args {
@@ -45,7 +50,23 @@ function parseArgs(argv: readonly string[]): Args {
   const rate = Number(get('--rate') ?? '150');
   if (!Number.isFinite(rate) || rate < 10 || rate > 1_000)
     throw new Error(`--rate must be within 10..1000 requests/s, got ${get('--rate')}`);
-  return { ci: argv.includes('--ci'), only: get('--only')?.split(','), rate, keep: argv.includes('--keep') };
+  const lb = get('--lb') ?? 'alb';
+  if (lb !== 'alb' && lb !== 'passive') throw new Error(`--lb must be alb or passive, got ${lb}`);
+  const serviceEnv: Record<string, string> = {};
+  argv.forEach((a, i) => {
+    if (a !== '--service-env') return;
+    const m = /^([A-Z][A-Z0-9_]*)=(.*)$/.exec(argv[i + 1] ?? '');
+    if (!m) throw new Error(`--service-env wants KEY=VALUE, got ${argv[i + 1]}`);
+    serviceEnv[m[1]] = m[2];
+  });
+  return {
+    ci: argv.includes('--ci'),
+    only: get('--only')?.split(','),
+    rate,
+    keep: argv.includes('--keep'),
+    lb,
+    serviceEnv,
+  };
 }
 
 const log = (msg: string): void => {
@@ -162,7 +183,12 @@ async function main(): Promise<number> {
   const baselineMs = args.ci ? 2_000 : 3_000;
   const afterMs = args.ci ? 5_000 : 8_000;
 
-  const topo = new Topology({ log, drainSeconds: 3 });
+  const topo = new Topology({
+    log,
+    drainSeconds: 3,
+    passiveHealth: args.lb === 'passive',
+    serviceEnv: args.serviceEnv,
+  });
   const stopTopology = async (): Promise<void> => {
     await topo.stop().catch((e: unknown) => log(`stop: ${String(e)}`));
     killAllSync();
@@ -200,17 +226,23 @@ async function main(): Promise<number> {
       clientTimeoutMs: 5_000,
       baselineMs,
       afterMs,
-      albHealthCheck: 'GET /healthz inter 1s fall 2 rise 2, retries 0 (no redispatch)',
+      balancer:
+        args.lb === 'alb'
+          ? 'ALB model: active GET /healthz inter 1s fall 2 rise 2, retries 0, no redispatch'
+          : 'ALB model + passive check (observe layer4, mark down on first connection error): NOT what an ALB does',
       dbEndpoints: 'HAProxy tcp, agent GET /primary|/replica inter 500ms fall 2 rise 1',
       postgres: 'primary + 1 synchronous standby (synchronous_commit=on)',
       redis: 'cluster 3 masters + 3 replicas, cluster-node-timeout 2000 ms',
     },
     environment: { node: process.version, cpus: cpus().length, platform: process.platform },
+    ...(Object.keys(args.serviceEnv).length > 0 ? { serviceEnvOverrides: args.serviceEnv } : {}),
     scenarios: results,
     passed: failures.length === 0,
   };
-  const outDir = args.ci ? resolve(__dirname, '..', '.drill') : resolve(__dirname, 'results');
-  const base = args.ci ? 'ci-latest' : 'latest';
+  // Only a full run with the ALB model and the service's defaults updates the committed results.
+  const variant = args.lb === 'passive' || Object.keys(args.serviceEnv).length > 0 || args.only !== undefined;
+  const outDir = args.ci || variant ? resolve(__dirname, '..', '.drill') : resolve(__dirname, 'results');
+  const base = `${args.ci ? 'ci-latest' : 'latest'}${args.lb === 'passive' ? '-passive-lb' : ''}`;
   mkdirSync(outDir, { recursive: true });
   writeFileSync(join(outDir, `${base}.json`), `${JSON.stringify(report, null, 2)}\n`);
   writeFileSync(join(outDir, `${base}.md`), formatMarkdown(report));

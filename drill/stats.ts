@@ -98,6 +98,8 @@ export interface ScenarioFigures {
   readonly sent: number;
   readonly succeeded: number;
   readonly failedByStatus: Record<string, number>;
+  readonly failedReads: number;
+  readonly failedWrites: number;
   /** Share of requests sent while the fault was in force ([faultAt, clearedAt)) that succeeded. */
   readonly successDuringFault: number | null;
   readonly longestErrorBurstMs: number;
@@ -118,6 +120,8 @@ export function summarize(samples: readonly RequestSample[], marks: PhaseMarks):
     sent: samples.length,
     succeeded: samples.filter(isSuccess).length,
     failedByStatus: countFailures(samples),
+    failedReads: samples.filter((s) => s.kind === 'read' && !isSuccess(s)).length,
+    failedWrites: samples.filter((s) => s.kind === 'write' && !isSuccess(s)).length,
     successDuringFault: ratio === undefined ? null : Math.round(ratio * 100_000) / 100_000,
     longestErrorBurstMs: longestErrorBurstMs(samples),
     timeToRecoverMs: timeToRecoverMs(samples, marks.faultAt),

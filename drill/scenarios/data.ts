@@ -1,6 +1,6 @@
 /** Losing or slowing the data tier: PostgreSQL writer, a Redis master, all of Redis, +200 ms on the DB path. */
 import { sleep, waitUntil } from '../topology/proc';
-import { CLUSTER_NODE_TIMEOUT_MS } from '../topology/redis';
+import { CLUSTER_NODE_TIMEOUT_MS, parseClusterNodes } from '../topology/redis';
 import { dbBreakerStates } from './metrics';
 import type { Scenario, ScenarioContext } from './types';
 
@@ -55,20 +55,24 @@ export function redisMasterKill(holdMs: number): Scenario {
       const master = await redis.aMaster();
       ctx.extra.killedRedisPort = master.port;
       await master.kill();
-      // Cluster failover done when the surviving nodes report the cluster ok again with 3 serving masters.
+      // Failover done when the survivors flag the killed node failed and 3 healthy masters serve every slot again.
       void waitUntil(
         'Redis failover',
         async () => {
-          const others = redis.nodes.filter((n) => n.running);
-          for (const n of others)
-            if (!(await n.cli('cluster', 'info')).includes('cluster_state:ok')) return false;
-          return true;
+          const observer = redis.nodes.find((n) => n.running)!;
+          if (!(await observer.cli('cluster', 'info')).includes('cluster_state:ok')) return false;
+          const view = parseClusterNodes(await observer.cli('cluster', 'nodes'));
+          const killed = view.find((v) => v.port === master.port);
+          return (
+            (killed?.failed ?? false) &&
+            view.filter((v) => v.role === 'master' && v.hasSlots && !v.failed).length === 3
+          );
         },
         30_000,
         100,
       )
-        .then(() => (ctx.extra.clusterOkAgainAfterMs = Math.round(ctx.now() - ctx.faultAt)))
-        .catch(() => (ctx.extra.clusterOkAgainAfterMs = null));
+        .then(() => (ctx.extra.newMasterServingAfterMs = Math.round(ctx.now() - ctx.faultAt)))
+        .catch(() => (ctx.extra.newMasterServingAfterMs = null));
       await sleep(CLUSTER_NODE_TIMEOUT_MS / 2);
     },
     async clear(ctx) {

@@ -26,6 +26,13 @@ export interface HaproxyConfigInput {
   readonly dbFrontendPort: number;
   readonly pgNodes: readonly { readonly name: string; readonly port: number; readonly agentPort: number }[];
   readonly adminSocket: string;
+  /**
+   * Also mark an instance down on its first failed connection (HAProxy `observe layer4`), on top of the active
+   * checks. The ALB has no such passive check (its nearest feature, automatic target weights' anomaly mitigation,
+   * reacts over many requests), so this is NOT the ALB model: it shows what passive outlier detection would buy.
+   * @default false
+   */
+  readonly passiveHealth?: boolean;
 }
 
 export const FLEET_BACKEND = 'fleet';
@@ -56,7 +63,7 @@ export function haproxyConfig(c: HaproxyConfigInput): string {
     '  balance roundrobin',
     '  option httpchk GET /healthz',
     '  http-check expect status 200',
-    '  default-server inter 1s fall 2 rise 2',
+    `  default-server inter 1s fall 2 rise 2${c.passiveHealth ? ' observe layer4 error-limit 1 on-error mark-down' : ''}`,
     ...c.instances.map((s) => `  server ${s.name} ${LOOPBACK}:${s.port} check`),
     '',
     'frontend pg_writer',

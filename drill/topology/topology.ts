@@ -8,9 +8,10 @@
  *                                   │                          └► pg1 / pg2 (checked via agents :G1 / :G2)
  *                                   └► Redis Cluster 6 nodes
  */
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { build, type BuildOptions } from 'esbuild';
+import { build } from 'esbuild';
+import { serviceBuildOptions } from '../../service/build-options';
 import { ServiceInstance, fleetLayout } from './fleet';
 import { Haproxy, FLEET_BACKEND } from './haproxy';
 import { APP_DB, APP_USER, PgCluster } from './postgres';
@@ -33,7 +34,10 @@ export interface TopologyOptions {
   readonly log: (msg: string) => void;
   /** Seconds a SIGTERMed instance keeps serving before it closes (the ALB deregistration delay stand-in). */
   readonly drainSeconds?: number;
-  readonly keepTemp?: boolean;
+  /** See HaproxyConfigInput.passiveHealth. @default false (the ALB model) */
+  readonly passiveHealth?: boolean;
+  /** Added to every instance's environment. @default {} */
+  readonly serviceEnv?: Record<string, string>;
 }
 
 async function buildBundles(
@@ -51,21 +55,16 @@ async function buildBundles(
     external: ['pg-native'],
     logLevel: 'warning',
   });
-  const optionsFile = join(REPO_ROOT, 'service', 'build-options.ts');
-  if (existsSync(optionsFile)) {
-    // The production bundle, built exactly as the CDK asset is.
-    // eslint-disable-next-line @typescript-eslint/no-require-imports -- resolved at run time: the tsx fallback below covers a checkout without it
-    const mod = require(optionsFile) as { serviceBuildOptions: (outfile: string) => BuildOptions };
-    const outfile = join(dir, 'service', 'index.js');
-    await build({ ...mod.serviceBuildOptions(outfile), logLevel: 'warning' });
-    log(`built service bundle ${outfile}`);
-    return { service: { cmd: process.execPath, args: [outfile] }, sidecar };
+  const prebuilt = process.env.DRILL_SERVICE_BUNDLE;
+  if (prebuilt) {
+    log(`using the prebuilt service bundle ${prebuilt} (DRILL_SERVICE_BUNDLE)`);
+    return { service: { cmd: process.execPath, args: [resolve(prebuilt)] }, sidecar };
   }
-  const main = join(REPO_ROOT, 'service', 'src', 'main.ts');
-  if (!existsSync(main))
-    throw new Error('drill: neither service/build-options.ts nor service/src/main.ts exists');
-  log('service/build-options.ts missing: running service/src/main.ts with tsx');
-  return { service: { cmd: join(REPO_ROOT, 'node_modules', '.bin', 'tsx'), args: [main] }, sidecar };
+  // The production bundle, built exactly as the CDK asset is.
+  const outfile = join(dir, 'service', 'index.js');
+  await build({ ...serviceBuildOptions(outfile), logLevel: 'warning' });
+  log(`built service bundle ${outfile}`);
+  return { service: { cmd: process.execPath, args: [outfile] }, sidecar };
 }
 
 /** A port free on both loopback addresses (writer and reader endpoints share it). */
@@ -149,6 +148,7 @@ export class Topology {
         dbFrontendPort: haproxyDbPort,
         pgNodes: this.pg.nodes.map((n) => ({ name: n.name, port: n.port, agentPort: n.opts.agentPort })),
         adminSocket: join(this.dir, 'haproxy.sock'),
+        passiveHealth: this.opts.passiveHealth ?? false,
       },
       this.dir,
     );
@@ -174,6 +174,7 @@ export class Topology {
       READINESS_GRACE_SECONDS: '30',
       SHUTDOWN_DRAIN_SECONDS: String(this.opts.drainSeconds ?? 3),
       LOG_LEVEL: 'warn',
+      ...this.opts.serviceEnv,
     };
     const logDir = join(this.dir, 'service-logs');
     mkdirSync(logDir, { recursive: true });

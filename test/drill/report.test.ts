@@ -14,6 +14,8 @@ const figures = (over: Partial<ScenarioFigures> = {}): ScenarioFigures => ({
   sent: 3000,
   succeeded: 2990,
   failedByStatus: { '502': 4, '503': 6 },
+  failedReads: 7,
+  failedWrites: 3,
   successDuringFault: 0.9985,
   longestErrorBurstMs: 1840,
   timeToRecoverMs: 2100,

@@ -119,6 +119,7 @@ describe('summarize', () => {
     expect(f.sent).toBe(7);
     expect(f.succeeded).toBe(6);
     expect(f.failedByStatus).toEqual({ '503': 1 });
+    expect([f.failedReads, f.failedWrites]).toEqual([1, 0]);
     expect(f.successDuringFault).toBe(0.75);
     expect(f.p99DuringMs).toBe(60);
     expect(f.p99ReadsDuringMs).toBe(40);

@@ -43,6 +43,30 @@ describe('haproxyConfig', () => {
   });
 });
 
+describe('haproxyConfig passive profile', () => {
+  const input = {
+    albPort: 8000,
+    instances: fleetLayout([9001, 9002, 9003]),
+    writerHost: '127.0.0.1',
+    readerHost: '127.0.0.2',
+    dbFrontendPort: 7000,
+    pgNodes: [{ name: 'pg1', port: 5001, agentPort: 6001 }],
+    adminSocket: '/tmp/x.sock',
+  };
+
+  test('GIVEN the default (ALB model) THEN no passive check; GIVEN passiveHealth THEN only connection errors mark down', () => {
+    expect(haproxyConfig(input)).not.toMatch(/observe/);
+    const passive = haproxyConfig({ ...input, passiveHealth: true });
+    expect(passive).toContain(
+      'default-server inter 1s fall 2 rise 2 observe layer4 error-limit 1 on-error mark-down',
+    );
+    // HTTP 5xx from the service (a database outage) must never take instances out: layer4 only.
+    expect(passive).not.toMatch(/observe layer7/);
+    // The database backends are unaffected by the profile.
+    expect(passive.split(/^backend pg_primary$/m)[1]).not.toMatch(/observe/);
+  });
+});
+
 describe('fleetLayout', () => {
   test('GIVEN 6 ports THEN 2 instances in each of az1..az3', () => {
     const layout = fleetLayout([1, 2, 3, 4, 5, 6]);
