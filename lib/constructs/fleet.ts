@@ -4,6 +4,7 @@ import * as autoscaling from 'aws-cdk-lib/aws-autoscaling';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as logs from 'aws-cdk-lib/aws-logs';
 import * as route53 from 'aws-cdk-lib/aws-route53';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as s3assets from 'aws-cdk-lib/aws-s3-assets';
@@ -234,7 +235,33 @@ export class Fleet extends Construct {
         'Scaling-event notifications are covered by the regional monitoring alarms (in-service below minimum, unhealthy hosts) that go to the alarm topic; per-event notifications would only add noise.',
     });
 
+    // CloudWatch agent: the service log and the /metrics scrape, each to a group the fleet owns.
+    const serviceLogs = new logs.LogGroup(this, 'ServiceLogs', { retention: logs.RetentionDays.ONE_MONTH });
+    const metricLogs = new logs.LogGroup(this, 'MetricLogs', { retention: logs.RetentionDays.ONE_WEEK });
+    const metricsNamespace = `${Stack.of(this).stackName}/service`;
+    this.instanceRole.addToPolicy(
+      new iam.PolicyStatement({
+        actions: ['logs:CreateLogStream', 'logs:PutLogEvents', 'logs:DescribeLogStreams'],
+        resources: [serviceLogs.logGroupArn, metricLogs.logGroupArn],
+      }),
+    );
+    this.instanceRole.addToPolicy(
+      new iam.PolicyStatement({
+        actions: ['cloudwatch:PutMetricData'],
+        resources: ['*'],
+        conditions: { StringEquals: { 'cloudwatch:namespace': [metricsNamespace, 'CWAgent'] } },
+      }),
+    );
+    Validations.of(this.instanceRole).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason:
+        'cloudwatch:PutMetricData has no resource-level permissions; the statement is limited by a cloudwatch:namespace condition to the service and agent namespaces.',
+    });
+
     serviceUserData(userData, {
+      serviceLogGroupName: serviceLogs.logGroupName,
+      metricsLogGroupName: metricLogs.logGroupName,
+      metricsNamespace,
       resource: this.autoScalingGroup,
       region: stack.region,
       port: props.servicePort,

@@ -12,6 +12,12 @@ export interface ServiceUserDataOptions {
   /** @default - placeholder answering /healthz and /readyz */
   readonly serviceAsset?: s3assets.Asset;
   readonly environment: Readonly<Record<string, string>>;
+  /** Log group the CloudWatch agent ships the service log to. */
+  readonly serviceLogGroupName: string;
+  /** Log group for the Prometheus scrape (embedded metric format → CloudWatch metrics). */
+  readonly metricsLogGroupName: string;
+  /** CloudWatch namespace of the scraped service metrics. */
+  readonly metricsNamespace: string;
 }
 
 const SERVICE_DIR = '/opt/ha-service';
@@ -91,7 +97,7 @@ export function serviceUserData(userData: ec2.UserData, o: ServiceUserDataOption
     'EOF',
     'systemctl daemon-reload',
     'systemctl enable --now ha-service',
-    ...cloudWatchAgent(o.port),
+    ...cloudWatchAgent(o),
     // Only a service that answers /healthz counts as a successful launch.
     `for i in $(seq 1 90); do curl -fsS http://127.0.0.1:${o.port}/healthz && break; sleep 2; done`,
     `curl -fsS http://127.0.0.1:${o.port}/healthz`,
@@ -100,7 +106,8 @@ export function serviceUserData(userData: ec2.UserData, o: ServiceUserDataOption
 }
 
 /** Ships the service log and scrapes /metrics (Prometheus) into CloudWatch. */
-function cloudWatchAgent(port: number): string[] {
+function cloudWatchAgent(o: ServiceUserDataOptions): string[] {
+  const port = o.port;
   const agentConfig = {
     logs: {
       logs_collected: {
@@ -114,9 +121,10 @@ function cloudWatchAgent(port: number): string[] {
           ],
         },
         prometheus: {
-          log_group_name: '/ha-service/prometheus',
+          log_group_name: o.metricsLogGroupName,
           prometheus_config_path: '/opt/aws/amazon-cloudwatch-agent/etc/prometheus.yaml',
           emf_processor: {
+            metric_namespace: o.metricsNamespace,
             metric_declaration: [
               {
                 source_labels: ['job'],
