@@ -33,10 +33,14 @@ const CONNECTION_CODES = new Set([
 
 /** True for errors where the statement surely or possibly did not run because the server was unavailable. */
 export function isConnectionError(err: unknown): boolean {
-  if (!(err instanceof Error)) return false;
-  const code = (err as { code?: unknown }).code;
+  // Duck-typed, not `instanceof Error`: socket errors may come from another realm (vm contexts, test runners).
+  if (typeof err !== 'object' || err === null) return false;
+  const { code, message } = err as { code?: unknown; message?: unknown };
   if (typeof code === 'string' && (CONNECTION_CODES.has(code) || code.startsWith('08'))) return true;
-  return /timeout|terminated|Connection ended|not queryable|connect ECONN/i.test(err.message);
+  return (
+    typeof message === 'string' &&
+    /timeout|terminated|Connection ended|not queryable|connect ECONN/i.test(message)
+  );
 }
 
 export function pgCode(err: unknown): string | undefined {

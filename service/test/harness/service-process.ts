@@ -15,7 +15,9 @@ let bundlePromise: Promise<string> | undefined;
 /** Bundles service/src/main.ts once per process into a temp dir; returns the path of index.js. */
 export function buildServiceBundle(): Promise<string> {
   bundlePromise ??= (async () => {
-    const outfile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'ha-service-bundle-')), 'index.js');
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ha-service-bundle-'));
+    process.once('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
+    const outfile = path.join(dir, 'index.js');
     await build({ ...serviceBuildOptions(outfile), logLevel: 'error' });
     return outfile;
   })();

@@ -1,0 +1,88 @@
+/** The real PgDatabase and RedisClusterCache pointed at closed loopback ports: failures must be fast and mapped. */
+import net from 'node:net';
+import pino from 'pino';
+import { RedisClusterCache } from '../src/cache';
+import { PgDatabase } from '../src/db';
+import { ServiceUnavailableError } from '../src/errors';
+import { staticSource } from '../src/credentials';
+
+const BREAKER = {
+  errorThresholdPercentage: 50,
+  resetTimeoutMs: 5000,
+  volumeThreshold: 3,
+  rollingWindowMs: 10000,
+};
+const logger = pino({ level: 'silent' });
+let closedPort: number;
+
+beforeAll(async () => {
+  const server = net.createServer();
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  closedPort = (server.address() as net.AddressInfo).port;
+  await new Promise((r) => server.close(r));
+});
+
+describe('PgDatabase with the database unreachable', () => {
+  let db: PgDatabase;
+  beforeAll(() => {
+    db = new PgDatabase({
+      config: {
+        writerHost: '127.0.0.1',
+        readerHost: '127.0.0.1',
+        port: closedPort,
+        database: 'app',
+        user: 'u',
+        ssl: false,
+        connectTimeoutMs: 500,
+        queryTimeoutMs: 500,
+        latencyBudgetMs: 500,
+        poolMax: 2,
+        healthIntervalMs: 60000,
+      },
+      breaker: BREAKER,
+      credentials: staticSource({ username: 'u', password: 'p' }),
+      logger,
+    });
+  });
+  afterAll(() => db.close());
+
+  test('GIVEN a probe THEN health says unreachable and not writable', async () => {
+    const health = await db.probe();
+    expect(health).toMatchObject({ reachable: false, writable: false, everReachable: false });
+    expect(health.writer.lastError).toMatch(/ECONNREFUSED/);
+  });
+
+  test('GIVEN a read THEN it is retried, then rejected as 503-unreachable; GIVEN more THEN the breaker opens', async () => {
+    const err = await db.read('SELECT 1').catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ServiceUnavailableError);
+    expect((err as ServiceUnavailableError).reason).toBe('unreachable');
+    const again = await db.read('SELECT 1').catch((e: unknown) => e);
+    expect((again as ServiceUnavailableError).reason).toBe('circuit_open');
+    expect(db.breakers.find((b) => b.name === 'db-reader')?.state()).toBe('open');
+  });
+
+  test('GIVEN a write THEN it is attempted once (never retried) and rejected as 503', async () => {
+    const err = await db.write('INSERT INTO items VALUES (1)').catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ServiceUnavailableError);
+    expect(db.breakers.find((b) => b.name === 'db-writer')?.state()).toBe('closed'); // 1 failure < volume threshold
+  });
+});
+
+describe('RedisClusterCache with the cluster unreachable', () => {
+  test('GIVEN no node answers THEN the state is down and lookups are fast misses counted as errors', async () => {
+    const cache = new RedisClusterCache({
+      config: { nodes: [{ host: '127.0.0.1', port: closedPort }], tls: false, commandTimeoutMs: 100 },
+      breaker: BREAKER,
+      logger,
+      healthIntervalMs: 60000,
+    });
+    await cache.start();
+    const started = Date.now();
+    expect(await cache.get('k')).toBeUndefined();
+    await cache.set('k', 'v', 10);
+    expect(Date.now() - started).toBeLessThan(100);
+    expect(cache.state()).toBe('down');
+    expect(cache.stats.errors).toBe(2);
+    await cache.close();
+  });
+});

@@ -1,0 +1,213 @@
+import { FastifyInstance } from 'fastify';
+import { ServiceUnavailableError } from '../src/errors';
+import { createMetrics } from '../src/metrics';
+import { buildServer, Lifecycle } from '../src/server';
+import { AppStore } from '../src/store';
+import { FakeCache, FakeDatabase } from './fakes';
+
+const NOW = 1_000_000;
+let now = NOW;
+const db = new FakeDatabase();
+const cache = new FakeCache();
+const store = new AppStore(db, cache, { sessionTtlSeconds: 3600, itemCacheTtlSeconds: 60 });
+const lifecycle = new Lifecycle();
+let app: FastifyInstance;
+let token: string;
+let baseUrl: string;
+
+interface InjectLike {
+  readonly method: string;
+  readonly url: string;
+  readonly headers?: Record<string, string>;
+  readonly payload?: string | object;
+}
+
+/** request() needs an ESM-only dependency jest cannot load on Node 20, so requests go over loopback instead. */
+async function request(options: InjectLike) {
+  const headers: Record<string, string> = { ...options.headers };
+  let body: string | undefined;
+  if (options.payload !== undefined) {
+    body = typeof options.payload === 'string' ? options.payload : JSON.stringify(options.payload);
+    headers['content-type'] ??= 'application/json';
+  }
+  const res = await fetch(`${baseUrl}${options.url}`, { method: options.method, headers, body });
+  const text = await res.text();
+  return {
+    statusCode: res.status,
+    headers: Object.fromEntries(res.headers.entries()),
+    body: text,
+    json: () => JSON.parse(text),
+  };
+}
+
+beforeAll(async () => {
+  db.tracker.recordWriter(NOW, { ok: true, inRecovery: false });
+  db.tracker.recordReader(NOW, { ok: true });
+  app = buildServer({
+    store,
+    db,
+    cache,
+    metrics: createMetrics({ db, cache, processMetrics: false }),
+    lifecycle,
+    readinessGraceMs: 2000,
+    now: () => now,
+    identity: { az: 'az1' },
+  });
+  baseUrl = await app.listen({ port: 0, host: '127.0.0.1' });
+  token = (await store.createSession('alice')).token;
+});
+
+afterAll(() => app.close());
+
+const auth = () => ({ authorization: `Bearer ${token}` });
+
+describe('validation: bad input is 4xx with a message naming the field, never 500', () => {
+  test.each([
+    { what: 'malformed JSON', payload: '{"name":', status: 400, message: /invalid JSON body/ },
+    { what: 'an empty body', payload: '', status: 400, message: /empty|JSON/i },
+    { what: 'a JSON array', payload: '[]', status: 400, message: /body must be object/ },
+    { what: 'a missing name', payload: '{}', status: 400, message: /required property 'name'/ },
+    {
+      what: 'an oversized name',
+      payload: JSON.stringify({ name: 'x'.repeat(201) }),
+      status: 400,
+      message: /body\/name/,
+    },
+    {
+      what: 'an oversized value',
+      payload: JSON.stringify({ name: 'x', value: 'y'.repeat(2001) }),
+      status: 400,
+      message: /body\/value/,
+    },
+    {
+      what: 'a body over 16 KiB',
+      payload: JSON.stringify({ name: 'x', value: 'y'.repeat(17000) }),
+      status: 413,
+      message: /too large/,
+    },
+  ])('GIVEN $what WHEN POST /api/items THEN $status', async ({ payload, status, message }) => {
+    const res = await request({
+      method: 'POST',
+      url: '/api/items',
+      headers: { ...auth(), 'content-type': 'application/json' },
+      payload,
+    });
+    expect(res.statusCode).toBe(status);
+    expect(res.json().error).toMatch(message);
+  });
+
+  test('GIVEN an unsupported content type THEN 415, not 500', async () => {
+    const res = await request({
+      method: 'POST',
+      url: '/api/items',
+      headers: { ...auth(), 'content-type': 'application/xml' },
+      payload: '<x/>',
+    });
+    expect(res.statusCode).toBe(415);
+  });
+
+  test('GIVEN bad ids, limits and roles THEN 400 naming the parameter', async () => {
+    const badId = await request({ method: 'GET', url: '/api/items/123', headers: auth() });
+    expect([badId.statusCode, badId.json().error]).toEqual([400, expect.stringMatching(/params\/id/)]);
+    const badLimit = await request({ method: 'GET', url: '/api/items?limit=101', headers: auth() });
+    expect([badLimit.statusCode, badLimit.json().error]).toEqual([
+      400,
+      expect.stringMatching(/querystring\/limit must be <= 100/),
+    ]);
+    expect((await request({ method: 'GET', url: '/readyz?role=reader' })).statusCode).toBe(400);
+  });
+
+  test('GIVEN no or an unknown bearer token THEN 401 with WWW-Authenticate', async () => {
+    const none = await request({ method: 'GET', url: '/api/items' });
+    expect(none.statusCode).toBe(401);
+    expect(none.headers['www-authenticate']).toBe('Bearer');
+    const unknown = await request({
+      method: 'GET',
+      url: '/api/items',
+      headers: { authorization: `Bearer ${'Z'.repeat(43)}` },
+    });
+    expect(unknown.statusCode).toBe(401);
+  });
+});
+
+describe('dependency failures map to 503 + Retry-After; unexpected errors to a bare 500', () => {
+  afterEach(() => {
+    db.onWrite = async () => [];
+  });
+
+  test('GIVEN the database is read-only THEN POST /api/items answers 503 with Retry-After and the reason', async () => {
+    db.onWrite = async () => {
+      throw new ServiceUnavailableError(
+        'read_only',
+        'the database is read-only in this region; retry later',
+        30,
+      );
+    };
+    const res = await request({ method: 'POST', url: '/api/items', headers: auth(), payload: { name: 'x' } });
+    expect(res.statusCode).toBe(503);
+    expect(res.headers['retry-after']).toBe('30');
+    expect(res.json()).toEqual({ error: expect.stringMatching(/read-only/), reason: 'read_only' });
+  });
+
+  test('GIVEN an unexpected error THEN 500 without internal details', async () => {
+    db.onWrite = async () => {
+      throw new Error('secret internal detail');
+    };
+    const res = await request({ method: 'POST', url: '/api/items', headers: auth(), payload: { name: 'x' } });
+    expect(res.statusCode).toBe(500);
+    expect(res.body).not.toMatch(/secret internal detail/);
+  });
+});
+
+describe('health endpoints', () => {
+  test('GIVEN a healthy service THEN /healthz is 200 without touching the database or cache', async () => {
+    const reads = db.reads.length;
+    const lookups = cache.stats.hits + cache.stats.misses;
+    const res = await request({ method: 'GET', url: '/healthz' });
+    expect([res.statusCode, res.json().status, res.json().az]).toEqual([200, 'ok', 'az1']);
+    expect(db.reads.length).toBe(reads);
+    expect(cache.stats.hits + cache.stats.misses).toBe(lookups);
+  });
+
+  test('GIVEN the cache down THEN /readyz stays 200 and reports it', async () => {
+    cache.down = true;
+    const res = await request({ method: 'GET', url: '/readyz' });
+    cache.down = false;
+    expect(res.statusCode).toBe(200);
+    expect(res.json().cache).toEqual({ state: 'down' });
+  });
+
+  test('GIVEN the database unreachable THEN /readyz is 200 within the grace and 503 after it', async () => {
+    db.tracker.recordWriter(NOW + 100, { ok: false });
+    db.tracker.recordReader(NOW + 100, { ok: false });
+    now = NOW + 100 + 1999;
+    expect((await request({ method: 'GET', url: '/readyz' })).statusCode).toBe(200);
+    now = NOW + 100 + 2000;
+    const after = await request({ method: 'GET', url: '/readyz' });
+    expect(after.statusCode).toBe(503);
+    expect(after.json()).toMatchObject({ status: 'not_ready', database: { reachable: false } });
+    db.tracker.recordWriter(now, { ok: true, inRecovery: false });
+    db.tracker.recordReader(now, { ok: true });
+  });
+
+  test('GIVEN /metrics THEN it has request counts by route and status, pool stats, breaker state and cache hit ratio', async () => {
+    await request({ method: 'GET', url: '/healthz' });
+    const text = (await request({ method: 'GET', url: '/metrics' })).body;
+    expect(text).toMatch(/http_requests_total\{method="GET",route="\/healthz",status="200"\} \d+/);
+    expect(text).toMatch(
+      /http_request_duration_seconds_bucket\{le="0.005",method="GET",route="\/healthz",status="200"\}/,
+    );
+    expect(text).toMatch(/db_pool_connections\{pool="writer",state="total"\} 2/);
+    expect(text).toMatch(/cache_hit_ratio \d/);
+    expect(text).toMatch(/http_requests_total\{method="POST",route="\/api\/items",status="400"\}/);
+  });
+
+  test('GIVEN draining (SIGTERM) THEN /readyz is 503 and responses ask clients to reconnect', async () => {
+    lifecycle.beginDrain();
+    const res = await request({ method: 'GET', url: '/readyz' });
+    expect(res.statusCode).toBe(503);
+    expect(res.json().draining).toBe(true);
+    expect(res.headers.connection).toBe('close');
+    expect((await request({ method: 'GET', url: '/healthz' })).statusCode).toBe(200); // still live
+  });
+});

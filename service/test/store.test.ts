@@ -1,0 +1,98 @@
+import { ServiceUnavailableError } from '../src/errors';
+import { AppStore, hashToken, itemKey, sessionKey } from '../src/store';
+import { FakeCache, FakeDatabase } from './fakes';
+
+const ID = '0b7c3a52-6f0e-4a8e-9a39-2f6b4a0b9b11';
+const ROW = { id: ID, name: 'n', value: null, created_at: new Date('2026-01-01T00:00:00Z') };
+const NOW = Date.parse('2026-06-01T00:00:00Z');
+
+function setup() {
+  const db = new FakeDatabase();
+  const cache = new FakeCache();
+  const store = new AppStore(db, cache, { sessionTtlSeconds: 3600, itemCacheTtlSeconds: 60, now: () => NOW });
+  return { db, cache, store };
+}
+
+describe('items: cache-aside', () => {
+  test('GIVEN a cache miss THEN the reader is queried and the cache filled; the next read does not touch the database', async () => {
+    const { db, cache, store } = setup();
+    db.onRead = async () => [ROW];
+    expect(await store.getItem(ID)).toEqual({
+      source: 'database',
+      item: { id: ID, name: 'n', value: null, createdAt: '2026-01-01T00:00:00.000Z' },
+    });
+    expect(cache.data.has(itemKey(ID))).toBe(true);
+    expect((await store.getItem(ID)).source).toBe('cache');
+    expect(db.reads).toHaveLength(1);
+  });
+
+  test('GIVEN the cache is down THEN reads fall back to the database (fallback: database when the cache is down)', async () => {
+    const { db, cache, store } = setup();
+    cache.down = true;
+    db.onRead = async () => [ROW];
+    expect((await store.getItem(ID)).item?.name).toBe('n');
+    expect(cache.stats.errors).toBe(1);
+  });
+
+  test('GIVEN the database is down and the item cached THEN the cached item is served (fallback: cache when the database is down)', async () => {
+    const { db, cache, store } = setup();
+    cache.data.set(itemKey(ID), JSON.stringify({ id: ID, name: 'cached', value: null, createdAt: 'x' }));
+    db.onRead = async () => {
+      throw new ServiceUnavailableError('unreachable', 'down');
+    };
+    expect((await store.getItem(ID)).item?.name).toBe('cached');
+  });
+
+  test('GIVEN the database is down and the item not cached THEN the 503 error propagates', async () => {
+    const { db, store } = setup();
+    db.onRead = async () => {
+      throw new ServiceUnavailableError('unreachable', 'down');
+    };
+    await expect(store.getItem(ID)).rejects.toBeInstanceOf(ServiceUnavailableError);
+  });
+
+  test('GIVEN a corrupt cache entry THEN it is treated as a miss', async () => {
+    const { db, cache, store } = setup();
+    cache.data.set(itemKey(ID), '{not json');
+    db.onRead = async () => [ROW];
+    expect((await store.getItem(ID)).source).toBe('database');
+  });
+});
+
+describe('sessions: cache with database write-through', () => {
+  test('GIVEN a new session THEN only the token hash is stored, in the database first and then the cache', async () => {
+    const { db, cache, store } = setup();
+    const s = await store.createSession('alice');
+    expect(s.token).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(s.expiresAt).toBe(new Date(NOW + 3600_000).toISOString());
+    expect(db.writes[0]).toMatch(/INSERT INTO sessions/);
+    expect(cache.data.has(sessionKey(hashToken(s.token)))).toBe(true);
+    expect([...cache.data.keys()].some((k) => k.includes(s.token))).toBe(false);
+  });
+
+  test('GIVEN the cache lost the session (outage, restart) THEN it validates from the database', async () => {
+    const { db, cache, store } = setup();
+    const s = await store.createSession('alice');
+    cache.data.clear();
+    db.onRead = async () => [{ user_name: 'alice', expires_at: new Date(NOW + 1000_000) }];
+    expect((await store.validateSession(s.token))?.user).toBe('alice');
+    expect(db.reads[0]).toMatch(/FROM sessions WHERE token_hash = \$1 AND expires_at > now\(\)/);
+  });
+
+  test('GIVEN an expired cached session THEN it is rejected', async () => {
+    const { cache, store } = setup();
+    const token = 'A'.repeat(43);
+    cache.data.set(
+      sessionKey(hashToken(token)),
+      JSON.stringify({ user: 'a', expiresAt: new Date(NOW - 1).toISOString() }),
+    );
+    expect(await store.validateSession(token)).toBeUndefined();
+  });
+
+  test('GIVEN a malformed token THEN it is rejected without any lookup', async () => {
+    const { db, cache, store } = setup();
+    expect(await store.validateSession('short')).toBeUndefined();
+    expect(db.reads).toHaveLength(0);
+    expect(cache.stats.hits + cache.stats.misses).toBe(0);
+  });
+});
