@@ -200,6 +200,15 @@ async function main(): Promise<number> {
   });
   process.once('SIGTERM', () => void stopTopology().finally(() => process.exit(143)));
 
+  // Bounded whatever happens: a hung step cannot keep servers running past this.
+  const capMs = args.ci ? 6 * 60_000 : 20 * 60_000;
+  setTimeout(() => {
+    log(`run exceeded its ${capMs / 60_000} min cap: stopping everything`);
+    killAllSync();
+    if (!args.keep) removeTempDirs();
+    process.exit(3);
+  }, capMs).unref();
+
   const results: ScenarioResult[] = [];
   try {
     await topo.start();

@@ -21,6 +21,11 @@ export function pgFailover(holdMs: number): Scenario {
       if (!primary) throw new Error('drill: no PostgreSQL primary before the failover');
       const standby = pg.nodes.find((n) => n !== primary)!;
       ctx.extra.killedWriter = primary.name;
+      // Evidence that commits were waiting for the standby when the writer died.
+      const repl = await primary.sql<{ application_name: string; sync_state: string }>(
+        'SELECT application_name, sync_state FROM pg_stat_replication',
+      );
+      ctx.extra.standbyAtKill = repl.map((r) => `${r.application_name}:${r.sync_state}`).join(',') || 'none';
       await primary.kill();
       let misses = 0;
       while (misses < 2) {
