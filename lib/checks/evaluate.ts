@@ -1,3 +1,4 @@
+import { acknowledgesRuleIn } from './acknowledgements';
 import type { AppModel, ResilienceRule } from './rule';
 import { RESILIENCE_RULES } from './rules';
 import { StackModel } from './stack-model';
@@ -61,18 +62,9 @@ export interface EvaluateOptions extends ResilienceOptions {
 /** Plugin name, also the namespace of `Validations.of(x).acknowledge({ id: 'Resilience::RES-DB1' })`. */
 export const PACK_NAME = 'Resilience';
 
-/**
- * True when an acknowledged id names the rule: bare (`RES-DB1`, which aws-cdk-lib
- * records as `Annotation::RES-DB1`) or namespaced with the pack name.
- */
+/** True when an acknowledged id (bare, `Annotation::` or `Resilience::`) names the rule. */
 export function acknowledgesRule(acknowledgedId: string, ruleId: string): boolean {
-  const sep = acknowledgedId.indexOf('::');
-  if (sep === -1) return acknowledgedId === ruleId;
-  const namespace = acknowledgedId.substring(0, sep).toLowerCase();
-  return (
-    (namespace === 'annotation' || namespace === PACK_NAME.toLowerCase()) &&
-    acknowledgedId.substring(sep + 2) === ruleId
-  );
+  return acknowledgesRuleIn(acknowledgedId, ruleId, [PACK_NAME]);
 }
 
 /**

@@ -6,10 +6,9 @@ import type {
   PolicyValidationPluginReport,
   PolicyViolation,
 } from 'aws-cdk-lib';
-import { CfnResource, Stack, Validations } from 'aws-cdk-lib';
-import type { IConstruct } from 'constructs';
+import { ConstructIndex, treeAcknowledgement } from './acknowledgements';
 import type { AcknowledgementLookup, CheckResult } from './evaluate';
-import { acknowledgesRule, evaluateTemplates, PACK_NAME, templateMetadataAcknowledgements } from './evaluate';
+import { evaluateTemplates, PACK_NAME, templateMetadataAcknowledgements } from './evaluate';
 import type { ResilienceRule } from './rule';
 import { RESILIENCE_RULES } from './rules';
 import type { CfnTemplate, ResilienceOptions, StackInput } from './types';
@@ -46,7 +45,7 @@ export class ResilienceChecks implements IPolicyValidationPlugin {
   }
 
   public validate(context: IPolicyValidationContext): PolicyValidationPluginReport {
-    const index = indexConstructs(context.appConstruct);
+    const index = new ConstructIndex(context.appConstruct);
     const entries =
       context.stackTemplates?.length > 0
         ? context.stackTemplates
@@ -61,9 +60,9 @@ export class ResilienceChecks implements IPolicyValidationPlugin {
       };
     });
     const lookup: AcknowledgementLookup = (stack, logicalId, ruleId) => {
-      const resource = index.resources.get(resourceKey(path.basename(stack.templatePath ?? ''), logicalId));
+      const resource = index.resource(path.basename(stack.templatePath ?? ''), logicalId);
       return (
-        (resource && treeAcknowledgement(resource, ruleId)) ??
+        (resource && treeAcknowledgement(resource, [ruleId], [PACK_NAME])) ??
         templateMetadataAcknowledgements(stack, logicalId, ruleId)
       );
     };
@@ -71,49 +70,6 @@ export class ResilienceChecks implements IPolicyValidationPlugin {
     const violations = toViolations(result.findings, index);
     return { success: !violations.some((v) => v.severity === 'error'), violations };
   }
-}
-
-interface ConstructIndex {
-  /** template file name -> stack name */
-  readonly stackNames: Map<string, string>;
-  /** template file name + logical id -> the L1 resource */
-  readonly resources: Map<string, CfnResource>;
-}
-
-function resourceKey(templateFile: string, logicalId: string): string {
-  return `${templateFile}\u0000${logicalId}`;
-}
-
-/** Maps template logical ids back to constructs (acknowledgements live on the construct tree). */
-function indexConstructs(root: IConstruct | undefined): ConstructIndex {
-  const index: ConstructIndex = { stackNames: new Map(), resources: new Map() };
-  if (!root) return index;
-  for (const node of root.node.findAll()) {
-    if (Stack.isStack(node)) index.stackNames.set(node.templateFile, node.stackName);
-    if (CfnResource.isCfnResource(node)) {
-      const stack = Stack.of(node);
-      index.resources.set(resourceKey(stack.templateFile, stack.resolve(node.logicalId) as string), node);
-    }
-  }
-  return index;
-}
-
-/** The closest acknowledgement of `ruleId` on the resource or its ancestors. */
-function treeAcknowledgement(
-  resource: IConstruct,
-  ruleId: string,
-): { reason: string; source: string } | undefined {
-  for (let current: IConstruct | undefined = resource; current; current = current.node.scope) {
-    for (const entry of current.node.metadata) {
-      if (entry.type !== Validations.ACKNOWLEDGED_RULES_METADATA_KEY || !entry.data) continue;
-      for (const [id, reason] of Object.entries(entry.data as Record<string, unknown>)) {
-        if (acknowledgesRule(id, ruleId)) {
-          return { reason: typeof reason === 'string' ? reason : '', source: current.node.path || '(app)' };
-        }
-      }
-    }
-  }
-  return undefined;
 }
 
 /** One violation per finding, so the printed report carries what was found on each resource. */
@@ -129,8 +85,7 @@ function toViolations(findings: readonly CheckResult[], index: ConstructIndex): 
       {
         resourceLogicalId: f.logicalId,
         templatePath: f.templatePath,
-        constructPath: index.resources.get(resourceKey(path.basename(f.templatePath ?? ''), f.logicalId))
-          ?.node.path,
+        constructPath: index.resource(path.basename(f.templatePath ?? ''), f.logicalId)?.node.path,
         locations: ['Properties'],
       },
     ],
