@@ -16,10 +16,14 @@
  * Global Database writer (asked at run time), so after a failover the copies flow the other way.
  *
  * What the default protects: a region loss and logical corruption, within one account. It does not
- * protect against a compromised account (an admin there can delete both copies and both keys): for
- * that, copy into a second account or an AWS Backup vault with Vault Lock (see the README).
+ * protect against a compromised account (an admin there can delete both copies and both keys). The
+ * `lockedVault` option adds AWS Backup vaults with Vault Lock (compliance mode) in both regions:
+ * once the lock's grace period ends, no one in the account, root included, can delete a recovery
+ * point before its retention ends. A copy into a second account remains the stronger choice for an
+ * account takeover that also reaches the key policies (see lambda/snapshot/README.md).
  */
 import { Duration, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
+import * as backup from 'aws-cdk-lib/aws-backup';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as events from 'aws-cdk-lib/aws-events';
@@ -69,6 +73,30 @@ export interface SnapshotReplicationProps {
   readonly sweepInterval?: Duration;
   /** How often the RPO check measures the newest DR copy. @default Duration.minutes(15) */
   readonly freshnessCheckInterval?: Duration;
+  /**
+   * Also keep AWS Backup recovery points in a Vault Lock vault in each region: the writer region's
+   * plan backs up its cluster and copies each recovery point to the other region's locked vault.
+   * @default none (snapshot copies only; see "What the default protects" above)
+   */
+  readonly lockedVault?: LockedVaultOptions;
+}
+
+/** AWS Backup Vault Lock option (protection against deletion from inside the account). */
+export interface LockedVaultOptions {
+  /** Days every recovery point is kept and cannot be deleted (Vault Lock minimum retention), 1-36500. */
+  readonly retentionDays: number;
+  /**
+   * Days after deployment during which the lock can still be removed (governance), 3-36500; after
+   * that it is immutable (compliance mode). @default 3 (the minimum AWS allows)
+   */
+  readonly changeableForDays?: number;
+  /** When the writer region's backup runs. @default daily at 05:00 UTC */
+  readonly schedule?: events.Schedule;
+}
+
+/** Deterministic name of a region's locked vault, so the other region's plan can copy into it. */
+export function lockedVaultName(appName: string, region: string): string {
+  return `${appName}-locked-${region}`;
 }
 
 /** The four functions, exposed for dashboards and error alarms. */
@@ -99,6 +127,10 @@ export class SnapshotReplication extends Construct {
   public readonly freshnessThresholdSeconds: number;
   /** The copy role, whose fixed name the other region's key policy names. */
   public readonly copyRole: iam.Role;
+  /** The Vault Lock vault of this region, when `lockedVault` is set. */
+  public readonly lockedVault?: backup.BackupVault;
+  /** The backup plan (writer region only), when `lockedVault` is set. */
+  public readonly backupPlan?: backup.BackupPlan;
 
   constructor(scope: Construct, id: string, props: SnapshotReplicationProps) {
     super(scope, id);
@@ -387,6 +419,51 @@ export class SnapshotReplication extends Construct {
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
     this.alarms = [this.freshnessAlarm, this.failureAlarm];
+
+    // ---- Optional: AWS Backup Vault Lock ----------------------------------------------------------
+    if (props.lockedVault) {
+      const lock = props.lockedVault;
+      this.lockedVault = new backup.BackupVault(this, 'LockedVault', {
+        backupVaultName: lockedVaultName(appName, region),
+        encryptionKey: this.key,
+        lockConfiguration: {
+          minRetention: Duration.days(lock.retentionDays),
+          changeableFor: Duration.days(lock.changeableForDays ?? 3),
+        },
+        removalPolicy: RemovalPolicy.RETAIN,
+      });
+      // Only the configured writer region backs up (a plan cannot follow the writer at run time;
+      // the writerRegion switch moves it after a failover). Each recovery point is copied to the
+      // other region's locked vault, named by ARN: no cross-region reference.
+      if (ctx.isWriter) {
+        const peerVault = backup.BackupVault.fromBackupVaultArn(
+          this,
+          'PeerLockedVault',
+          `arn:${partition}:backup:${peerRegion}:${account}:backup-vault:${lockedVaultName(appName, peerRegion)}`,
+        );
+        this.backupPlan = new backup.BackupPlan(this, 'LockedBackupPlan', {
+          backupVault: this.lockedVault,
+          backupPlanRules: [
+            new backup.BackupPlanRule({
+              ruleName: 'DailyToLockedVaults',
+              scheduleExpression: lock.schedule ?? events.Schedule.cron({ minute: '0', hour: '5' }),
+              deleteAfter: Duration.days(lock.retentionDays),
+              copyActions: [
+                { destinationBackupVault: peerVault, deleteAfter: Duration.days(lock.retentionDays) },
+              ],
+            }),
+          ],
+        });
+        const selection = this.backupPlan.addSelection('Cluster', {
+          resources: [backup.BackupResource.fromArn(rdsArn(region, 'cluster', ownCluster))],
+        });
+        Validations.of(selection).acknowledge({
+          id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForBackup]',
+          reason:
+            'AWS Backup needs its AWS-maintained service-role policy to snapshot and copy Aurora clusters; the selection limits it to this one cluster.',
+        });
+      }
+    }
     if (props.alarmTopic) {
       const action = new cwActions.SnsAction(props.alarmTopic);
       for (const alarm of [this.freshnessAlarm, this.failureAlarm]) {
@@ -413,6 +490,19 @@ function validate(stack: Stack, props: SnapshotReplicationProps): void {
     throw new Error(
       `SnapshotReplication: peer region "${ctx.peer.region}" equals this region; copies must leave the region`,
     );
+  }
+  if (props.lockedVault) {
+    const { retentionDays, changeableForDays = 3 } = props.lockedVault;
+    if (!Number.isInteger(retentionDays) || retentionDays < 1 || retentionDays > 36500) {
+      throw new Error(
+        `SnapshotReplication: lockedVault.retentionDays = ${retentionDays}; allowed: an integer 1-36500`,
+      );
+    }
+    if (!Number.isInteger(changeableForDays) || changeableForDays < 3 || changeableForDays > 36500) {
+      throw new Error(
+        `SnapshotReplication: lockedVault.changeableForDays = ${changeableForDays}; allowed: an integer 3-36500`,
+      );
+    }
   }
   const interval = scheduleIntervalSeconds(config.snapshots.schedule);
   if (config.snapshots.retentionDays * 86400 < interval) {

@@ -35,6 +35,7 @@ function build(app: App, role: 'primary' | 'secondary') {
     ctx,
     alarmTopic: topic,
     clusterKey,
+    lockedVault: { retentionDays: 35 },
   });
   return { stack, construct };
 }
@@ -216,8 +217,12 @@ describe('SnapshotReplication', () => {
     const actionsOf = (statements: Props[]) => statements.flatMap((s) => [s.Action].flat());
 
     test('THEN no function role has a managed policy (logs only on its own log group)', () => {
-      for (const r of resourcesOf(primary.template, 'AWS::IAM::Role'))
-        expect(r.Properties.ManagedPolicyArns).toBeUndefined();
+      const lambdaRoles = resourcesOf(primary.template, 'AWS::IAM::Role').filter(
+        (r) =>
+          r.Properties.AssumeRolePolicyDocument.Statement[0].Principal.Service === 'lambda.amazonaws.com',
+      );
+      expect(lambdaRoles).toHaveLength(4);
+      for (const r of lambdaRoles) expect(r.Properties.ManagedPolicyArns).toBeUndefined();
     });
 
     test('THEN the create role may snapshot only this cluster, tag only with our keys', () => {
@@ -285,6 +290,40 @@ describe('SnapshotReplication', () => {
     });
   });
 
+  describe('locked vault option', () => {
+    test.each(['primary', 'dr'] as const)(
+      'THEN the %s stack has a Vault Lock vault under its deterministic name',
+      (which) => {
+        const t = which === 'primary' ? primary.template : dr.template;
+        const region = which === 'primary' ? 'us-east-1' : 'us-west-2';
+        t.hasResourceProperties('AWS::Backup::BackupVault', {
+          BackupVaultName: `ha-ref-locked-${region}`,
+          LockConfiguration: { MinRetentionDays: 35, ChangeableForDays: 3 },
+        });
+        t.hasResource('AWS::Backup::BackupVault', { DeletionPolicy: 'Retain' });
+      },
+    );
+
+    test("THEN only the writer region backs up its cluster and copies into the other region's locked vault", () => {
+      dr.template.resourceCountIs('AWS::Backup::BackupPlan', 0);
+      const plan = resourcesOf(primary.template, 'AWS::Backup::BackupPlan')[0];
+      const rule = plan.Properties.BackupPlan.BackupPlanRule[0];
+      expect(rule.Lifecycle).toEqual({ DeleteAfterDays: 35 });
+      expect(rule.CopyActions).toEqual([
+        {
+          DestinationBackupVaultArn:
+            'arn:aws:backup:us-west-2:111111111111:backup-vault:ha-ref-locked-us-west-2',
+          Lifecycle: { DeleteAfterDays: 35 },
+        },
+      ]);
+      primary.template.hasResourceProperties('AWS::Backup::BackupSelection', {
+        BackupSelection: Match.objectLike({
+          Resources: ['arn:aws:rds:us-east-1:111111111111:cluster:ha-ref-us-east-1'],
+        }),
+      });
+    });
+  });
+
   describe('validation at construction', () => {
     const attempt =
       (config: AppConfig, role: 'primary' | 'secondary' = 'primary', region = 'us-east-1') =>
@@ -302,6 +341,20 @@ describe('SnapshotReplication', () => {
       ).toThrow(
         /snapshots.retentionDays = 2 is shorter than the interval of snapshots.schedule = "rate\(3 days\)".*at least 3 day/,
       );
+    });
+
+    test('GIVEN a Vault Lock grace below the AWS minimum THEN it fails naming the field', () => {
+      const stack = new Stack(new App(), 'BadVault', {
+        env: { account: '111111111111', region: 'us-east-1' },
+      });
+      expect(
+        () =>
+          new SnapshotReplication(stack, 'S', {
+            config: CONFIG,
+            ctx: regionContext(CONFIG, 'primary'),
+            lockedVault: { retentionDays: 7, changeableForDays: 1 },
+          }),
+      ).toThrow(/lockedVault.changeableForDays = 1; allowed: an integer 3-36500/);
     });
 
     test('GIVEN a context for another region than the stack THEN it fails naming both', () => {
