@@ -1,9 +1,9 @@
 import {
   DescribeDBClusterSnapshotsCommand,
   DescribeGlobalClustersCommand,
+  RDSClient,
   type DBClusterSnapshot,
   type GlobalCluster,
-  type RDSClient,
 } from '@aws-sdk/client-rds';
 import { isAwsError } from './errors';
 import { MANAGED_TAG, TAKEN_AT_TAG } from './names';
@@ -15,6 +15,18 @@ export interface RdsArn {
   readonly account: string;
   readonly type: string;
   readonly name: string;
+}
+
+const clients = new Map<string, RDSClient>();
+
+/** One RDS client per region, created once per container and reused across invocations. */
+export function rdsIn(region: string): RDSClient {
+  let client = clients.get(region);
+  if (!client) {
+    client = new RDSClient({ region });
+    clients.set(region, client);
+  }
+  return client;
 }
 
 export function parseRdsArn(arn: string): RdsArn | undefined {

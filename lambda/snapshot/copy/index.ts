@@ -15,6 +15,7 @@ import {
   isOurs,
   listManualClusterSnapshots,
   parseRdsArn,
+  rdsIn,
   takenAt,
 } from '../../shared/rds';
 import { withBackoff } from '../../shared/retry';
@@ -34,17 +35,7 @@ import { withBackoff } from '../../shared/retry';
  */
 
 const source = new RDSClient({});
-const destinations = new Map<string, RDSClient>();
 const log = createLogger('snapshot-copy');
-
-function destination(region: string): RDSClient {
-  let client = destinations.get(region);
-  if (!client) {
-    client = new RDSClient({ region });
-    destinations.set(region, client);
-  }
-  return client;
-}
 
 interface Settings {
   readonly appName: string;
@@ -160,7 +151,7 @@ async function copyOne(s: Settings, snapshot: DBClusterSnapshot): Promise<CopyRe
     }
     throw new Error(`snapshot ${id} is ${snapshot.Status}; only available snapshots can be copied`);
   }
-  const dest = destination(s.destRegion);
+  const dest = rdsIn(s.destRegion);
   const existing = await findClusterSnapshot(dest, id);
   if (existing) {
     log.info('copy already exists; nothing to do', {

@@ -6,6 +6,7 @@ import { createLogger } from '../../shared/logger';
 import { APP_DIMENSION, METRIC_NAMESPACE, SNAPSHOT_AGE_METRIC, SOURCE_REGION_TAG } from '../../shared/names';
 import {
   describeGlobalCluster,
+  rdsIn,
   isOurs,
   listManualClusterSnapshots,
   tagValue,
@@ -23,19 +24,8 @@ import {
  */
 
 const rds = new RDSClient({});
-const peers = new Map<string, RDSClient>();
 const cloudwatch = new CloudWatchClient({});
 const log = createLogger('snapshot-freshness');
-
-function rdsIn(region: string, ownRegion: string): RDSClient {
-  if (region === ownRegion) return rds;
-  let client = peers.get(region);
-  if (!client) {
-    client = new RDSClient({ region });
-    peers.set(region, client);
-  }
-  return client;
-}
 
 export type FreshnessResult =
   | { readonly found: false; readonly drRegion: string }
@@ -65,7 +55,7 @@ export async function handler(event: unknown, context?: { awsRequestId?: string 
   }
   const drRegion = writer.region === region ? peerRegion : region;
 
-  const copies = (await listManualClusterSnapshots(rdsIn(drRegion, region)))
+  const copies = (await listManualClusterSnapshots(drRegion === region ? rds : rdsIn(drRegion)))
     .filter((s) => isOurs(s, appName) && s.Status === 'available')
     .filter((s) => tagValue(s, SOURCE_REGION_TAG) !== drRegion) // copies, not originals taken there
     .filter((s) => takenAt(s));
