@@ -1,0 +1,18 @@
+export { AssemblyError, regionOfEnvironment, stacksFromManifest } from './assembly';
+export { availabilityEstimate } from './availability';
+export { albDetection, azFailover } from './az-failover';
+export { BUDGETS, checkBudgets } from './budgets';
+export { capacityAfterAzLoss } from './capacity';
+export { constant, DOCUMENTED_CONSTANTS } from './constants';
+export type { ConstantBasis, ConstantId, DocumentedConstant } from './constants';
+export { invariantsByRegion, UNKNOWN_REGION, verdictOf } from './invariants';
+export { buildReport } from './model';
+export type { BuildReportOptions } from './model';
+export { presenceChecks } from './presence-checks';
+export { regionFailover } from './region-failover';
+export { renderJson, REPORT_JSON_VERSION } from './render-json';
+export { renderMarkdown } from './render-markdown';
+export { recoveryPoints } from './rpo';
+export { scheduleIntervalSeconds } from './schedule';
+export { readinessGrace, snapshotSchedule } from './template-values';
+export * from './types';
