@@ -15,6 +15,7 @@ import { ChaosExperiments } from '../constructs/chaos';
 import { Database } from '../constructs/database';
 import { DnsFailover } from '../constructs/dns-failover';
 import { EndpointCanary } from '../constructs/endpoint-canary';
+import { FailoverRunbook } from '../constructs/failover-runbook';
 import { Fleet } from '../constructs/fleet';
 import { Monitoring } from '../constructs/monitoring';
 import { Network } from '../constructs/network';
@@ -43,6 +44,8 @@ export class RegionalStack extends Stack {
   public readonly monitoring: Monitoring;
   public readonly chaos: ChaosExperiments;
   public readonly snapshots: SnapshotReplication;
+  /** DR only: the Global Database switchover/failover runbook. */
+  public readonly runbook?: FailoverRunbook;
   /** DR only: the outside-in probe of the peer region's endpoint. */
   public readonly peerCanary?: EndpointCanary;
 
@@ -129,6 +132,11 @@ export class RegionalStack extends Stack {
       clusterKey: this.database.storageKey,
     });
 
+    // --- Regional failover runbook -------------------------------------------------------------
+    // In DR, so it works when the primary region's APIs do not; operator-triggered by design.
+    if (props.role === 'secondary')
+      this.runbook = new FailoverRunbook(this, 'FailoverRunbook', { config, ctx });
+
     // --- Operations ---------------------------------------------------------------------------
     if (props.role === 'secondary') {
       // Probes the primary region from outside it, so DR alarms even when us-east-1 is down.
@@ -164,6 +172,7 @@ export class RegionalStack extends Stack {
         SnapshotCopy: this.snapshots.functions.copy,
         SnapshotPrune: this.snapshots.functions.prune,
         SnapshotFreshness: this.snapshots.functions.freshness,
+        ...(this.runbook ? { FailoverRunbook: this.runbook.function } : {}),
       },
       existingAlarms: operationalAlarms,
       snapshotAgeMetric: this.snapshots.snapshotAgeMetric,

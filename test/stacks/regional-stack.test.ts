@@ -197,6 +197,84 @@ describe.each(roles)('%s regional stack', (role, name) => {
     });
   });
 
+  describe('data tier wiring', () => {
+    const sgId = (description: RegExp) =>
+      resourcesOfType(tpl(), 'AWS::EC2::SecurityGroup').find(([, p]) =>
+        description.test(p.GroupDescription),
+      )![0];
+    const ingressTo = (groupId: string) =>
+      resourcesOfType(tpl(), 'AWS::EC2::SecurityGroupIngress')
+        .map(([, p]) => p)
+        .filter((i) => i.GroupId?.['Fn::GetAtt']?.[0] === groupId);
+
+    test('the cache accepts only security-group sources on 6379, the fleet among them', () => {
+      const cacheSg = resourcesOfType(tpl(), 'AWS::ElastiCache::ReplicationGroup')[0][1].SecurityGroupIds[0][
+        'Fn::GetAtt'
+      ][0];
+      const rules = ingressTo(cacheSg);
+      const fleetSg = sgId(/only the ALB/);
+      expect(rules.map((r) => r.SourceSecurityGroupId['Fn::GetAtt'][0])).toContain(fleetSg);
+      for (const r of rules) {
+        expect(r.CidrIp).toBeUndefined();
+        expect([r.FromPort, r.ToPort]).toEqual([6379, 6379]);
+      }
+    });
+
+    test('the database entry point admits the fleet on 5432 and no address range', () => {
+      const fleetSg = sgId(/only the ALB/);
+      const fromFleet = resourcesOfType(tpl(), 'AWS::EC2::SecurityGroupIngress')
+        .map(([, p]) => p)
+        .filter((i) => i.SourceSecurityGroupId?.['Fn::GetAtt']?.[0] === fleetSg && i.FromPort === 5432);
+      expect(fromFleet).toHaveLength(1);
+      for (const [, g] of resourcesOfType(tpl(), 'AWS::EC2::SecurityGroup')) {
+        for (const rule of g.SecurityGroupIngress ?? []) {
+          if (rule.FromPort === 5432 || rule.FromPort === 6379) expect(rule.CidrIp).toBeUndefined();
+        }
+      }
+    });
+
+    test('instances find endpoints and secret names in SSM, never a secret value', () => {
+      const params = Object.fromEntries(
+        resourcesOfType(tpl(), 'AWS::SSM::Parameter').map(([, p]) => [
+          String(p.Name).split('/').pop(),
+          p.Value,
+        ]),
+      );
+      for (const name of [
+        'DB_WRITER_HOST',
+        'DB_READER_HOST',
+        'DB_PORT',
+        'DB_NAME',
+        'DB_SECRET_ID',
+        'REDIS_NODES',
+        'REDIS_TLS',
+        'REDIS_SECRET_ID',
+        'REGION_ROLE',
+      ]) {
+        expect(params[name]).toBeDefined();
+      }
+      expect(params.REGION_ROLE).toBe(role);
+      expect(params.DB_SECRET_ID).toBe(`${synth.config.appName}/db/app-user`);
+      expect(JSON.stringify(params)).not.toMatch(/SecretString|password/i);
+    });
+
+    test('the instance role may read the app-user secret but never the master secret', () => {
+      const instancePolicies = resourcesOfType(tpl(), 'AWS::IAM::Policy').filter(([, p]) =>
+        JSON.stringify(p.Roles).includes('FleetInstanceRole'),
+      );
+      const text = JSON.stringify(instancePolicies);
+      expect(text).toContain('secretsmanager:GetSecretValue');
+      expect(text).not.toMatch(/db\/master|DatabaseMasterSecret|ClusterSecret/);
+    });
+
+    test('the failover runbook lives only in the DR region', () => {
+      const runbooks = resourcesOfType(tpl(), 'AWS::Lambda::Function').filter(
+        ([, p]) => p.FunctionName === `${synth.config.appName}-failover-runbook`,
+      );
+      expect(runbooks).toHaveLength(role === 'secondary' ? 1 : 0);
+    });
+  });
+
   describe('INV-DNS failover', () => {
     test('exactly one HTTPS health check of this region, on the deep readiness path, with SNI', () => {
       const [, hc] = only(tpl(), 'AWS::Route53::HealthCheck');
