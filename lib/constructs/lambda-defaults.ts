@@ -27,7 +27,14 @@ export const SHARED_BUNDLING: nodejs.BundlingOptions = {
 /** Defaults for every NodejsFunction of the app; spread first, then override per function. */
 export const SHARED_FUNCTION_PROPS: Pick<
   nodejs.NodejsFunctionProps,
-  'runtime' | 'architecture' | 'bundling' | 'projectRoot' | 'depsLockFilePath' | 'timeout' | 'memorySize' | 'tracing'
+  | 'runtime'
+  | 'architecture'
+  | 'bundling'
+  | 'projectRoot'
+  | 'depsLockFilePath'
+  | 'timeout'
+  | 'memorySize'
+  | 'tracing'
 > = {
   runtime: lambda.Runtime.NODEJS_22_X,
   architecture: lambda.Architecture.ARM_64,
