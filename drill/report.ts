@@ -120,12 +120,18 @@ export function formatMarkdown(report: DrillReport): string {
     '',
     formatTable(report.scenarios),
     '',
+    'How to read it: requests are sent at a fixed rate (~80 % GET of known items, ~20 % POST) through the balancer;',
+    '"success during fault" counts requests sent while the fault was in force (for kills: until the ASG stand-in',
+    'relaunched the capacity); an error burst groups failures less than 500 ms apart; "full success again after" is',
+    'the time from the fault to the first request after which every request succeeded; acknowledged writes (201) are',
+    'looked up on the current primary after each scenario.',
+    '',
     '## Details and checks',
     '',
   ];
   for (const r of report.scenarios) {
     lines.push(
-      `- **${r.title}** — failed reads ${r.figures.failedReads}, failed writes ${r.figures.failedWrites}, p99 of reads during the fault ${formatMs(r.figures.p99ReadsDuringMs)}; ${formatExtra(r.extra)}`,
+      `- **${r.title}** — failed reads ${r.figures.failedReads}, failed writes ${r.figures.failedWrites} (before/during/after the fault: ${r.figures.failedByPhase.before}/${r.figures.failedByPhase.during}/${r.figures.failedByPhase.after}), p99 of reads during the fault ${formatMs(r.figures.p99ReadsDuringMs)}; ${formatExtra(r.extra)}`,
     );
     for (const c of r.checks)
       lines.push(

@@ -100,6 +100,8 @@ export interface ScenarioFigures {
   readonly failedByStatus: Record<string, number>;
   readonly failedReads: number;
   readonly failedWrites: number;
+  /** Failures by phase: before the fault, while it was in force, after it was cleared (relaunch, repair). */
+  readonly failedByPhase: { readonly before: number; readonly during: number; readonly after: number };
   /** Share of requests sent while the fault was in force ([faultAt, clearedAt)) that succeeded. */
   readonly successDuringFault: number | null;
   readonly longestErrorBurstMs: number;
@@ -122,6 +124,11 @@ export function summarize(samples: readonly RequestSample[], marks: PhaseMarks):
     failedByStatus: countFailures(samples),
     failedReads: samples.filter((s) => s.kind === 'read' && !isSuccess(s)).length,
     failedWrites: samples.filter((s) => s.kind === 'write' && !isSuccess(s)).length,
+    failedByPhase: {
+      before: samples.filter((s) => s.start < marks.faultAt && !isSuccess(s)).length,
+      during: during.filter((s) => !isSuccess(s)).length,
+      after: after.filter((s) => !isSuccess(s)).length,
+    },
     successDuringFault: ratio === undefined ? null : Math.round(ratio * 100_000) / 100_000,
     longestErrorBurstMs: longestErrorBurstMs(samples),
     timeToRecoverMs: timeToRecoverMs(samples, marks.faultAt),

@@ -21,6 +21,9 @@ export function pgFailover(holdMs: number): Scenario {
       if (!primary) throw new Error('drill: no PostgreSQL primary before the failover');
       const standby = pg.nodes.find((n) => n !== primary)!;
       ctx.extra.killedWriter = primary.name;
+      ctx.notes.push(
+        "Writes answer 503 from the kill until the writer endpoint follows the promoted node; reads go on (reader endpoint). Between promotion and the standby rebuild (after the load) commits are acknowledged by one node, as in Patroni's non-strict synchronous mode; Aurora's six-way storage has no such window.",
+      );
       // Evidence that commits were waiting for the standby when the writer died.
       const repl = await primary.sql<{ application_name: string; sync_state: string }>(
         'SELECT application_name, sync_state FROM pg_stat_replication',
@@ -132,6 +135,9 @@ export function dbLatency(holdMs: number): Scenario {
     ci: false,
     holdMs,
     async inject(ctx) {
+      ctx.notes.push(
+        `The delay applies to every chunk flowing back from the database (about +200 ms per round trip). A database breaker opens only when calls exceed the service's latency budget (DB_LATENCY_BUDGET_MS, ${ctx.topo.serviceEnv.DB_LATENCY_BUDGET_MS ?? '500 ms, the service default'}) or fail.`,
+      );
       await ctx.topo.setDbDelay(200);
       ctx.extra.breakerOpenAfterMs = null;
       ctx.extra.allBreakersOpenAfterMs = null;

@@ -25,6 +25,9 @@ async function watchMarkedDown(ctx: ScenarioContext, names: readonly string[]): 
   ctx.extra.markedDownAfterMs = Math.round(ctx.now() - ctx.faultAt);
 }
 
+const ALB_NOTE =
+  'HAProxy stands for the ALB: it forwards each request once (no retry, no redispatch) and takes a target out after 2 failed /healthz checks 1 s apart, so requests routed to a dead instance fail until then (HAProxy answers 503 where an ALB answers 502). The ALB in this architecture checks every 5-10 s, so its error window is 5-10x longer than measured here.';
+
 export function instanceKill(holdMs: number): Scenario {
   return {
     id: 'instance-kill',
@@ -33,6 +36,7 @@ export function instanceKill(holdMs: number): Scenario {
     minSuccessDuringFault: 0.999,
     holdMs,
     async inject(ctx) {
+      ctx.notes.push(ALB_NOTE);
       const victim = ctx.topo.instances.find((i) => i.name === 'az1-a')!;
       await victim.kill();
       await watchMarkedDown(ctx, [victim.name]);
@@ -49,6 +53,7 @@ export function azKill(holdMs: number): Scenario {
     minSuccessDuringFault: 0.999,
     holdMs,
     async inject(ctx) {
+      ctx.notes.push(ALB_NOTE);
       const victims = ctx.topo.instances.filter((i) => i.spec.az === 'az2');
       await Promise.all(victims.map((v) => v.kill()));
       await watchMarkedDown(
@@ -73,6 +78,9 @@ export function rollingRestart(): Scenario {
     holdMs: 0,
     async inject(ctx) {
       const { haproxy } = ctx.topo;
+      ctx.notes.push(
+        'Each instance is deregistered (HAProxy drain) 1 s before its SIGTERM, as the rolling update does through the target group, and registered again once healthy; SHUTDOWN_DRAIN_SECONDS=3.',
+      );
       for (const inst of ctx.topo.instances) {
         await haproxy.setState(FLEET_BACKEND, inst.name, 'drain');
         await sleep(1_000);

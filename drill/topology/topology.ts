@@ -87,6 +87,8 @@ export class Topology {
   redis!: RedisCluster;
   haproxy!: Haproxy;
   instances: ServiceInstance[] = [];
+  /** The environment every instance gets (the service's defaults apply to everything not set here). */
+  serviceEnv: NodeJS.ProcessEnv = {};
   albUrl = '';
   private sidecar!: ManagedProcess;
   private controlPort = 0;
@@ -178,6 +180,7 @@ export class Topology {
     };
     const logDir = join(this.dir, 'service-logs');
     mkdirSync(logDir, { recursive: true });
+    this.serviceEnv = env;
     this.instances = layout.map((s) => new ServiceInstance(s, bundles.service, env, logDir));
     // The first instance runs the schema migration alone, then the rest start together.
     this.instances[0].start();

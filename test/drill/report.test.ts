@@ -16,6 +16,7 @@ const figures = (over: Partial<ScenarioFigures> = {}): ScenarioFigures => ({
   failedByStatus: { '502': 4, '503': 6 },
   failedReads: 7,
   failedWrites: 3,
+  failedByPhase: { before: 0, during: 10, after: 0 },
   successDuringFault: 0.9985,
   longestErrorBurstMs: 1840,
   timeToRecoverMs: 2100,

@@ -120,6 +120,7 @@ describe('summarize', () => {
     expect(f.succeeded).toBe(6);
     expect(f.failedByStatus).toEqual({ '503': 1 });
     expect([f.failedReads, f.failedWrites]).toEqual([1, 0]);
+    expect(f.failedByPhase).toEqual({ before: 0, during: 1, after: 0 });
     expect(f.successDuringFault).toBe(0.75);
     expect(f.p99DuringMs).toBe(60);
     expect(f.p99ReadsDuringMs).toBe(40);
