@@ -80,4 +80,9 @@ function main(): number {
   return 0;
 }
 
+// `npm run report | head` closes stdout early: stop quietly instead of crashing on EPIPE.
+process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+  if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  throw e;
+});
 process.exitCode = main();

@@ -1,0 +1,45 @@
+import { AssemblyError, regionOfEnvironment, stacksFromManifest } from '../../lib/report';
+
+describe('stacksFromManifest', () => {
+  const manifest = {
+    version: '55.0.0',
+    artifacts: {
+      'app.assets': { type: 'cdk:asset-manifest' },
+      app: {
+        type: 'aws:cloudformation:stack',
+        environment: 'aws://111111111111/eu-central-1',
+        displayName: 'app',
+        properties: { templateFile: 'app.template.json', stackName: 'app-stack' },
+      },
+      agnostic: {
+        type: 'aws:cloudformation:stack',
+        environment: 'aws://unknown-account/unknown-region',
+        properties: { templateFile: 'agnostic.template.json' },
+      },
+    },
+  };
+
+  test('GIVEN a manifest WHEN read THEN only stack artifacts are returned, with region and template', () => {
+    const read: string[] = [];
+    const stacks = stacksFromManifest(manifest, (file) => {
+      read.push(file);
+      return { Resources: {} };
+    });
+    expect(stacks.map((s) => [s.stackName, s.region, s.templatePath])).toEqual([
+      ['app-stack', 'eu-central-1', 'app.template.json'],
+      ['agnostic', undefined, 'agnostic.template.json'],
+    ]);
+    expect(read).toEqual(['app.template.json', 'agnostic.template.json']);
+  });
+
+  test('GIVEN something that is not a cloud assembly WHEN read THEN AssemblyError says so', () => {
+    expect(() => stacksFromManifest({}, () => ({}))).toThrow(AssemblyError);
+    expect(() => stacksFromManifest({ artifacts: {} }, () => ({}))).toThrow(/no CloudFormation stacks/);
+  });
+
+  test('regionOfEnvironment parses aws://account/region and drops unknown-region', () => {
+    expect(regionOfEnvironment('aws://1/us-west-2')).toBe('us-west-2');
+    expect(regionOfEnvironment('aws://1/unknown-region')).toBeUndefined();
+    expect(regionOfEnvironment(undefined)).toBeUndefined();
+  });
+});

@@ -1,0 +1,48 @@
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { fleet, network, template } from './fixtures';
+
+const ROOT = path.resolve(__dirname, '..', '..');
+const TSX = path.join(ROOT, 'node_modules', '.bin', 'tsx');
+
+function run(...args: string[]) {
+  return spawnSync(TSX, [path.join(ROOT, 'scripts', 'report.ts'), ...args], { cwd: ROOT, encoding: 'utf8' });
+}
+
+/** A one-stack cloud assembly whose fleet breaks RES-ASG2 (1 instance per AZ). */
+function writeAssembly(): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'report-cli-'));
+  fs.writeFileSync(
+    path.join(dir, 'manifest.json'),
+    JSON.stringify({
+      artifacts: {
+        s: {
+          type: 'aws:cloudformation:stack',
+          environment: 'aws://111111111111/eu-west-1',
+          properties: { templateFile: 's.template.json' },
+        },
+      },
+    }),
+  );
+  const tpl = template(network(['eu-west-1a', 'eu-west-1b']), fleet({ azCount: 2, minSize: 2 }));
+  fs.writeFileSync(path.join(dir, 's.template.json'), JSON.stringify(tpl));
+  return dir;
+}
+
+describe('npm run report (scripts/report.ts)', () => {
+  test('GIVEN no cdk.out WHEN run THEN it exits 2 and tells to run npm run synth', () => {
+    const r = run('--out', path.join(os.tmpdir(), 'no-such-cdk-out'));
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/npm run synth/);
+  });
+
+  test('GIVEN an assembly with a failing invariant WHEN run with --json THEN it prints JSON and exits 1', () => {
+    const r = run('--json', '--out', writeAssembly());
+    expect(r.status).toBe(1);
+    const json = JSON.parse(r.stdout);
+    expect(json.invariantsPass).toBe(false);
+    expect(r.stderr).toMatch(/invariant FAILS/);
+  });
+});
