@@ -64,6 +64,8 @@ export interface ServiceConfig {
   readonly readinessGraceMs: number;
   readonly shutdownDrainMs: number;
   readonly sessionTtlSeconds: number;
+  /** In-process memo of validated sessions (saves a Redis round trip per request); 0 disables. */
+  readonly sessionMemoMs: number;
   readonly itemCacheTtlSeconds: number;
   readonly logLevel: LogLevel;
   readonly az?: string;
@@ -186,6 +188,7 @@ export function parseConfig(env: Env): ServiceConfig {
     readinessGraceMs: int('READINESS_GRACE_SECONDS', 30, 0, 3600) * 1000,
     shutdownDrainMs: int('SHUTDOWN_DRAIN_SECONDS', 20, 0, 3600) * 1000,
     sessionTtlSeconds: int('SESSION_TTL_SECONDS', 3600, 60, 30 * 86400),
+    sessionMemoMs: int('SESSION_MEMO_MS', 5000, 0, 60000),
     itemCacheTtlSeconds: int('ITEM_CACHE_TTL_SECONDS', 300, 1, 86400),
     logLevel: logLevelRaw as LogLevel,
     az: str('AZ'),

@@ -82,6 +82,7 @@ export function createService(config: ServiceConfig, overrides: ServiceOverrides
   const metrics = createMetrics({ db, cache, processMetrics: overrides.processMetrics });
   const store = new AppStore(db, cache, {
     sessionTtlSeconds: config.sessionTtlSeconds,
+    sessionMemoMs: config.sessionMemoMs,
     itemCacheTtlSeconds: config.itemCacheTtlSeconds,
   });
   const lifecycle = new Lifecycle();

@@ -26,6 +26,14 @@ export interface NewSession extends Session {
 export interface StoreOptions {
   readonly sessionTtlSeconds: number;
   readonly itemCacheTtlSeconds: number;
+  /**
+   * How long a validated session is remembered in process (bounded LRU), saving a Redis round trip per request.
+   * A session can outlive a (future) revocation by at most this long; never beyond its expiry. 0 disables.
+   * @default 5000
+   */
+  readonly sessionMemoMs?: number;
+  /** @default 10000 */
+  readonly sessionMemoMaxEntries?: number;
   /** @default Date.now */
   readonly now?: () => number;
 }
@@ -64,6 +72,7 @@ function parseJson<T>(text: string | undefined): T | undefined {
 
 export class AppStore {
   private readonly now: () => number;
+  private readonly memo = new Map<string, { session: Session; until: number }>();
 
   constructor(
     private readonly db: Database,
@@ -122,6 +131,26 @@ export class AppStore {
   /** The session for a token, or undefined when unknown/expired. Cache first, then the database. */
   async validateSession(token: string): Promise<Session | undefined> {
     if (!TOKEN_PATTERN.test(token)) return undefined;
+    const now = this.now();
+    const memo = this.memo.get(token);
+    if (memo && memo.until > now) return memo.session;
+    if (memo) this.memo.delete(token);
+    const session = await this.lookupSession(token);
+    if (session) this.remember(token, session, now);
+    return session;
+  }
+
+  private remember(token: string, session: Session, now: number): void {
+    const memoMs = this.options.sessionMemoMs ?? 5000;
+    if (memoMs <= 0) return;
+    const until = Math.min(now + memoMs, Date.parse(session.expiresAt));
+    if (this.memo.size >= (this.options.sessionMemoMaxEntries ?? 10000)) {
+      this.memo.delete(this.memo.keys().next().value as string); // oldest first (Map keeps insertion order)
+    }
+    this.memo.set(token, { session, until });
+  }
+
+  private async lookupSession(token: string): Promise<Session | undefined> {
     const tokenHash = hashToken(token);
     const cached = parseJson<Session>(await this.cache.get(sessionKey(tokenHash)));
     if (cached) return Date.parse(cached.expiresAt) > this.now() ? cached : undefined;

@@ -96,3 +96,60 @@ describe('sessions: cache with database write-through', () => {
     expect(cache.stats.hits + cache.stats.misses).toBe(0);
   });
 });
+
+describe('sessions: in-process memo', () => {
+  test('GIVEN a validated session WHEN it is checked again within the memo window THEN no cache or database lookup happens', async () => {
+    let now = NOW;
+    const db = new FakeDatabase();
+    const cache = new FakeCache();
+    const store = new AppStore(db, cache, {
+      sessionTtlSeconds: 3600,
+      itemCacheTtlSeconds: 60,
+      sessionMemoMs: 5000,
+      now: () => now,
+    });
+    const s = await store.createSession('alice');
+    await store.validateSession(s.token);
+    const lookups = cache.stats.hits + cache.stats.misses;
+    now += 4999;
+    expect((await store.validateSession(s.token))?.user).toBe('alice');
+    expect(cache.stats.hits + cache.stats.misses).toBe(lookups);
+    now += 2;
+    await store.validateSession(s.token); // memo expired: looked up again
+    expect(cache.stats.hits + cache.stats.misses).toBe(lookups + 1);
+  });
+
+  test('GIVEN a session expiring before the memo window ends THEN the memo never outlives the session', async () => {
+    let now = NOW;
+    const db = new FakeDatabase();
+    const cache = new FakeCache();
+    const store = new AppStore(db, cache, {
+      sessionTtlSeconds: 60,
+      itemCacheTtlSeconds: 60,
+      sessionMemoMs: 120000,
+      now: () => now,
+    });
+    const s = await store.createSession('alice');
+    expect(await store.validateSession(s.token)).toBeDefined();
+    now += 61000;
+    expect(await store.validateSession(s.token)).toBeUndefined();
+  });
+
+  test('GIVEN more sessions than the memo bound THEN the oldest are evicted (memory stays bounded)', async () => {
+    const db = new FakeDatabase();
+    const cache = new FakeCache();
+    const store = new AppStore(db, cache, {
+      sessionTtlSeconds: 60,
+      itemCacheTtlSeconds: 60,
+      sessionMemoMaxEntries: 2,
+      now: () => NOW,
+    });
+    const tokens = [];
+    for (let i = 0; i < 3; i++) tokens.push((await store.createSession(`u${i}`)).token);
+    for (const t of tokens) await store.validateSession(t);
+    const lookups = cache.stats.hits + cache.stats.misses;
+    await store.validateSession(tokens[0]); // evicted: looked up again
+    await store.validateSession(tokens[2]); // still memoized
+    expect(cache.stats.hits + cache.stats.misses).toBe(lookups + 1);
+  });
+});

@@ -22,6 +22,8 @@ export const TEST_ENV = {
   BREAKER_RESET_MS: '1000',
   BREAKER_VOLUME_THRESHOLD: '5',
   LOG_LEVEL: 'silent',
+  // Every request validates its session through Redis/PostgreSQL, so the fallbacks are what is tested.
+  SESSION_MEMO_MS: '0',
 } as const;
 
 /** A fake secret store: tests change `value`; the service re-reads it only through refresh() (as with Secrets Manager). */
