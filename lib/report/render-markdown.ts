@@ -150,6 +150,12 @@ function regionSection(models: readonly RegionFailoverModel[]): string[] {
       ),
       '',
     );
+    out.push(
+      "Worst case shown: the region's database is lost while its instances still answer, so `/readyz` keeps " +
+        'passing for the readiness grace first. When the whole region is unreachable, the health check fails at ' +
+        'once and the grace does not add.',
+      '',
+    );
     if (m.databaseFailover) {
       out.push(
         `Then, separately: **${m.databaseFailover.terms.map((t) => t.label).join(' + ')}** ` +
