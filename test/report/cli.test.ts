@@ -11,9 +11,13 @@ function run(...args: string[]) {
   return spawnSync(TSX, [path.join(ROOT, 'scripts', 'report.ts'), ...args], { cwd: ROOT, encoding: 'utf8' });
 }
 
+const made: string[] = [];
+afterAll(() => made.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
+
 /** A one-stack cloud assembly whose fleet breaks RES-ASG2 (1 instance per AZ). */
 function writeAssembly(): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'report-cli-'));
+  made.push(dir);
   fs.writeFileSync(
     path.join(dir, 'manifest.json'),
     JSON.stringify({
