@@ -15,7 +15,7 @@ export interface NetworkProps {
   readonly cidr?: string;
   /**
    * Days of VPC flow logs kept.
-   * @default logs.RetentionDays.ONE_MONTH
+   * @default logs.RetentionDays.ONE_YEAR (the floor of AWS Control Tower CT.CLOUDWATCH.PR.2)
    */
   readonly flowLogRetention?: logs.RetentionDays;
 }
@@ -48,7 +48,9 @@ export class Network extends Construct {
       availabilityZones: azs,
       natGateways: azs.length,
       subnetConfiguration: [
-        { name: 'public', subnetType: ec2.SubnetType.PUBLIC, cidrMask: 24 },
+        // Only the ALB and the NAT gateways live here and both get their addresses explicitly
+        // (ALB-managed, Elastic IPs); nothing should pick up a public IP by launching here.
+        { name: 'public', subnetType: ec2.SubnetType.PUBLIC, cidrMask: 24, mapPublicIpOnLaunch: false },
         { name: 'private', subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS, cidrMask: 20 },
         { name: 'isolated', subnetType: ec2.SubnetType.PRIVATE_ISOLATED, cidrMask: 24 },
       ],
@@ -74,7 +76,7 @@ export class Network extends Construct {
       removalPolicy: RemovalPolicy.RETAIN,
     });
     this.flowLogGroup = new logs.LogGroup(this, 'FlowLogs', {
-      retention: props.flowLogRetention ?? logs.RetentionDays.ONE_MONTH,
+      retention: props.flowLogRetention ?? logs.RetentionDays.ONE_YEAR,
       encryptionKey: flowLogKey,
       removalPolicy: RemovalPolicy.RETAIN,
     });
