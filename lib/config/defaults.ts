@@ -32,7 +32,7 @@ export const DEFAULT_CONFIG: AppConfig = {
     },
   },
   fleet: {
-    instanceTypes: ['m7g.large', 'm6g.large'],
+    instanceTypes: ['m7g.large', 'm7gd.large'],
     minPerAz: 2,
     maxPerAz: 4,
     targetRequestsPerInstance: 1000,

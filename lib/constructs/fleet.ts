@@ -224,6 +224,11 @@ export class Fleet extends Construct {
       }),
       defaultInstanceWarmup: Duration.seconds(60),
     });
+    // AvailabilityZones beside the subnets (Control Tower CT.AUTOSCALING.PR.1 reads only this
+    // property): the AZs of the selected subnets themselves, so the two lists cannot disagree.
+    (this.autoScalingGroup.node.defaultChild as autoscaling.CfnAutoScalingGroup).availabilityZones = [
+      ...props.vpc.selectSubnets(privateSubnets).availabilityZones,
+    ];
     Validations.of(this.autoScalingGroup).acknowledge({
       id: 'AwsSolutions-EC26',
       reason:

@@ -115,6 +115,7 @@ describe.each(roles)('%s regional stack', (role, name) => {
 
     test('one ASG spans every AZ private subnet with MinSize >= minPerAz x AZs (minPerAz >= 2)', () => {
       expect(azsOf(tpl(), asg().VPCZoneIdentifier)).toEqual(azs());
+      expect([...asg().AvailabilityZones].sort()).toEqual(azs());
       for (const ref of asg().VPCZoneIdentifier) expect(subnets(tpl()).get(refId(ref))!.type).toBe('Private');
       expect(synth.config.fleet.minPerAz).toBeGreaterThanOrEqual(2);
       expect(Number(asg().MinSize)).toBeGreaterThanOrEqual(synth.config.fleet.minPerAz * azs().length);
