@@ -197,6 +197,9 @@ export class SnapshotReplication extends Construct {
       encryption: sqs.QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
       retentionPeriod: Duration.days(14),
+      // Marks it as a dead-letter queue (Control Tower CT.SQS.PR.1). allowAll is SQS's default:
+      // only queues of this account and region may name it, so this widens nothing.
+      redriveAllowPolicy: { redrivePermission: sqs.RedrivePermission.ALLOW_ALL },
     });
     Validations.of(this.deadLetterQueue).acknowledge({
       id: 'AwsSolutions-SQS3',
