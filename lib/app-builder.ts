@@ -1,4 +1,5 @@
 import { Annotations, App, type AppProps } from 'aws-cdk-lib';
+import { applySecureDefaults } from './aspects';
 import { addValidationPlugins } from './checks/plugins';
 import { type AppConfig, stackName } from './config';
 import { GlobalMonitoringStack } from './stacks/global-monitoring-stack';
@@ -60,6 +61,9 @@ export function buildApp(options: BuildAppOptions): HaApp {
     })),
   });
   for (const w of options.warnings ?? []) Annotations.of(secondary).addWarningV2('config:warning', w);
+
+  // Control Tower secure defaults (log-group KMS + retention, KMS grant restriction), in one place.
+  applySecureDefaults(app);
 
   if (options.validations ?? true) addValidationPlugins(app);
   return { app, primary, secondary, globalMonitoring };

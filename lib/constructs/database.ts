@@ -134,7 +134,8 @@ export class Database extends Construct {
     // Created up front with a retention so exported logs do not live forever (RDS would make it unbounded).
     const logGroup = new logs.LogGroup(this, 'PostgresqlLogs', {
       logGroupName: `/aws/rds/cluster/${this.clusterIdentifier}/postgresql`,
-      retention: logs.RetentionDays.ONE_MONTH,
+      // One year: the floor of AWS Control Tower CT.CLOUDWATCH.PR.2 (lib/aspects/log-group-defaults.ts).
+      retention: logs.RetentionDays.ONE_YEAR,
       removalPolicy: RemovalPolicy.DESTROY,
     });
 

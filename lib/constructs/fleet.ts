@@ -241,8 +241,10 @@ export class Fleet extends Construct {
     });
 
     // CloudWatch agent: the service log and the /metrics scrape, each to a group the fleet owns.
-    const serviceLogs = new logs.LogGroup(this, 'ServiceLogs', { retention: logs.RetentionDays.ONE_MONTH });
-    const metricLogs = new logs.LogGroup(this, 'MetricLogs', { retention: logs.RetentionDays.ONE_WEEK });
+    // One year each: the floor of AWS Control Tower CT.CLOUDWATCH.PR.2 (the KMS key comes from
+    // lib/aspects/log-group-defaults.ts, applied by the app builder).
+    const serviceLogs = new logs.LogGroup(this, 'ServiceLogs', { retention: logs.RetentionDays.ONE_YEAR });
+    const metricLogs = new logs.LogGroup(this, 'MetricLogs', { retention: logs.RetentionDays.ONE_YEAR });
     const metricsNamespace = `${Stack.of(this).stackName}/service`;
     this.instanceRole.addToPolicy(
       new iam.PolicyStatement({

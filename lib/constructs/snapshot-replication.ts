@@ -537,7 +537,7 @@ export interface ObservedFunctionProps {
   readonly roleName?: string;
   /** Fixed function name. @default generated */
   readonly functionName?: string;
-  /** Log retention. @default one month */
+  /** Log retention. @default one year (the floor of AWS Control Tower CT.CLOUDWATCH.PR.2) */
   readonly logRetention?: logs.RetentionDays;
 }
 
@@ -560,7 +560,7 @@ export class ObservedFunction extends Construct {
       description: props.description,
     });
     this.logGroup = new logs.LogGroup(this, 'Logs', {
-      retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
+      retention: props.logRetention ?? logs.RetentionDays.ONE_YEAR,
       removalPolicy: RemovalPolicy.RETAIN,
     });
     this.logGroup.grantWrite(this.role);
