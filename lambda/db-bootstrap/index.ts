@@ -1,5 +1,6 @@
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { CdkCustomResourceEvent, CdkCustomResourceResponse } from 'aws-lambda';
+// pg is external to this bundle: on Lambda it loads from the pg layer (lib/constructs/pg-layer.ts).
 import { Client, escapeIdentifier, escapeLiteral } from 'pg';
 import { createLogger } from '../shared/logger';
 

@@ -1,14 +1,26 @@
 import { CfnResource, CustomResource, Duration, Stack, Validations } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
 import { lambdaEntry, SHARED_BUNDLING, SHARED_FUNCTION_PROPS } from './lambda-defaults';
+import { PG_LAYER_MODULES, PgLayer } from './pg-layer';
 
 /** Identifier rule shared with the handler: plain lower-case PostgreSQL identifiers only. */
 const IDENTIFIER = /^[a-z_][a-z0-9_]{0,62}$/;
+
+/**
+ * The bootstrap's bundling: the shared options, plus the pg driver left to the pg layer (as the
+ * SDK is left to the runtime), so the function bundle stays within the 20 KB budget.
+ * bench/bundles.ts measures the bundle with exactly these options.
+ */
+export const DB_BOOTSTRAP_BUNDLING: nodejs.BundlingOptions = {
+  ...SHARED_BUNDLING,
+  externalModules: [...(SHARED_BUNDLING.externalModules ?? []), ...PG_LAYER_MODULES],
+};
 
 export interface DbBootstrapProps {
   /** VPC whose PRIVATE_WITH_EGRESS subnets host the function (it needs Secrets Manager and the cluster). */
@@ -27,6 +39,11 @@ export interface DbBootstrapProps {
   readonly username: string;
   /** Schema the app user owns; its only place to create objects. */
   readonly schema: string;
+  /**
+   * Layer providing the `pg` driver (share one when a stack has several bootstraps).
+   * @default a new PgLayer in this construct
+   */
+  readonly pgLayer?: lambda.ILayerVersion;
 }
 
 /**
@@ -34,11 +51,14 @@ export interface DbBootstrapProps {
  * idempotently: it creates the role and schema if missing and sets the password of the user the
  * app secret currently names; on delete it leaves the database alone (the cluster keeps a snapshot).
  *
- * The handler bundles the `pg` driver (the only non-SDK dependency), so its bundle is larger
- * than the others'; it runs in the VPC, TLS-verified against the RDS CAs the runtime ships.
+ * The `pg` driver (the handler's only non-SDK dependency) comes from a layer, so the function
+ * bundle is as small as the others'; it runs in the VPC, TLS-verified against the RDS CAs the
+ * runtime ships.
  */
 export class DbBootstrap extends Construct {
   public readonly function: nodejs.NodejsFunction;
+  /** The layer the function loads `pg` from. */
+  public readonly pgLayer: lambda.ILayerVersion;
   public readonly resource: CustomResource;
 
   constructor(scope: Construct, id: string, props: DbBootstrapProps) {
@@ -66,15 +86,13 @@ export class DbBootstrap extends Construct {
       'Secrets Manager API over the NAT gateway',
     );
 
+    this.pgLayer = props.pgLayer ?? new PgLayer(this, 'PgLayer');
     this.function = new nodejs.NodejsFunction(this, 'Function', {
       ...SHARED_FUNCTION_PROPS,
       entry: lambdaEntry('db-bootstrap'),
       description: 'Creates the least-privilege app database user (idempotent)',
-      bundling: {
-        ...SHARED_BUNDLING,
-        // pg's optional native binding is never used.
-        externalModules: [...(SHARED_BUNDLING.externalModules ?? []), 'pg-native'],
-      },
+      bundling: DB_BOOTSTRAP_BUNDLING,
+      layers: [this.pgLayer],
       timeout: Duration.minutes(2),
       vpc: props.vpc,
       vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS },
