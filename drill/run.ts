@@ -12,7 +12,7 @@
  * gating check fails (an acknowledged write lost, or success below 99.9 % while one instance or one AZ is lost).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { HttpClient, LoadGenerator, seed, warmCache } from './load';
@@ -173,6 +173,7 @@ async function runScenario(
 async function main(): Promise<number> {
   const args = parseArgs(process.argv.slice(2));
   const started = performance.now();
+  const loadAtStart = loadavg()[0];
   const selected = scenarios(args.ci).filter((s) => !args.only || args.only.includes(s.id));
   if (selected.length === 0)
     throw new Error(
@@ -243,7 +244,14 @@ async function main(): Promise<number> {
       postgres: 'primary + 1 synchronous standby (synchronous_commit=on)',
       redis: 'cluster 3 masters + 3 replicas, cluster-node-timeout 2000 ms',
     },
-    environment: { node: process.version, cpus: cpus().length, platform: process.platform },
+    environment: {
+      node: process.version,
+      cpus: cpus().length,
+      platform: process.platform,
+      // Latencies are only comparable between runs on an equally busy machine.
+      loadAverage1mAtStart: Math.round(loadAtStart * 100) / 100,
+      loadAverage1mAtEnd: Math.round(loadavg()[0] * 100) / 100,
+    },
     ...(Object.keys(args.serviceEnv).length > 0 ? { serviceEnvOverrides: args.serviceEnv } : {}),
     scenarios: results,
     passed: failures.length === 0,
