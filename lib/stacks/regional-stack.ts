@@ -143,6 +143,7 @@ export class RegionalStack extends Stack {
       this.peerCanary = new EndpointCanary(this, 'PeerCanary', {
         canaryName: `${config.appName}-peer`.slice(0, 21),
         url: `https://${regionalRecordName(config, ctx.peer.region)}/readyz`,
+        serverAccessLogsBucket: this.fleet.accessLogBucket,
       });
     }
 
