@@ -267,6 +267,9 @@ export class Database extends Construct {
       monitoringRole: parts.monitoringRole,
     });
     cluster.node.addDependency(parts.logGroup);
+    for (const child of cluster.node.findAll()) {
+      if (child instanceof rds.CfnDBInstance) acknowledgeMinorVersionPinning(child);
+    }
     const masterSecret = cluster.secret!;
 
     // The global cluster is made from this cluster; DR attaches to it by identifier.
@@ -411,6 +414,7 @@ export class Database extends Construct {
         monitoringRoleArn: parts.monitoringRole.roleArn,
       });
       instance.applyRemovalPolicy(RemovalPolicy.DESTROY);
+      acknowledgeMinorVersionPinning(instance);
     });
 
     return {
@@ -419,6 +423,20 @@ export class Database extends Construct {
       readerEndpoint: cluster.attrReadEndpointAddress,
     };
   }
+}
+
+/**
+ * Control Tower CT.RDS.PR.5 wants automatic minor version upgrades. Aurora applies them per
+ * cluster, in each cluster's own maintenance window, while a managed Global Database switchover
+ * or failover needs both clusters on the same engine version (AWS: "Upgrading an Amazon Aurora
+ * global database"). So upgrades are deliberate, both regions together.
+ */
+function acknowledgeMinorVersionPinning(instance: rds.CfnDBInstance): void {
+  Validations.of(instance).acknowledge({
+    id: 'CT.RDS.PR.5',
+    reason:
+      'Global Database member: a managed cross-Region switchover/failover requires the same engine version in both clusters, and automatic minor upgrades run per cluster in different maintenance windows; minor versions are upgraded deliberately in both regions (primary and DR) together.',
+  });
 }
 
 interface SharedParts {
