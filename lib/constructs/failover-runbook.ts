@@ -6,6 +6,7 @@
  * split brain (AWS ARC Region switch is the managed alternative).
  */
 import { Duration, Stack, Token } from 'aws-cdk-lib';
+import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
@@ -18,6 +19,12 @@ export interface FailoverRunbookProps {
   readonly config: AppConfig;
   /** Must be the DR region's context (role "secondary"). */
   readonly ctx: RegionContext;
+  /**
+   * VPC whose private-with-egress subnets the runbook runs in (AWS Control Tower CT.LAMBDA.PR.3),
+   * HTTPS out only; it reaches the RDS API through the DR region's NAT gateways.
+   * @default not in a VPC
+   */
+  readonly vpc?: ec2.IVpc;
 }
 
 export class FailoverRunbook extends Construct {
@@ -55,6 +62,7 @@ export class FailoverRunbook extends Construct {
       // Invoked synchronously by an operator: a silent retry of a promotion is never wanted.
       retryAttempts: 0,
       logRetention: logs.RetentionDays.ONE_YEAR, // an audit trail of every promotion attempt
+      vpc: props.vpc,
       environment: {
         GLOBAL_CLUSTER_ID: globalId,
         PRIMARY_REGION: config.primary.region,

@@ -26,6 +26,7 @@ import { Duration, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib'
 import * as backup from 'aws-cdk-lib/aws-backup';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -79,6 +80,12 @@ export interface SnapshotReplicationProps {
    * @default none (snapshot copies only; see "What the default protects" above)
    */
   readonly lockedVault?: LockedVaultOptions;
+  /**
+   * VPC whose private-with-egress subnets the functions run in (AWS Control Tower CT.LAMBDA.PR.3),
+   * behind one security group that allows only HTTPS out; they reach the RDS, KMS and CloudWatch
+   * APIs through the NAT gateways. @default not in a VPC
+   */
+  readonly vpc?: ec2.IVpc;
 }
 
 /** AWS Backup Vault Lock option (protection against deletion from inside the account). */
@@ -131,6 +138,8 @@ export class SnapshotReplication extends Construct {
   public readonly lockedVault?: backup.BackupVault;
   /** The backup plan (writer region only), when `lockedVault` is set. */
   public readonly backupPlan?: backup.BackupPlan;
+  /** The functions' security group (HTTPS out only), when `vpc` is set. */
+  public readonly securityGroup?: ec2.SecurityGroup;
 
   constructor(scope: Construct, id: string, props: SnapshotReplicationProps) {
     super(scope, id);
@@ -207,6 +216,9 @@ export class SnapshotReplication extends Construct {
         'This queue IS the dead-letter queue of the snapshot functions and rules; a DLQ of a DLQ would hide failures further. It is alarmed (failureAlarm).',
     });
 
+    this.securityGroup = props.vpc
+      ? httpsEgressOnlySecurityGroup(this, 'FunctionSecurityGroup', props.vpc, 'Snapshot functions')
+      : undefined;
     const make = (
       name: keyof SnapshotFunctions,
       description: string,
@@ -220,6 +232,8 @@ export class SnapshotReplication extends Construct {
         environment,
         onFailure: this.deadLetterQueue,
         roleName: name === 'copy' ? snapshotCopyRoleName(appName, region) : undefined,
+        vpc: props.vpc,
+        securityGroup: this.securityGroup,
       });
 
     // ---- create ---------------------------------------------------------------------------------
@@ -539,6 +553,29 @@ export interface ObservedFunctionProps {
   readonly functionName?: string;
   /** Log retention. @default one year (the floor of AWS Control Tower CT.CLOUDWATCH.PR.2) */
   readonly logRetention?: logs.RetentionDays;
+  /** VPC to run in, in its private-with-egress subnets. @default not in a VPC */
+  readonly vpc?: ec2.IVpc;
+  /** Security group when `vpc` is set. @default a new one allowing only HTTPS out */
+  readonly securityGroup?: ec2.ISecurityGroup;
+}
+
+/**
+ * A security group for functions that only call AWS APIs: no ingress, HTTPS out only. (DNS to
+ * the VPC resolver is not filtered by security groups.)
+ */
+export function httpsEgressOnlySecurityGroup(
+  scope: Construct,
+  id: string,
+  vpc: ec2.IVpc,
+  purpose: string,
+): ec2.SecurityGroup {
+  const sg = new ec2.SecurityGroup(scope, id, {
+    vpc,
+    description: `${purpose}: HTTPS to AWS APIs only, no ingress`,
+    allowAllOutbound: false,
+  });
+  sg.addEgressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(443), 'HTTPS to AWS APIs (through NAT)');
+  return sg;
 }
 
 /**
@@ -576,9 +613,33 @@ export class ObservedFunction extends Construct {
       retryAttempts: props.retryAttempts ?? 2,
       maxEventAge: Duration.hours(6),
       onFailure: props.onFailure ? new destinations.SqsDestination(props.onFailure) : undefined,
+      vpc: props.vpc,
+      vpcSubnets: props.vpc ? { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS } : undefined,
+      securityGroups: props.vpc
+        ? [props.securityGroup ?? httpsEgressOnlySecurityGroup(this, 'SecurityGroup', props.vpc, id)]
+        : undefined,
     });
+    let starReason = 'xray:PutTraceSegments/PutTelemetryRecords have no resource type (X-Ray active tracing)';
+    if (props.vpc) {
+      // What AWSLambdaVPCAccessExecutionRole grants for ENIs, without its logs:* on every group.
+      this.role.addToPrincipalPolicy(
+        new iam.PolicyStatement({
+          actions: [
+            'ec2:CreateNetworkInterface',
+            'ec2:DescribeNetworkInterfaces',
+            'ec2:DescribeSubnets',
+            'ec2:DeleteNetworkInterface',
+            'ec2:AssignPrivateIpAddresses',
+            'ec2:UnassignPrivateIpAddresses',
+          ],
+          resources: ['*'],
+        }),
+      );
+      starReason +=
+        '; the ENI actions Lambda needs to attach a function to its VPC (the set of AWSLambdaVPCAccessExecutionRole) are authorized against "*" (Describe* has no resource type; the ENI ids are not known in advance)';
+    }
     // Tracing (SHARED_FUNCTION_PROPS) adds X-Ray writes, which have no resource type.
-    this.note('*', 'xray:PutTraceSegments/PutTelemetryRecords have no resource type (X-Ray active tracing)');
+    this.note('*', starReason);
     Validations.of(this.fn).acknowledge({
       id: 'AwsSolutions-L1',
       reason:

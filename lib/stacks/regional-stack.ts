@@ -130,12 +130,13 @@ export class RegionalStack extends Stack {
       config,
       ctx,
       clusterKey: this.database.storageKey,
+      vpc,
     });
 
     // --- Regional failover runbook -------------------------------------------------------------
     // In DR, so it works when the primary region's APIs do not; operator-triggered by design.
     if (props.role === 'secondary')
-      this.runbook = new FailoverRunbook(this, 'FailoverRunbook', { config, ctx });
+      this.runbook = new FailoverRunbook(this, 'FailoverRunbook', { config, ctx, vpc });
 
     // --- Operations ---------------------------------------------------------------------------
     if (props.role === 'secondary') {

@@ -276,6 +276,28 @@ describe.each(roles)('%s regional stack', (role, name) => {
     });
   });
 
+  describe('operational Lambdas (AWS Control Tower CT.LAMBDA.PR.3)', () => {
+    test('the snapshot functions (and the DR runbook) run in every AZ private subnet, HTTPS out only', () => {
+      const fns = resourcesOfType(tpl(), 'AWS::Lambda::Function').filter(([id]) =>
+        /^Snapshots|^FailoverRunbook/.test(id),
+      );
+      expect(fns).toHaveLength(role === 'secondary' ? 5 : 4);
+      const groups = new Map(resourcesOfType(tpl(), 'AWS::EC2::SecurityGroup'));
+      for (const [id, fn] of fns) {
+        expect({ id, subnets: azsOf(tpl(), fn.VpcConfig.SubnetIds) }).toEqual({ id, subnets: azs() });
+        for (const ref of fn.VpcConfig.SubnetIds)
+          expect(subnets(tpl()).get(refId(ref))!.type).toBe('Private');
+        for (const sgRef of fn.VpcConfig.SecurityGroupIds) {
+          const sg = groups.get(sgRef['Fn::GetAtt'][0])!;
+          expect(sg.SecurityGroupIngress).toBeUndefined();
+          expect(sg.SecurityGroupEgress).toEqual([
+            expect.objectContaining({ IpProtocol: 'tcp', FromPort: 443, ToPort: 443, CidrIp: '0.0.0.0/0' }),
+          ]);
+        }
+      }
+    });
+  });
+
   describe('INV-DNS failover', () => {
     test('exactly one HTTPS health check of this region, on the deep readiness path, with SNI', () => {
       const [, hc] = only(tpl(), 'AWS::Route53::HealthCheck');
