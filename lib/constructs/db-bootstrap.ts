@@ -107,8 +107,23 @@ export class DbBootstrap extends Construct {
     props.masterSecret.grantRead(this.function);
     props.appUserSecret.grantRead(this.function);
 
+    // The framework function too runs in the VPC (AWS Control Tower CT.LAMBDA.PR.3); it only
+    // calls the Lambda API and CloudFormation's response URL, so HTTPS out is all it may do.
+    const providerSecurityGroup = new ec2.SecurityGroup(this, 'ProviderSecurityGroup', {
+      vpc: props.vpc,
+      description: 'DB bootstrap provider framework: HTTPS to the Lambda API and CloudFormation only',
+      allowAllOutbound: false,
+    });
+    providerSecurityGroup.addEgressRule(
+      ec2.Peer.anyIpv4(),
+      ec2.Port.tcp(443),
+      'AWS APIs over the NAT gateway',
+    );
     const provider = new cr.Provider(this, 'Provider', {
       onEventHandler: this.function,
+      vpc: props.vpc,
+      vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS },
+      securityGroups: [providerSecurityGroup],
       logGroup: new logs.LogGroup(this, 'ProviderLogs', { retention: logs.RetentionDays.ONE_MONTH }),
     });
 
