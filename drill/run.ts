@@ -28,6 +28,7 @@ import { dbLatency, pgFailover, redisMasterKill, redisStop } from './scenarios/d
 import { azKill, instanceKill, rollingRestart } from './scenarios/instances';
 import type { Scenario, ScenarioContext } from './scenarios/types';
 import { summarize } from './stats';
+import { downEvents, FLEET_BACKEND } from './topology/haproxy';
 import { APP_DB } from './topology/postgres';
 import { killAllSync, removeTempDirs, sleep } from './topology/proc';
 import { Topology } from './topology/topology';
@@ -125,6 +126,7 @@ async function runScenario(
     maxRequests: Math.ceil((opts.rate * budgetMs) / 1000),
     maxDurationMs: budgetMs,
   });
+  const logOffset = topo.haproxy.logText().length;
   const loadStart = ctx.now();
   load.start();
   await sleep(opts.baselineMs);
@@ -139,6 +141,9 @@ async function runScenario(
   await load.stop();
   if (s.restore) await s.restore(ctx);
 
+  // Every instance the balancer took out during the scenario, with HAProxy's reason: a kill shows as a Layer4
+  // "Connection refused"; anything else (a /healthz timeout or 503 from a stalled event loop) is worth a look.
+  const downs = downEvents(topo.haproxy.logText().slice(logOffset), FLEET_BACKEND);
   const figures = summarize(load.samples, { loadStart, faultAt: ctx.faultAt, clearedAt, loadEnd });
   const lost = await lostWrites(topo, load.ackedWrites);
   const checks = [
@@ -159,7 +164,11 @@ async function runScenario(
     figures,
     ackedWrites: load.ackedWrites.length,
     ackedWritesLost: lost,
-    extra: { faultHeldMs: Math.round(clearedAt - ctx.faultAt), ...ctx.extra },
+    extra: {
+      faultHeldMs: Math.round(clearedAt - ctx.faultAt),
+      ...ctx.extra,
+      instancesTakenOut: downs.join('; ') || 'none',
+    },
     notes: ctx.notes,
     checks,
   };

@@ -7,7 +7,7 @@
  *    report as writer (GET /primary) or reader (GET /replica; the writer when no reader is up, as Aurora's reader
  *    endpoint does). Sessions to a node marked down are cut, so pools reconnect to the new writer at once.
  */
-import { writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { findBinary, LOOPBACK, ManagedProcess, runSync, waitForTcp, waitUntil } from './proc';
@@ -106,15 +106,28 @@ export interface ServerStat {
   readonly status: string;
 }
 
+/** Pure: "Server fleet/az1-a is DOWN, reason: Layer4 connection problem, ..." → az1-a (Layer4 connection problem). */
+export function downEvents(logText: string, backend: string): string[] {
+  const re = new RegExp(`Server ${backend}/(\\S+) is DOWN, reason: ([^,]+)`, 'g');
+  return [...logText.matchAll(re)].map((m) => `${m[1]} (${m[2]})`);
+}
+
 export class Haproxy {
   private proc: ManagedProcess | undefined;
   readonly cfgFile: string;
+  readonly logFile: string;
 
   constructor(
     private readonly input: HaproxyConfigInput,
     private readonly dir: string,
   ) {
     this.cfgFile = join(dir, 'haproxy.cfg');
+    this.logFile = join(dir, 'haproxy.log');
+  }
+
+  /** HAProxy's own log so far (server state changes are logged there in foreground mode). */
+  logText(): string {
+    return existsSync(this.logFile) ? readFileSync(this.logFile, 'utf8') : '';
   }
 
   async start(): Promise<void> {

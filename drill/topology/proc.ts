@@ -4,7 +4,7 @@
  * stopped on exit, SIGINT or error.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, openSync, closeSync, rmSync, readdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, openSync, closeSync, rmSync, readdirSync, readFileSync } from 'node:fs';
 import { createServer, connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -127,6 +127,35 @@ export function runSync(
   return res.stdout;
 }
 
+/** Parent pid from /proc/<pid>/stat (the command name in parentheses may contain spaces). */
+function parentOf(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Every descendant of pid (Linux /proc). PostgreSQL backends setsid() into groups of their own. */
+export function descendants(pid: number): number[] {
+  const children = new Map<number, number[]>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const ppid = parentOf(Number(entry));
+    if (ppid === undefined) continue;
+    children.set(ppid, [...(children.get(ppid) ?? []), Number(entry)]);
+  }
+  const out: number[] = [];
+  const stack = [...(children.get(pid) ?? [])];
+  while (stack.length > 0) {
+    const p = stack.pop()!;
+    out.push(p);
+    stack.push(...(children.get(p) ?? []));
+  }
+  return out;
+}
+
 /** Every process the drill started, so cleanup can find them whatever happened. */
 const live = new Set<ManagedProcess>();
 
@@ -197,8 +226,22 @@ export class ManagedProcess {
     }
   }
 
+  /**
+   * SIGKILL the leader, its process group and every descendant in one go: the host is gone. (Signalling the group
+   * alone would miss PostgreSQL's backends, which each run in a session of their own.)
+   */
   async kill(): Promise<void> {
+    const pid = this.child?.pid;
+    if (pid === undefined) return;
+    const tree = existsSync('/proc') ? descendants(pid) : [];
     this.signal('SIGKILL');
+    for (const p of tree) {
+      try {
+        process.kill(p, 'SIGKILL');
+      } catch {
+        /* already gone */
+      }
+    }
     await this.exited;
   }
 

@@ -1,6 +1,6 @@
 import { dbBreakerStates } from '../../drill/scenarios/metrics';
 import { fleetLayout } from '../../drill/topology/fleet';
-import { haproxyConfig } from '../../drill/topology/haproxy';
+import { downEvents, haproxyConfig } from '../../drill/topology/haproxy';
 import { parseClusterNodes } from '../../drill/topology/redis';
 
 describe('haproxyConfig', () => {
@@ -108,5 +108,18 @@ describe('dbBreakerStates', () => {
 
   test('GIVEN no breaker metric THEN nothing seen', () => {
     expect(dbBreakerStates('http_requests_total{route="/"} 3')).toEqual({ seen: [], open: [] });
+  });
+});
+
+describe('downEvents', () => {
+  test('GIVEN HAProxy warnings THEN the fleet servers taken out with their reasons, other backends ignored', () => {
+    const log = [
+      '[WARNING]  (1) : Server fleet/az1-a is DOWN, reason: Layer4 connection problem, info: "Connection refused", check duration: 0ms.',
+      '[WARNING]  (1) : Server pg_primary/pg1 is DOWN, reason: Layer7 wrong status, code: 503',
+      '[WARNING]  (1) : Server fleet/az1-a is UP, reason: Layer7 check passed, code: 200',
+      '[WARNING]  (1) : Server fleet/az3-b is DOWN, reason: Layer7 timeout, check duration: 1001ms.',
+    ].join('\n');
+    expect(downEvents(log, 'fleet')).toEqual(['az1-a (Layer4 connection problem)', 'az3-b (Layer7 timeout)']);
+    expect(downEvents(log, 'pg_primary')).toEqual(['pg1 (Layer7 wrong status)']);
   });
 });
