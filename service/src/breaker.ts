@@ -39,8 +39,8 @@ export function isBreakerTimeout(err: unknown): boolean {
 
 export interface CreateBreakerOptions extends BreakerConfig {
   readonly name: BreakerName;
-  /** Calls slower than this fail (and count). */
-  readonly timeoutMs: number;
+  /** Calls slower than this fail (and count); false when the operation enforces its own timeout. */
+  readonly timeoutMs: number | false;
   /** Returns true for errors that must NOT count against the dependency (e.g. bad input, unique violation). */
   readonly isApplicationError?: (err: unknown) => boolean;
 }

@@ -182,8 +182,6 @@ export class RedisClusterCache implements Cache {
     const options: ClusterOptions = {
       enableOfflineQueue: false,
       enableReadyCheck: true,
-      // Commands issued in the same tick share one write (and one round trip per node): much higher throughput.
-      enableAutoPipelining: true,
       scaleReads: 'master',
       slotsRefreshTimeout: Math.max(1000, config.commandTimeoutMs * 4),
       // Keep trying forever with capped, jittered backoff: the cache comes back without a restart.

@@ -106,12 +106,13 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
   const loop = new EventLoopWatch();
   app.addHook('onClose', async () => loop.stop());
 
-  app.addHook('onSend', async (_request, reply, payload) => {
+  // Callback-style hooks: they run on every request, and async ones cost a promise each.
+  app.addHook('onSend', (_request, reply, payload, done) => {
     if (deps.lifecycle.draining) reply.header('connection', 'close');
-    return payload;
+    done(null, payload);
   });
 
-  app.addHook('onResponse', async (request, reply) => {
+  app.addHook('onResponse', (request, reply, done) => {
     const route = request.routeOptions.url ?? 'unmatched';
     const labels = { method: request.method, route, status: String(reply.statusCode) };
     deps.metrics.httpRequests.inc(labels);
@@ -122,6 +123,7 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
         'request failed',
       );
     }
+    done();
   });
 
   app.setErrorHandler((error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {

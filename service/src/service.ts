@@ -97,6 +97,15 @@ export function createService(config: ServiceConfig, overrides: ServiceOverrides
     identity: { az: config.az, instanceId: config.instanceId },
   });
 
+  // Housekeeping on the writer; harmless when several instances do it, skipped (503) on a read-only region.
+  const purgeTimer = setInterval(() => {
+    if (!db.health().writable) return;
+    store.purgeExpiredSessions().then(
+      (n) => n > 0 && logger.info({ purged: n }, 'expired sessions purged'),
+      (err: unknown) => logger.debug({ err }, 'session purge skipped'),
+    );
+  }, 10 * 60_000).unref();
+
   let shuttingDown: Promise<void> | undefined;
   return {
     app,
@@ -115,6 +124,7 @@ export function createService(config: ServiceConfig, overrides: ServiceOverrides
     shutdown(drainMs = config.shutdownDrainMs) {
       shuttingDown ??= (async () => {
         lifecycle.beginDrain();
+        clearInterval(purgeTimer);
         logger.info({ drainMs }, 'draining: /readyz fails, still serving until the drain window ends');
         await new Promise((r) => setTimeout(r, drainMs));
         await app.close();

@@ -128,6 +128,14 @@ export class AppStore {
     return { token, ...session };
   }
 
+  /** Deletes sessions expired for more than an hour (keeps the table small); returns how many. */
+  async purgeExpiredSessions(): Promise<number> {
+    const rows = await this.db.write<{ n: number }>(
+      "WITH gone AS (DELETE FROM sessions WHERE expires_at < now() - interval '1 hour' RETURNING 1) SELECT count(*)::int AS n FROM gone",
+    );
+    return rows[0]?.n ?? 0;
+  }
+
   /** The session for a token, or undefined when unknown/expired. Cache first, then the database. */
   async validateSession(token: string): Promise<Session | undefined> {
     if (!TOKEN_PATTERN.test(token)) return undefined;

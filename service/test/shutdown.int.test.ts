@@ -21,6 +21,8 @@ test('GIVEN steady traffic with slow database reads WHEN SIGTERM arrives THEN /r
     REDIS_NODES: redis.seeds,
     SHUTDOWN_DRAIN_SECONDS: '2',
     DB_HEALTH_INTERVAL_MS: '200',
+    DB_LATENCY_BUDGET_MS: '3000',
+    DB_QUERY_TIMEOUT_MS: '5000',
   });
   await eventually(
     () => call(svc.baseUrl, 'GET', '/readyz'),
@@ -59,6 +61,11 @@ test('GIVEN steady traffic with slow database reads WHEN SIGTERM arrives THEN /r
 
   await sleep(1800 - (Date.now() - sigtermAt)); // stop sending new requests shortly before the 2 s window ends
   sending = false;
+  // One request that is surely in flight when the listener closes (~2 s): it takes >= 800 ms from 1.8 s.
+  proxy.latencyMs = 400;
+  const slowStarted = Date.now();
+  const slow = await call(svc.baseUrl, 'GET', '/api/items?limit=3', { token });
+  const slowEnded = Date.now();
   await Promise.all(workers);
   const exitCode = await svc.exited;
 
@@ -66,5 +73,7 @@ test('GIVEN steady traffic with slow database reads WHEN SIGTERM arrives THEN /r
   const failed = results.filter((r) => r.status !== 200);
   expect(failed).toEqual([]);
   expect(results.filter((r) => r.endedAt > sigtermAt).length).toBeGreaterThan(10); // served during the drain
-  expect(results.some((r) => r.endedAt >= sigtermAt + 2000)).toBe(true); // in flight when the listener closed
+  expect(slowStarted - sigtermAt).toBeLessThan(2000);
+  expect(slowEnded - sigtermAt).toBeGreaterThan(2000); // in flight when the listener closed...
+  expect(slow.status).toBe(200); // ...and completed
 });

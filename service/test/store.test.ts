@@ -153,3 +153,12 @@ describe('sessions: in-process memo', () => {
     expect(cache.stats.hits + cache.stats.misses).toBe(lookups + 1);
   });
 });
+
+describe('session housekeeping', () => {
+  test('GIVEN expired sessions THEN the purge deletes on the writer only those expired for over an hour', async () => {
+    const { db, store } = setup();
+    db.onWrite = async () => [{ n: 3 }];
+    expect(await store.purgeExpiredSessions()).toBe(3);
+    expect(db.writes[0]).toMatch(/DELETE FROM sessions WHERE expires_at < now\(\) - interval '1 hour'/);
+  });
+});

@@ -12,7 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Client } from 'pg';
 import { freePort } from './ports';
-import { run, spawnTracked, TrackedProcess, waitFor } from './processes';
+import { run, spawnTracked, TrackedProcess, WaitAborted, waitFor } from './processes';
 
 /** Locates a PostgreSQL binary (initdb, postgres, pg_basebackup, ...). */
 export function pgBinary(name: string): string {
@@ -121,7 +121,7 @@ export class PgServer {
   constructor(
     /** 'primary' or 'replica' (a replica turns primary after {@link promote}). */
     public role: 'primary' | 'replica',
-    readonly port: number,
+    public port: number,
     readonly dataDir: string,
     readonly app: PgAppLogin,
     private readonly settings: Readonly<Record<string, string>>,
@@ -165,7 +165,7 @@ export class PgServer {
     await waitFor(
       `PostgreSQL ${this.role} on port ${this.port}`,
       async () => {
-        if (!proc.running) throw new Error(`postgres exited:\n${proc.recentOutput()}`);
+        if (!proc.running) throw new WaitAborted(`postgres exited:\n${proc.recentOutput()}`);
         await this.query('SELECT 1');
         return true;
       },
@@ -263,7 +263,7 @@ export async function startPostgres(options: StartPostgresOptions = {}): Promise
   const user = serverUser();
   if (user) fs.chownSync(path.join(dataDir, 'pg_hba.conf'), user.uid, user.gid);
   const server = new PgServer('primary', await freePort(), dataDir, app, options.settings ?? {});
-  await server.start();
+  await startOnFreePort(server);
   await server.query(`CREATE ROLE ${quoteIdent(app.user)} LOGIN PASSWORD ${quoteLiteral(app.password)}`);
   await server.query(`CREATE DATABASE ${quoteIdent(app.database)} OWNER ${quoteIdent(app.user)}`);
   return server;
@@ -293,12 +293,25 @@ export async function startReplica(primary: PgServer): Promise<PgServer> {
     spawnOptions(),
   );
   const replica = new PgServer('replica', await freePort(), dataDir, primary.app, {});
-  await replica.start();
+  await startOnFreePort(replica);
   await waitFor(
     'replica in recovery',
     async () => (await replica.query<{ r: boolean }>('SELECT pg_is_in_recovery() AS r'))[0].r === true,
   );
   return replica;
+}
+
+/** Starts a new server, moving to another free port if another process took this one meanwhile. */
+async function startOnFreePort(server: PgServer): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await server.start();
+      return;
+    } catch (err) {
+      if (attempt >= 3 || !/could not bind|Address already in use/i.test(String(err))) throw err;
+      server.port = await freePort();
+    }
+  }
 }
 
 /** Waits until `replica` has replayed everything `primary` has written so far. */

@@ -104,7 +104,10 @@ export async function run(
   return out;
 }
 
-/** Polls `check` until it resolves truthy or `timeoutMs` passes. */
+/** Thrown from a waitFor() check to stop waiting at once (e.g. the server process died). */
+export class WaitAborted extends Error {}
+
+/** Polls `check` until it resolves truthy or `timeoutMs` passes (a WaitAborted error ends it at once). */
 export async function waitFor(
   what: string,
   check: () => Promise<boolean>,
@@ -117,6 +120,7 @@ export async function waitFor(
     try {
       if (await check()) return;
     } catch (err) {
+      if (err instanceof WaitAborted) throw err;
       lastError = err;
     }
     await new Promise((r) => setTimeout(r, everyMs));

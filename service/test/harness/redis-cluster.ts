@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { freePort } from './ports';
-import { run, spawnTracked, TrackedProcess, waitFor } from './processes';
+import { run, spawnTracked, TrackedProcess, WaitAborted, waitFor } from './processes';
 
 /** Options for {@link startRedisCluster}. */
 export interface StartRedisClusterOptions {
@@ -78,7 +78,16 @@ export class RedisCluster {
     }
     await Promise.all(
       this.ports.map((port) =>
-        waitFor(`redis node ${port}`, async () => (await this.cli(port, 'PING')).trim() === 'PONG', 15000),
+        waitFor(
+          `redis node ${port}`,
+          async () => {
+            const proc = this.processes.get(port);
+            if (proc && !proc.running)
+              throw new WaitAborted(`redis-server ${port} exited:\n${proc.recentOutput()}`);
+            return (await this.cli(port, 'PING')).trim() === 'PONG';
+          },
+          15000,
+        ),
       ),
     );
     if (await this.hasSlots()) await this.waitHealthy();
@@ -140,16 +149,19 @@ export async function startRedisCluster(options: StartRedisClusterOptions = {}):
   const masters = options.masters ?? 3;
   if (masters < 3)
     throw new Error(`masters must be >= 3 (redis-cli --cluster create needs 3), got ${masters}`);
-  const ports: number[] = [];
-  for (let i = 0; i < masters; i++) ports.push(await freePort(10000));
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ha-redis-'));
-  const cluster = new RedisCluster(ports, dir, options.password);
-  try {
-    await cluster.start();
-    await cluster.create();
-  } catch (err) {
-    await cluster.destroy();
-    throw err;
+  // Other processes may grab a port (or its bus port) between the check and the bind: retry on fresh ports.
+  for (let attempt = 1; ; attempt++) {
+    const ports: number[] = [];
+    for (let i = 0; i < masters; i++) ports.push(await freePort(10000));
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ha-redis-'));
+    const cluster = new RedisCluster(ports, dir, options.password);
+    try {
+      await cluster.start();
+      await cluster.create();
+      return cluster;
+    } catch (err) {
+      await cluster.destroy();
+      if (attempt >= 3) throw err;
+    }
   }
-  return cluster;
 }
