@@ -58,6 +58,26 @@ export function controlTowerRuleFiles(): readonly ControlTowerRuleFile[] {
   return ruleFileCache;
 }
 
+/** A finding suppressed by a reasoned acknowledgement. */
+export interface ControlTowerAcknowledgement {
+  /** Control id (`CT.S3.PR.9`), or the rule name when the rule file names no control. */
+  readonly controlId: string;
+  readonly ruleName: string;
+  readonly templatePath: string;
+  readonly logicalId: string;
+  /** Path of the acknowledged resource in the construct tree. */
+  readonly constructPath: string;
+  readonly reason: string;
+  /** Construct path the acknowledgement was recorded on (the resource or an ancestor). */
+  readonly source: string;
+}
+
+/** Everything one run found: what fails (as plugin violations) and what was acknowledged. */
+export interface ControlTowerResult {
+  readonly violations: PolicyViolation[];
+  readonly acknowledged: ControlTowerAcknowledgement[];
+}
+
 export interface ControlTowerChecksProps {
   /**
    * Controls to skip for the whole app, by control id (`CT.SQS.PR.1`) or rule name
@@ -102,6 +122,15 @@ export class ControlTowerChecks implements IPolicyValidationPlugin {
   }
 
   public validate(context: IPolicyValidationContext): PolicyValidationPluginReport {
+    const { violations } = this.evaluate(context);
+    return { success: violations.length === 0, violations };
+  }
+
+  /**
+   * Runs the relevant rule files over the templates; returns the unacknowledged findings and the
+   * acknowledged ones (so tests and docs can list every acknowledgement with its reason).
+   */
+  public evaluate(context: IPolicyValidationContext): ControlTowerResult {
     const types = new Set<string>();
     for (const templatePath of context.templatePaths) {
       const template = JSON.parse(fs.readFileSync(templatePath, 'utf-8')) as {
@@ -115,7 +144,7 @@ export class ControlTowerChecks implements IPolicyValidationPlugin {
         !this.disabled.has(r.ruleName) &&
         !(r.controlId && this.disabled.has(r.controlId)),
     );
-    if (rules.length === 0) return { success: true, violations: [] };
+    if (rules.length === 0) return { violations: [], acknowledged: [] };
 
     const guard = new CfnGuardValidator({
       controlTowerRulesEnabled: false,
@@ -131,6 +160,7 @@ export class ControlTowerChecks implements IPolicyValidationPlugin {
     const index = new ConstructIndex(context.appConstruct);
     const byName = new Map(rules.map((r) => [r.ruleName, r]));
     const violations: PolicyViolation[] = [];
+    const acknowledged: ControlTowerAcknowledgement[] = [];
     for (const v of raw.violations) {
       const controlId = byName.get(v.ruleName)?.controlId ?? /\[(CT\.[^\]]+)\]/.exec(v.description)?.[1];
       const ids = controlId ? [controlId, v.ruleName] : [v.ruleName];
@@ -141,7 +171,18 @@ export class ControlTowerChecks implements IPolicyValidationPlugin {
         const resource = logicalId ? index.resource(path.basename(r.templatePath), logicalId) : undefined;
         const ack = resource ? treeAcknowledgement(resource, ids, [CONTROL_TOWER_PLUGIN_NAME]) : undefined;
         const reasonless = ack !== undefined && ack.reason.trim().length === 0;
-        if (ack && !reasonless) continue;
+        if (ack && !reasonless && resource && logicalId) {
+          acknowledged.push({
+            controlId: controlId ?? v.ruleName,
+            ruleName: v.ruleName,
+            templatePath: r.templatePath,
+            logicalId,
+            constructPath: resource.node.path,
+            reason: ack.reason,
+            source: ack.source,
+          });
+          continue;
+        }
         violations.push({
           ruleName: `${controlId ?? v.ruleName}${reasonless ? '[acknowledged-without-reason]' : ''}`,
           description:
@@ -164,6 +205,6 @@ export class ControlTowerChecks implements IPolicyValidationPlugin {
         });
       }
     }
-    return { success: violations.length === 0, violations };
+    return { violations, acknowledged };
   }
 }

@@ -95,7 +95,7 @@ export class Fleet extends Construct {
       'CT.S3.PR.10':
         'ALB access-log delivery supports only SSE-S3 (Elastic Load Balancing docs; aws-cdk-lib refuses a KMS-encrypted ALB log bucket). The bucket is private, TLS-only and owner-enforced.',
       'CT.S3.PR.2':
-        "This is the region's log destination (ALB access logs, and the canary bucket's server access logs); logging it would need another log bucket, which would need one in turn.",
+        "This bucket is itself a log destination (ALB access logs; in the DR region also the canary artifacts bucket's server access logs); logging it would need another log bucket, which would need one in turn.",
       'CT.S3.PR.9':
         'Operational logs expired after 90 days by lifecycle, not a compliance archive. Object Lock cannot be turned off again and, with a default retention, keeps the bucket from being emptied at teardown; without one it would only satisfy the check.',
     };
