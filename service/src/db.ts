@@ -104,8 +104,6 @@ export class PgDatabase implements Database {
 
   /** Loads credentials, probes once (running the migration when writable) and starts the periodic re-check. */
   async start(): Promise<DbHealth> {
-    const creds = await this.options.credentials.get();
-    if (creds.username !== this.username) this.replacePools(creds.username);
     const health = await this.probe();
     const tick = (): void => {
       if (this.closed) return;
@@ -194,7 +192,30 @@ export class PgDatabase implements Database {
     await Promise.allSettled([this.writerPool.end(), this.readerPool.end()]);
   }
 
+  /**
+   * Loads the credentials until it succeeds once (a Secrets Manager hiccup at boot must not crash-loop the
+   * instance: it keeps serving /healthz, /readyz says not ready, and every probe tries again).
+   */
+  private async ensureCredentials(): Promise<string | undefined> {
+    if (this.username !== undefined) return undefined;
+    try {
+      const creds = await this.options.credentials.get();
+      if (creds.username !== this.username) this.replacePools(creds.username);
+      return undefined;
+    } catch (err) {
+      this.log.error({ err }, 'could not load database credentials; retrying on the next health check');
+      return `credentials unavailable: ${(err as Error).message}`;
+    }
+  }
+
   private async doProbe(): Promise<DbHealth> {
+    const credentialError = await this.ensureCredentials();
+    if (credentialError) {
+      const now = this.now();
+      this.tracker.recordWriter(now, { ok: false, error: credentialError });
+      this.tracker.recordReader(now, { ok: false, error: credentialError });
+      return this.tracker.snapshot();
+    }
     const timeoutMs = Math.max(
       500,
       Math.min(this.options.config.healthIntervalMs, this.options.config.queryTimeoutMs),

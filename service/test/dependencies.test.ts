@@ -4,7 +4,7 @@ import pino from 'pino';
 import { RedisClusterCache } from '../src/cache';
 import { PgDatabase } from '../src/db';
 import { ServiceUnavailableError } from '../src/errors';
-import { staticSource } from '../src/credentials';
+import { cachedSource, staticSource } from '../src/credentials';
 
 const BREAKER = {
   errorThresholdPercentage: 50,
@@ -65,6 +65,39 @@ describe('PgDatabase with the database unreachable', () => {
     const err = await db.write('INSERT INTO items VALUES (1)').catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ServiceUnavailableError);
     expect(db.breakers.find((b) => b.name === 'db-writer')?.state()).toBe('closed'); // 1 failure < volume threshold
+  });
+});
+
+describe('PgDatabase when the secret cannot be read at start', () => {
+  test('GIVEN Secrets Manager failing THEN start() does not throw, health says why, and the next probe tries again', async () => {
+    let fetches = 0;
+    const db = new PgDatabase({
+      config: {
+        writerHost: '127.0.0.1',
+        readerHost: '127.0.0.1',
+        port: closedPort,
+        database: 'app',
+        user: 'u',
+        ssl: false,
+        connectTimeoutMs: 500,
+        queryTimeoutMs: 500,
+        latencyBudgetMs: 500,
+        poolMax: 2,
+        healthIntervalMs: 60000,
+      },
+      breaker: BREAKER,
+      credentials: cachedSource(async () => {
+        fetches++;
+        throw new Error('AccessDeniedException');
+      }, 0),
+      logger,
+    });
+    const health = await db.start();
+    expect(health.reachable).toBe(false);
+    expect(health.writer.lastError).toMatch(/credentials unavailable: AccessDeniedException/);
+    await db.probe();
+    expect(fetches).toBe(2);
+    await db.close();
   });
 });
 
