@@ -64,9 +64,10 @@ function baseProps(
 }
 
 beforeAll(() => {
-  // GIVEN the fixture with cdk-nag, under cdk.json's feature flags
+  // GIVEN the fixture with cdk-nag, under cdk.json's feature flags. The built-in CloudFormation
+  // validator runs over these resources in the full-app CLI synth (test/app/offline-synth.test.ts).
   const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'chaos-test-'));
-  const app = new App({ outdir, context: cdkJsonContext() });
+  const app = new App({ outdir, context: cdkJsonContext(), builtinCloudFormationValidation: false });
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
   stack = new FixtureStack(app, 'Fixture', { env: { account: '111111111111', region: 'us-east-1' } });
   // No default-SG custom resource, so the "nothing starts an experiment" check can cover the whole stack.
