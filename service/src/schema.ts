@@ -10,6 +10,11 @@ CREATE TABLE IF NOT EXISTS items (
   created_at timestamptz NOT NULL DEFAULT now()
 );
 CREATE INDEX IF NOT EXISTS items_created_at_idx ON items (created_at DESC);
+-- Idempotency-Key of the POST that created the row (NULL without one): a client retrying a write it got no answer
+-- for sends the same key, and the unique index makes the retry return the first row instead of a second one.
+-- NULLs never conflict, so writes without a key are unaffected. The format is checked by the HTTP layer.
+ALTER TABLE items ADD COLUMN IF NOT EXISTS idempotency_key text;
+CREATE UNIQUE INDEX IF NOT EXISTS items_idempotency_key_idx ON items (idempotency_key);
 CREATE TABLE IF NOT EXISTS sessions (
   token_hash text PRIMARY KEY,
   user_name text NOT NULL,

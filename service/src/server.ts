@@ -60,6 +60,9 @@ const ITEM_SCHEMA = {
 
 const ERROR_SCHEMA = { type: 'object', properties: { error: { type: 'string' } } } as const;
 
+/** Idempotency-Key header values accepted on POST /api/items. */
+const IDEMPOTENCY_KEY_PATTERN = /^[A-Za-z0-9_-]{1,128}$/;
+
 /** Measures event-loop lag with a timer; a stalled loop makes /healthz answer 503 once it runs again. */
 class EventLoopWatch {
   lagMs = 0;
@@ -251,6 +254,10 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
       return undefined;
     });
 
+    // Optional `Idempotency-Key` (1-128 of [A-Za-z0-9_-], e.g. a UUID, one per logical write, reused on its
+    // retries): 201 for the first request; a retry with the same key answers 200 + `Idempotent-Replayed: true`
+    // with the original item (nothing written); the same key with a different name/value answers 422 and the
+    // original stays. Without the header every POST creates an item.
     items.post<{ Body: { name: string; value?: string } }>(
       '/api/items',
       {
@@ -264,10 +271,26 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
               value: { type: 'string', maxLength: 2000 },
             },
           },
-          response: { 201: ITEM_SCHEMA },
+          response: { 200: ITEM_SCHEMA, 201: ITEM_SCHEMA, 422: ERROR_SCHEMA },
         },
       },
-      async (request, reply) => reply.code(201).send(await deps.store.createItem(request.body)),
+      async (request, reply) => {
+        const key = request.headers['idempotency-key'];
+        if (key !== undefined && (typeof key !== 'string' || !IDEMPOTENCY_KEY_PATTERN.test(key))) {
+          return reply.code(400).send({
+            error:
+              'invalid request: header Idempotency-Key must be 1-128 characters of A-Z, a-z, 0-9, _ or -',
+          });
+        }
+        const { item, outcome } = await deps.store.createItem(
+          key === undefined ? request.body : { ...request.body, idempotencyKey: key },
+        );
+        if (outcome === 'created') return reply.code(201).send(item);
+        if (outcome === 'replayed') return reply.code(200).header('idempotent-replayed', 'true').send(item);
+        return reply.code(422).send({
+          error: `Idempotency-Key ${key} was already used for an item with a different name or value; use a new key for a new item`,
+        });
+      },
     );
 
     items.get<{ Params: { id: string } }>(

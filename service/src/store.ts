@@ -14,6 +14,18 @@ export interface Item {
   readonly createdAt: string;
 }
 
+/**
+ * What POST /api/items did: `created` a new row; `replayed` the Idempotency-Key was seen before with the same name
+ * and value (the original row is returned, nothing written); `mismatch` the key was seen before with a different
+ * name or value (the original row is kept untouched and returned for information, nothing written).
+ */
+export type CreateItemOutcome = 'created' | 'replayed' | 'mismatch';
+
+export interface CreatedItem {
+  readonly item: Item;
+  readonly outcome: CreateItemOutcome;
+}
+
 export interface Session {
   readonly user: string;
   readonly expiresAt: string;
@@ -82,14 +94,36 @@ export class AppStore {
     this.now = options.now ?? Date.now;
   }
 
-  async createItem(input: { name: string; value?: string }): Promise<Item> {
+  /**
+   * Inserts an item. With an idempotency key, a retry of a write whose answer the client never got (instance
+   * killed, connection reset) finds the first row through the unique index instead of inserting a second one;
+   * the lookup runs on the writer, so it sees a row committed a moment ago. An insert racing a still-open
+   * first attempt waits for it (unique index) and then either replays it or inserts if it rolled back.
+   */
+  async createItem(input: { name: string; value?: string; idempotencyKey?: string }): Promise<CreatedItem> {
+    const value = input.value ?? null;
     const rows = await this.db.write<ItemRow>(
-      'INSERT INTO items (id, name, value) VALUES ($1, $2, $3) RETURNING id, name, value, created_at',
-      [randomUUID(), input.name, input.value ?? null],
+      'INSERT INTO items (id, name, value, idempotency_key) VALUES ($1, $2, $3, $4) ' +
+        'ON CONFLICT (idempotency_key) DO NOTHING RETURNING id, name, value, created_at',
+      [randomUUID(), input.name, value, input.idempotencyKey ?? null],
     );
-    const item = toItem(rows[0]);
-    await this.cache.set(itemKey(item.id), JSON.stringify(item), this.options.itemCacheTtlSeconds);
-    return item;
+    if (rows.length > 0) {
+      const item = toItem(rows[0]);
+      await this.cache.set(itemKey(item.id), JSON.stringify(item), this.options.itemCacheTtlSeconds);
+      return { item, outcome: 'created' };
+    }
+    // Nothing inserted: only a non-null key can conflict (NULLs are distinct in a unique index).
+    const existing = await this.db.write<ItemRow>(
+      'SELECT id, name, value, created_at FROM items WHERE idempotency_key = $1',
+      [input.idempotencyKey ?? null],
+    );
+    if (existing.length === 0) {
+      // Rows are never deleted, so a conflict without a row is a bug, not a state to paper over.
+      throw new Error('items insert conflicted on idempotency_key but no row has that key');
+    }
+    const item = toItem(existing[0]);
+    const same = item.name === input.name && item.value === value;
+    return { item, outcome: same ? 'replayed' : 'mismatch' };
   }
 
   /** Cache first; on a miss (or cache outage) the reader, then the cache is filled. */

@@ -97,6 +97,39 @@ describe('CRUD and cache-aside', () => {
   });
 });
 
+describe('Idempotency-Key', () => {
+  test('GIVEN a POST with an Idempotency-Key WHEN it is sent again with the same key THEN the same id comes back (200, Idempotent-Replayed) and one row exists', async () => {
+    const key = `int-${randomUUID()}`;
+    const send = async (): Promise<{ status: number; replayed: string | null; body: { id: string } }> => {
+      const res = await fetch(`${svc.baseUrl}/api/items`, {
+        method: 'POST',
+        headers: {
+          authorization: `Bearer ${token}`,
+          'content-type': 'application/json',
+          'idempotency-key': key,
+        },
+        body: JSON.stringify({ name: 'paid-once', value: 'EUR 10' }),
+      });
+      return {
+        status: res.status,
+        replayed: res.headers.get('idempotent-replayed'),
+        body: (await res.json()) as { id: string },
+      };
+    };
+    const first = await send();
+    const retry = await send();
+    expect([first.status, first.replayed]).toEqual([201, null]);
+    expect([retry.status, retry.replayed]).toEqual([200, 'true']);
+    expect(retry.body).toEqual(first.body);
+    const rows = await pg.query<{ id: string }>(
+      'SELECT id FROM items WHERE idempotency_key = $1',
+      [key],
+      'app',
+    );
+    expect(rows.map((r) => r.id)).toEqual([first.body.id]);
+  });
+});
+
 describe('bad input answers 4xx with a message naming the problem', () => {
   test.each([
     { what: 'malformed JSON', options: { raw: '{"name": ' }, status: 400, message: /invalid JSON body/ },
