@@ -78,6 +78,17 @@ function median(runs: readonly Measurement[]): Measurement {
   return [...runs].sort((a, b) => a.requestsPerSecond - b.requestsPerSecond)[Math.floor(runs.length / 2)];
 }
 
+/** User+system CPU seconds a process has used so far (/proc/<pid>/stat, clock ticks of 1/100 s). */
+function cpuSeconds(pids: readonly (number | undefined)[]): number {
+  let ticks = 0;
+  for (const pid of pids) {
+    if (!pid) continue;
+    const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    ticks += Number(fields[11]) + Number(fields[12]); // utime, stime (fields 14 and 15 of the full line)
+  }
+  return ticks / 100;
+}
+
 /** autocannon reports whole milliseconds. */
 const ms = (value: number): string => (value < 1 ? '<1' : String(value));
 
@@ -148,12 +159,35 @@ async function main(): Promise<void> {
   }
 
   // Peak: ROUNDS interleaved rounds (so background load hits every target alike), median per target.
+  // CPU seconds used by each server process during its peak runs, to tell the service's own cost apart from
+  // the Redis nodes and the load generator that share the same cores.
   const rounds: Measurement[][] = [[], [], []];
+  const cpu = { bare: 0, serviceCached: 0, redisCached: 0, cachedRequests: 0, bareRequests: 0 };
+  const svcPid = svc.process.child.pid;
+  const barePid = bare.process.child.pid;
   for (let round = 0; round < ROUNDS; round++) {
-    rounds[0].push(await load('bare fastify GET /', 'peak', bare.url, {}));
+    let before = cpuSeconds([barePid]);
+    const b = await load('bare fastify GET /', 'peak', bare.url, {});
+    cpu.bare += cpuSeconds([barePid]) - before;
+    cpu.bareRequests += b.requests;
+    rounds[0].push(b);
     rounds[1].push(await load('service GET /healthz', 'peak', `${svc.baseUrl}/healthz`, {}));
-    rounds[2].push(await load('service GET /api/items/:id (cache hit)', 'peak', itemUrl, auth));
+    before = cpuSeconds([svcPid]);
+    const redisBefore = cpuSeconds(redis.pids);
+    const c = await load('service GET /api/items/:id (cache hit)', 'peak', itemUrl, auth);
+    cpu.serviceCached += cpuSeconds([svcPid]) - before;
+    cpu.redisCached += cpuSeconds(redis.pids) - redisBefore;
+    cpu.cachedRequests += c.requests;
+    rounds[2].push(c);
   }
+  const perCpuSecond = {
+    bare: Math.round(cpu.bareRequests / cpu.bare),
+    serviceCachedRead: Math.round(cpu.cachedRequests / cpu.serviceCached),
+  };
+  const cpuShare = {
+    serviceCores: Math.round((cpu.serviceCached / (ROUNDS * SECONDS)) * 100) / 100,
+    redisCores: Math.round((cpu.redisCached / (ROUNDS * SECONDS)) * 100) / 100,
+  };
   const results: Measurement[] = rounds.map((r) => ({ ...median(r), mode: `peak (median of ${ROUNDS})` }));
   const cachedPeak = results[2];
 
@@ -215,6 +249,7 @@ async function main(): Promise<void> {
     '',
     `cached read / bare Fastify throughput: **${ratio}** (per round: ${roundRatios.join(', ')}) (target ${targets.cachedReadThroughputRatio.target}) ${targets.cachedReadThroughputRatio.met ? 'OK' : 'MISSED'}`,
     `p99 at half of peak (${cachedHalf.requestsPerSecond} req/s): **${ms(cachedHalf.p99Ms)} ms** (target ${targets.p99AtHalfPeakMs.target} ms) ${targets.p99AtHalfPeakMs.met ? 'OK' : 'MISSED'}`,
+    `requests per CPU-second of the server process: bare ${perCpuSecond.bare}, cached read ${perCpuSecond.serviceCachedRead} (ratio ${Math.round((perCpuSecond.serviceCachedRead / perCpuSecond.bare) * 100) / 100}); during cached-read peaks the service used ${cpuShare.serviceCores} cores and the 3 Redis nodes ${cpuShare.redisCores} of the 2`,
     `peak RSS: service ${memory.servicePeakRssMiB} MiB, bare Fastify ${memory.barePeakRssMiB} MiB`,
     `(${CONNECTIONS} connections, ${SECONDS} s per run, ≤ ${MAX_REQUESTS} requests, ${os.cpus().length} CPUs, Node ${process.version})`,
   ];
@@ -236,6 +271,9 @@ async function main(): Promise<void> {
         results,
         rounds,
         roundRatios,
+        cpuSeconds: cpu,
+        requestsPerCpuSecond: perCpuSecond,
+        coresDuringCachedPeak: cpuShare,
         memory,
         targets,
       },

@@ -182,6 +182,7 @@ export class RedisClusterCache implements Cache {
     const options: ClusterOptions = {
       enableOfflineQueue: false,
       enableReadyCheck: true,
+      enableAutoPipelining: true,
       scaleReads: 'master',
       slotsRefreshTimeout: Math.max(1000, config.commandTimeoutMs * 4),
       // Keep trying forever with capped, jittered backoff: the cache comes back without a restart.

@@ -115,11 +115,22 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
     done(null, payload);
   });
 
+  // One bound child per (method, route, status): label hashing once, not twice per request.
+  const series = new Map<string, { count: { inc(): void }; latency: { observe(v: number): void } }>();
   app.addHook('onResponse', (request, reply, done) => {
     const route = request.routeOptions.url ?? 'unmatched';
-    const labels = { method: request.method, route, status: String(reply.statusCode) };
-    deps.metrics.httpRequests.inc(labels);
-    deps.metrics.httpDuration.observe(labels, reply.elapsedTime / 1000);
+    const key = `${request.method} ${route} ${reply.statusCode}`;
+    let s = series.get(key);
+    if (!s) {
+      const labels = { method: request.method, route, status: String(reply.statusCode) };
+      s = {
+        count: deps.metrics.httpRequests.labels(labels),
+        latency: deps.metrics.httpDuration.labels(labels),
+      };
+      series.set(key, s);
+    }
+    s.count.inc();
+    s.latency.observe(reply.elapsedTime / 1000);
     if (reply.statusCode >= 500) {
       request.log.warn(
         { reqId: request.id, route, status: reply.statusCode, ms: reply.elapsedTime },

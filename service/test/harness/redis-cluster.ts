@@ -39,6 +39,11 @@ export class RedisCluster {
     return this.ports.map((port) => ({ host: this.host, port }));
   }
 
+  /** Process ids of the running nodes (for CPU/memory accounting). */
+  get pids(): number[] {
+    return [...this.processes.values()].filter((p) => p.running).map((p) => p.child.pid as number);
+  }
+
   get running(): boolean {
     return [...this.processes.values()].some((p) => p.running);
   }
