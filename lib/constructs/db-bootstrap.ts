@@ -6,7 +6,7 @@ import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
-import { lambdaEntry, SHARED_BUNDLING, SHARED_FUNCTION_PROPS } from './lambda-defaults';
+import { lambdaAssetHash, lambdaEntry, SHARED_BUNDLING, SHARED_FUNCTION_PROPS } from './lambda-defaults';
 import { PG_LAYER_MODULES, PgLayer } from './pg-layer';
 
 /** Identifier rule shared with the handler: plain lower-case PostgreSQL identifiers only. */
@@ -91,7 +91,10 @@ export class DbBootstrap extends Construct {
       ...SHARED_FUNCTION_PROPS,
       entry: lambdaEntry('db-bootstrap'),
       description: 'Creates the least-privilege app database user (idempotent)',
-      bundling: DB_BOOTSTRAP_BUNDLING,
+      bundling: {
+        ...DB_BOOTSTRAP_BUNDLING,
+        assetHash: lambdaAssetHash(lambdaEntry('db-bootstrap'), DB_BOOTSTRAP_BUNDLING),
+      },
       layers: [this.pgLayer],
       timeout: Duration.minutes(2),
       vpc: props.vpc,

@@ -1,3 +1,5 @@
+import * as crypto from 'node:crypto';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Duration } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -45,3 +47,30 @@ export const SHARED_FUNCTION_PROPS: Pick<
   memorySize: 256,
   tracing: lambda.Tracing.ACTIVE,
 };
+
+/**
+ * A deterministic asset hash for a function bundled from lambda/: its entry, every source file
+ * under lambda/ (handlers import lambda/shared), the lock file and the bundling options.
+ * NodejsFunction runs esbuild through `npx` (~0.4 s a call); with a content hash the primary and
+ * DR stacks share one bundle per function and an unchanged function is not rebundled into an
+ * existing cdk.out.
+ */
+export function lambdaAssetHash(entry: string, bundling: nodejs.BundlingOptions = SHARED_BUNDLING): string {
+  const hash = crypto.createHash('sha256');
+  hash.update(path.relative(PROJECT_ROOT, entry)).update(JSON.stringify(bundling));
+  for (const file of [
+    ...sourceFiles(path.join(PROJECT_ROOT, 'lambda')),
+    path.join(PROJECT_ROOT, 'package-lock.json'),
+  ]) {
+    hash.update(path.relative(PROJECT_ROOT, file)).update(fs.readFileSync(file));
+  }
+  return hash.digest('hex');
+}
+
+function sourceFiles(dir: string): string[] {
+  return fs
+    .readdirSync(dir, { withFileTypes: true })
+    .flatMap((e) => (e.isDirectory() ? sourceFiles(path.join(dir, e.name)) : [path.join(dir, e.name)]))
+    .filter((f) => !f.endsWith('.md'))
+    .sort();
+}

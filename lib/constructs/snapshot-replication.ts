@@ -55,7 +55,7 @@ import {
   snapshotCopyRoleName,
   snapshotIdPrefix,
 } from '../../lambda/shared/names';
-import { lambdaEntry, SHARED_FUNCTION_PROPS } from './lambda-defaults';
+import { lambdaAssetHash, lambdaEntry, SHARED_FUNCTION_PROPS } from './lambda-defaults';
 
 export interface SnapshotReplicationProps {
   readonly config: AppConfig;
@@ -604,6 +604,7 @@ export class ObservedFunction extends Construct {
     this.fn = new nodejs.NodejsFunction(this, 'Function', {
       ...SHARED_FUNCTION_PROPS,
       entry: props.entry,
+      bundling: { ...SHARED_FUNCTION_PROPS.bundling, assetHash: lambdaAssetHash(props.entry) },
       functionName: props.functionName,
       description: props.description,
       timeout: props.timeout,
