@@ -101,7 +101,7 @@ function peakRssMiB(pid: number | undefined): number | undefined {
 }
 
 /** A bare Fastify hello-world in its own process (same framework build as the service). */
-async function startBareFastify(): Promise<{ url: string; process: TrackedProcess }> {
+async function startBareFastify(): Promise<{ url: string; process: TrackedProcess; dir: string }> {
   const port = await freePort();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ha-bench-bare-'));
   const file = path.join(dir, 'bare.js');
@@ -114,7 +114,7 @@ app.listen({ port: ${port}, host: '127.0.0.1' });`,
   const proc = spawnTracked(process.execPath, [file]);
   const url = `http://127.0.0.1:${port}/`;
   await waitFor('bare fastify', async () => (await fetch(url)).ok, 10000);
-  return { url, process: proc };
+  return { url, process: proc, dir };
 }
 
 async function main(): Promise<void> {
@@ -283,6 +283,7 @@ async function main(): Promise<void> {
   );
   await svc.process.stop('SIGKILL');
   await bare.process.stop('SIGKILL');
+  fs.rmSync(bare.dir, { recursive: true, force: true });
   if (!Object.values(targets).every((t) => t.met)) process.exitCode = 1;
 }
 

@@ -22,7 +22,7 @@ import {
 } from './postgres';
 import { RedisCluster, startRedisCluster as startRedis, StartRedisClusterOptions } from './redis-cluster';
 import { startTcpProxy as startProxy, TcpProxy } from './tcp-proxy';
-import { ServiceProcess, startServiceProcess as startSvc } from './service-process';
+import { removeServiceBundle, ServiceProcess, startServiceProcess as startSvc } from './service-process';
 
 export { freePort, isPortFree } from './ports';
 export { killAllNow, waitFor } from './processes';
@@ -66,6 +66,7 @@ export async function startTcpProxy(targetPort: number, targetHost?: string): Pr
 export async function stopAll(): Promise<void> {
   const all = started.splice(0).reverse();
   await Promise.allSettled(all.map((s) => (s.destroy ? s.destroy() : s.close?.())));
+  removeServiceBundle();
 }
 export { buildServiceBundle } from './service-process';
 export type { ServiceProcess } from './service-process';

@@ -11,13 +11,20 @@ import { freePort } from './ports';
 import { spawnTracked, TrackedProcess, waitFor } from './processes';
 
 let bundlePromise: Promise<string> | undefined;
+let bundleDir: string | undefined;
+
+/** Deletes the bundle built by {@link buildServiceBundle} (stopAll() calls this). */
+export function removeServiceBundle(): void {
+  if (bundleDir) fs.rmSync(bundleDir, { recursive: true, force: true });
+  bundleDir = undefined;
+  bundlePromise = undefined;
+}
 
 /** Bundles service/src/main.ts once per process into a temp dir; returns the path of index.js. */
 export function buildServiceBundle(): Promise<string> {
   bundlePromise ??= (async () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ha-service-bundle-'));
-    process.once('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
-    const outfile = path.join(dir, 'index.js');
+    bundleDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ha-service-bundle-'));
+    const outfile = path.join(bundleDir, 'index.js');
     await build({ ...serviceBuildOptions(outfile), logLevel: 'error' });
     return outfile;
   })();
