@@ -1,9 +1,18 @@
 /**
  * Bounded open-loop load generator against the balancer (loopback only): requests are sent at a fixed rate whatever
  * the answers (so a slow or failing fleet cannot hide latency by slowing the client down), capped by a request
- * count and a duration. Mix: ~80 % GET /api/items/:id of known ids, ~20 % POST /api/items. Every acknowledged write
- * (201) is recorded with its id for the post-scenario durability check.
+ * count and a duration. Mix: ~80 % GET /api/items/:id of known ids, ~20 % POST /api/items.
+ *
+ * The users are well-behaved clients, as production SDKs are (the ALB itself never retries): on a network error or
+ * a 502/503/504 a request is retried up to 2 times with exponential backoff and jitter (100-300 ms, then 200-600 ms),
+ * and no retry starts later than 1.5 s after the first send (so a request failing fast is settled within ~1.5 s;
+ * the user's 5 s patience bounds the whole request, retries included). GETs are always retried;
+ * every POST carries an Idempotency-Key (one per logical write, the same on its retries), which is what makes
+ * retrying it safe. Each logical request is one sample with its first attempt's outcome and its user-visible one.
+ * Every acknowledged write (201, or 200 + Idempotent-Replayed) is recorded with its id for the durability check,
+ * and every key sent for the duplicate check.
  */
+import { randomUUID } from 'node:crypto';
 import { Agent, request } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import type { RequestSample } from './stats';
@@ -12,6 +21,102 @@ export interface HttpResult {
   readonly status: number;
   readonly body: string;
   readonly error?: string;
+  /** The service replayed an earlier write with the same Idempotency-Key (`Idempotent-Replayed: true`). */
+  readonly replayed?: boolean;
+}
+
+/** How the simulated users retry. */
+export interface RetryPolicy {
+  /** Retries after the first attempt. */
+  readonly maxRetries: number;
+  /**
+   * Retry n (1, 2, ...) waits a uniformly random backoff within [backoffMinMs, backoffMaxMs] x multiplier^(n-1):
+   * exponential backoff with jitter, so retries spread out instead of arriving in lockstep.
+   */
+  readonly backoffMinMs: number;
+  readonly backoffMaxMs: number;
+  readonly multiplier: number;
+  /** No retry starts later than this after the first send. */
+  readonly budgetMs: number;
+}
+
+/** The well-behaved client of the drill (see the file header). */
+export const CLIENT_RETRY: RetryPolicy = {
+  maxRetries: 2,
+  backoffMinMs: 100,
+  backoffMaxMs: 300,
+  multiplier: 2,
+  budgetMs: 1_500,
+};
+
+/** Retry a network error (no answer, reset, timeout) or a 502/503/504; anything else is the answer. */
+export function isRetriable(r: Pick<HttpResult, 'status'>): boolean {
+  return r.status === 0 || r.status === 502 || r.status === 503 || r.status === 504;
+}
+
+/**
+ * The backoff before the next retry, or undefined when the client gives up: no retries left, or the retry would
+ * start after the budget. `random` is in [0, 1).
+ */
+export function nextRetryDelayMs(
+  policy: RetryPolicy,
+  retriesSoFar: number,
+  elapsedMs: number,
+  random: () => number = Math.random,
+): number | undefined {
+  if (retriesSoFar >= policy.maxRetries) return undefined;
+  const scale = policy.multiplier ** retriesSoFar;
+  const delay = scale * (policy.backoffMinMs + random() * (policy.backoffMaxMs - policy.backoffMinMs));
+  return elapsedMs + delay > policy.budgetMs ? undefined : delay;
+}
+
+export interface RetriedResult {
+  /** The user-visible outcome. */
+  readonly final: HttpResult;
+  readonly first: HttpResult & { readonly latencyMs: number };
+  readonly attempts: number;
+  /** From the first send to the final outcome, backoff included. */
+  readonly latencyMs: number;
+}
+
+/**
+ * Sends once and retries per the policy while the outcome is retriable. A POST is retried only when it carries an
+ * Idempotency-Key (retrying a write without one could create it twice).
+ */
+export async function sendWithRetry(
+  client: Pick<HttpClient, 'send'>,
+  method: 'GET' | 'POST',
+  path: string,
+  opts: SendOptions,
+  policy: RetryPolicy,
+  deps: { now?: () => number; sleep?: (ms: number) => Promise<void>; random?: () => number } = {},
+): Promise<RetriedResult> {
+  const now = deps.now ?? (() => performance.now());
+  const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  const mayRetry = method === 'GET' || opts.idempotencyKey !== undefined;
+  const t0 = now();
+  let result = await client.send(method, path, opts);
+  const first = { ...result, latencyMs: now() - t0 };
+  let attempts = 1;
+  while (mayRetry && isRetriable(result)) {
+    const delay = nextRetryDelayMs(policy, attempts - 1, now() - t0, deps.random);
+    if (delay === undefined) break;
+    await sleep(delay);
+    // The user's patience covers the whole request, retries included.
+    const left = opts.timeoutMs - (now() - t0);
+    if (left <= 0) break;
+    result = await client.send(method, path, { ...opts, timeoutMs: left });
+    attempts += 1;
+  }
+  return { final: result, first, attempts, latencyMs: now() - t0 };
+}
+
+export interface SendOptions {
+  readonly token?: string;
+  readonly body?: unknown;
+  /** Sent as the Idempotency-Key header (POST /api/items). */
+  readonly idempotencyKey?: string;
+  readonly timeoutMs: number;
 }
 
 export class HttpClient {
@@ -28,15 +133,12 @@ export class HttpClient {
     this.port = Number(u.port);
   }
 
-  send(
-    method: 'GET' | 'POST',
-    path: string,
-    opts: { token?: string; body?: unknown; timeoutMs: number },
-  ): Promise<HttpResult> {
+  send(method: 'GET' | 'POST', path: string, opts: SendOptions): Promise<HttpResult> {
     return new Promise((resolve) => {
       const payload = opts.body === undefined ? undefined : JSON.stringify(opts.body);
       const headers: Record<string, string> = {};
       if (opts.token) headers.authorization = `Bearer ${opts.token}`;
+      if (opts.idempotencyKey !== undefined) headers['idempotency-key'] = opts.idempotencyKey;
       if (payload !== undefined) {
         headers['content-type'] = 'application/json';
         headers['content-length'] = String(Buffer.byteLength(payload));
@@ -54,7 +156,11 @@ export class HttpClient {
           const chunks: Buffer[] = [];
           res.on('data', (c: Buffer) => chunks.push(c));
           res.on('end', () =>
-            finish({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }),
+            finish({
+              status: res.statusCode ?? 0,
+              body: Buffer.concat(chunks).toString('utf8'),
+              ...(res.headers['idempotent-replayed'] === 'true' ? { replayed: true } : {}),
+            }),
           );
           res.on('error', (e: NodeJS.ErrnoException) =>
             finish({ status: 0, body: '', error: e.code ?? 'response-error' }),
@@ -86,13 +192,25 @@ export interface LoadOptions {
   readonly writeRatio?: number;
   readonly maxRequests: number;
   readonly maxDurationMs: number;
-  /** What a user waits before giving up. @default 5000 */
+  /** What a user waits before giving up (retries included). @default 5000 */
   readonly timeoutMs?: number;
+  /** @default CLIENT_RETRY */
+  readonly retry?: RetryPolicy;
+  /** Send an Idempotency-Key with every POST (without one, POSTs are never retried). @default true */
+  readonly idempotencyKeys?: boolean;
 }
+
+/** A write's name carries its key, so duplicates show up by name even if a server ignored the key. */
+export const writeName = (key: string): string => `drill-${key}`;
 
 export class LoadGenerator {
   readonly samples: RequestSample[] = [];
+  /** Ids of acknowledged writes (one per logical write; an unreadable body is flagged `unparseable:`). */
   readonly ackedWrites: string[] = [];
+  /** Every Idempotency-Key sent (one per logical write, acknowledged or not). */
+  readonly writeKeys: string[] = [];
+  /** Acknowledgements that were replays of an earlier attempt's write (the client's retry found it done). */
+  replayedWrites = 0;
   private issued = 0;
   private inFlight = new Set<Promise<void>>();
   private timer: NodeJS.Timeout | undefined;
@@ -135,26 +253,47 @@ export class LoadGenerator {
     const write = Math.random() < (this.o.writeRatio ?? 0.2);
     const start = performance.now();
     const timeoutMs = this.o.timeoutMs ?? 5_000;
-    const res = write
-      ? await this.o.client.send('POST', '/api/items', {
+    const policy = this.o.retry ?? CLIENT_RETRY;
+    let r: RetriedResult;
+    if (write) {
+      const key = randomUUID();
+      this.writeKeys.push(key);
+      r = await sendWithRetry(
+        this.o.client,
+        'POST',
+        '/api/items',
+        {
           token,
-          body: { name: `drill-${this.issued}`, value: 'x'.repeat(64) },
+          body: { name: writeName(key), value: 'x'.repeat(64) },
           timeoutMs,
-        })
-      : await this.o.client.send(
-          'GET',
-          `/api/items/${this.o.itemIds[Math.floor(Math.random() * this.o.itemIds.length)]}`,
-          { token, timeoutMs },
-        );
-    const latencyMs = performance.now() - start;
+          ...(this.o.idempotencyKeys === false ? {} : { idempotencyKey: key }),
+        },
+        policy,
+      );
+    } else {
+      const id = this.o.itemIds[Math.floor(Math.random() * this.o.itemIds.length)];
+      r = await sendWithRetry(this.o.client, 'GET', `/api/items/${id}`, { token, timeoutMs }, policy);
+    }
+    const res = r.final;
     this.samples.push({
       kind: write ? 'write' : 'read',
       start,
-      latencyMs,
+      latencyMs: r.latencyMs,
       status: res.status,
       ...(res.error ? { error: res.error } : {}),
+      attempts: r.attempts,
+      ...(r.attempts > 1
+        ? {
+            firstAttempt: {
+              status: r.first.status,
+              latencyMs: r.first.latencyMs,
+              ...(r.first.error ? { error: r.first.error } : {}),
+            },
+          }
+        : {}),
     });
-    if (write && res.status === 201) {
+    if (write && (res.status === 201 || (res.status === 200 && res.replayed))) {
+      if (res.status === 200) this.replayedWrites += 1;
       try {
         const id = (JSON.parse(res.body) as { id?: unknown }).id;
         if (typeof id === 'string') this.ackedWrites.push(id);
@@ -180,6 +319,37 @@ export class LoadGenerator {
   }
 }
 
+/**
+ * Setup writes are retried (network error, 502/503/504) with capped exponential backoff until `deadlineMs` after
+ * the first send: the topology may still be settling (a 503 "database write timed out" on a busy machine), and
+ * setup is not what the drill measures. Items carry an Idempotency-Key, so a retry never seeds an item twice.
+ */
+export async function sendSetup(
+  client: Pick<HttpClient, 'send'>,
+  what: string,
+  path: string,
+  opts: SendOptions,
+  accept: (r: HttpResult) => boolean,
+  o: { deadlineMs?: number; sleep?: (ms: number) => Promise<void>; now?: () => number } = {},
+): Promise<HttpResult> {
+  const now = o.now ?? (() => performance.now());
+  const sleep = o.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  const deadline = now() + (o.deadlineMs ?? 60_000);
+  let backoff = 200;
+  for (let attempt = 1; ; attempt++) {
+    const r = await client.send('POST', path, opts);
+    if (accept(r)) return r;
+    const wait = backoff / 2 + Math.random() * (backoff / 2);
+    if (!isRetriable(r) || now() + wait > deadline) {
+      throw new Error(
+        `drill: ${what} POST ${path} answered ${r.status} ${r.error ?? r.body} (attempt ${attempt}${isRetriable(r) ? ', retry deadline reached' : ', not retriable'})`,
+      );
+    }
+    await sleep(wait);
+    backoff = Math.min(backoff * 2, 3_000);
+  }
+}
+
 /** Sessions (users signed in) and items created before the faults; their ids are what the reads ask for. */
 export async function seed(
   client: HttpClient,
@@ -188,23 +358,30 @@ export async function seed(
 ): Promise<{ tokens: string[]; itemIds: string[] }> {
   const tokens: string[] = [];
   for (let i = 0; i < users; i++) {
-    const r = await client.send('POST', '/api/sessions', {
-      body: { user: `drill-user-${i}` },
-      timeoutMs: 10_000,
-    });
-    if (r.status !== 201)
-      throw new Error(`drill: POST /api/sessions answered ${r.status} ${r.error ?? r.body}`);
+    // No key on sessions: a retry after a lost answer only leaves an unused session behind.
+    const r = await sendSetup(
+      client,
+      'seeding',
+      '/api/sessions',
+      { body: { user: `drill-user-${i}` }, timeoutMs: 10_000 },
+      (x) => x.status === 201,
+    );
     tokens.push((JSON.parse(r.body) as { token: string }).token);
   }
   const itemIds: string[] = [];
   for (let i = 0; i < items; i++) {
-    const r = await client.send('POST', '/api/items', {
-      token: tokens[i % tokens.length],
-      body: { name: `seed-${i}`, value: 'seed' },
-      timeoutMs: 10_000,
-    });
-    if (r.status !== 201)
-      throw new Error(`drill: seeding POST /api/items answered ${r.status} ${r.error ?? r.body}`);
+    const r = await sendSetup(
+      client,
+      'seeding',
+      '/api/items',
+      {
+        token: tokens[i % tokens.length],
+        body: { name: `seed-${i}`, value: 'seed' },
+        idempotencyKey: `seed-${randomUUID()}`,
+        timeoutMs: 10_000,
+      },
+      (x) => x.status === 201 || (x.status === 200 && x.replayed === true),
+    );
     itemIds.push((JSON.parse(r.body) as { id: string }).id);
   }
   return { tokens, itemIds };

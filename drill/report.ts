@@ -16,6 +16,10 @@ export interface ScenarioResult {
   readonly figures: ScenarioFigures;
   readonly ackedWrites: number;
   readonly ackedWritesLost: number;
+  /** Acknowledgements that were replays (a retried write found done by its first attempt). */
+  readonly replayedWrites: number;
+  /** Logical writes stored more than once (rows sharing an Idempotency-Key or a write's unique name). */
+  readonly duplicateWrites: number;
   readonly extra: Extra;
   readonly notes: readonly string[];
   readonly checks: readonly CheckResult[];
@@ -32,27 +36,40 @@ export interface DrillReport {
   readonly passed: boolean;
 }
 
-/** The checks every scenario gets: no acknowledged write lost; a success floor where the scenario sets one. */
+/**
+ * The checks every scenario gets: no acknowledged write lost, no write stored twice, and where the scenario sets
+ * one, a floor on user-visible success during the fault (after the client's retries). First-attempt success is
+ * reported beside it but never gates: the ALB forwards each request once, so it is the balancer alone.
+ */
 export function standardChecks(
   figures: ScenarioFigures,
-  ackedWritesLost: number,
+  writes: { readonly lost: number; readonly duplicates: number },
   minSuccessDuringFault?: number,
 ): CheckResult[] {
   const checks: CheckResult[] = [
     {
       name: 'no acknowledged write lost',
-      passed: ackedWritesLost === 0,
+      passed: writes.lost === 0,
       gating: true,
-      detail: `${ackedWritesLost} lost`,
+      detail: `${writes.lost} lost`,
+    },
+    {
+      name: 'no write stored twice',
+      passed: writes.duplicates === 0,
+      gating: true,
+      detail: `${writes.duplicates} duplicates`,
     },
   ];
   if (minSuccessDuringFault !== undefined) {
     const got = figures.successDuringFault;
     checks.push({
-      name: `success during fault ≥ ${formatPercent(minSuccessDuringFault)}`,
+      name: `user-visible success during fault ≥ ${formatPercent(minSuccessDuringFault)}`,
       passed: got !== null && got >= minSuccessDuringFault,
       gating: true,
-      detail: got === null ? 'no request sent during the fault' : formatPercent(got),
+      detail:
+        got === null
+          ? 'no request sent during the fault'
+          : `${formatPercent(got)}; first attempts ${formatPercent(figures.firstAttemptSuccessDuringFault)}, not gating`,
     });
   }
   return checks;
@@ -82,12 +99,15 @@ export function formatTable(results: readonly ScenarioResult[]): string {
     'Sent',
     'OK',
     'Failed (by status)',
-    'Success during fault',
+    'Retried',
+    'First-attempt success during fault',
+    'User-visible success during fault',
     'Longest error burst',
     'Full success again after',
     'p99 during',
     'p99 after',
     'Acked writes (lost)',
+    'Duplicates',
   ];
   const rows = results.map((r) => {
     const f = r.figures;
@@ -96,12 +116,15 @@ export function formatTable(results: readonly ScenarioResult[]): string {
       String(f.sent),
       String(f.succeeded),
       formatFailures(f.failedByStatus),
+      String(f.retried),
+      formatPercent(f.firstAttemptSuccessDuringFault),
       formatPercent(f.successDuringFault),
       formatMs(f.longestErrorBurstMs),
       formatMs(f.timeToRecoverMs, 'not recovered'),
       formatMs(f.p99DuringMs),
       formatMs(f.p99AfterMs),
       `${r.ackedWrites} (${r.ackedWritesLost})`,
+      String(r.duplicateWrites),
     ];
   });
   const line = (cols: readonly string[]): string => `| ${cols.map(cell).join(' | ')} |`;
@@ -120,18 +143,26 @@ export function formatMarkdown(report: DrillReport): string {
     '',
     formatTable(report.scenarios),
     '',
-    'How to read it: requests are sent at a fixed rate (~80 % GET of known items, ~20 % POST) through the balancer;',
-    '"success during fault" counts requests sent while the fault was in force (for kills: until the ASG stand-in',
-    'relaunched the capacity); an error burst groups failures less than 500 ms apart; "full success again after" is',
-    'the time from the fault to the first request after which every request succeeded; acknowledged writes (201) are',
-    'looked up on the current primary after each scenario.',
+    'How to read it: requests are sent at a fixed rate (~80 % GET of known items, ~20 % POST) through the balancer by',
+    'well-behaved clients: on a network error or a 502/503/504 a request is retried (by default up to 2 times, after',
+    'a jittered 100-300 ms then 200-600 ms backoff, none later than 1.5 s after the first send; "Config" gives this',
+    'run\'s policy), and every POST carries an Idempotency-Key (one per logical write, reused on its retries). "Sent",',
+    '"OK" and "Failed" count logical requests and their user-visible outcome; "Retried" is how many needed a retry.',
+    '"First-attempt success" is what the balancer alone gives: the ALB (HAProxy here) never retries, so requests',
+    'routed to a dead target fail until health checks take it out; it is printed, not gated. "User-visible success"',
+    '(after the retries) is the gated figure. Both count requests sent while the fault was in force (for kills: until',
+    'the ASG stand-in relaunched the capacity). An error burst groups user-visible failures less than 500 ms apart;',
+    '"full success again after" is the time from the fault to the first request after which every request succeeded.',
+    'Acknowledged writes (201, or 200 replayed) are looked up on the current primary after each scenario;',
+    '"Duplicates" counts logical writes stored more than once (rows sharing an Idempotency-Key or a write\'s unique',
+    'name).',
     '',
     '## Details and checks',
     '',
   ];
   for (const r of report.scenarios) {
     lines.push(
-      `- **${r.title}** — failed reads ${r.figures.failedReads}, failed writes ${r.figures.failedWrites} (before/during/after the fault: ${r.figures.failedByPhase.before}/${r.figures.failedByPhase.during}/${r.figures.failedByPhase.after}), p99 of reads during the fault ${formatMs(r.figures.p99ReadsDuringMs)}; ${formatExtra(r.extra)}`,
+      `- **${r.title}** — failed reads ${r.figures.failedReads}, failed writes ${r.figures.failedWrites} (before/during/after the fault: ${r.figures.failedByPhase.before}/${r.figures.failedByPhase.during}/${r.figures.failedByPhase.after}), p99 of reads during the fault ${formatMs(r.figures.p99ReadsDuringMs)}; first attempts failed: ${formatFailures(r.figures.firstAttemptFailedByStatus)} (longest burst ${formatMs(r.figures.firstAttemptLongestErrorBurstMs)}); ${r.figures.retried} requests retried (${r.figures.retriesSent} retries sent); ${r.replayedWrites} writes acknowledged as replays; ${formatExtra(r.extra)}`,
     );
     for (const c of r.checks)
       lines.push(

@@ -5,17 +5,28 @@
  * Options: --only id,id  --rate N (requests/s, default 150)  --keep (keep the temp dir with every log)
  *          --service-env KEY=VALUE (repeatable; e.g. DB_LATENCY_BUDGET_MS=150, default: the service's own defaults)
  *          --lb alb|passive (default alb: the ALB model; passive adds HAProxy's passive check, which an ALB lacks)
+ *          --client-retries N (0..5, default 2) --retry-budget-ms M (default 1500): the simulated clients' retries
  *
  * Stands up one region scaled down onto loopback (see topology/topology.ts), then for each scenario: warm the cache,
  * start the bounded load, inject the fault, hold it, clear it, stop the load, restore the topology, and check that
- * every acknowledged write is in the database (queried on whichever node is now the primary). Exit code 1 when a
- * gating check fails (an acknowledged write lost, or success below 99.9 % while one instance or one AZ is lost).
+ * every acknowledged write is in the database (queried on whichever node is now the primary) and that no write was
+ * stored twice. Exit code 1 when a gating check fails: an acknowledged write lost, a write stored twice, or
+ * user-visible success (after the clients' retries, see load.ts) below 99.9 % while one instance or one AZ is lost.
+ * First-attempt success (the balancer alone, which never retries) is reported, not gated.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { HttpClient, LoadGenerator, seed, warmCache } from './load';
+import {
+  CLIENT_RETRY,
+  HttpClient,
+  LoadGenerator,
+  seed,
+  warmCache,
+  writeName,
+  type RetryPolicy,
+} from './load';
 import {
   formatMarkdown,
   formatTable,
@@ -41,6 +52,8 @@ interface Args {
   readonly lb: 'alb' | 'passive';
   /** Extra service environment (--service-env KEY=VALUE, repeatable); the default is the production defaults. */
   readonly serviceEnv: Record<string, string>;
+  /** The simulated clients' retry policy (--client-retries N, --retry-budget-ms M); default CLIENT_RETRY. */
+  readonly retry: RetryPolicy;
 }
 
 function parseArgs(argv: readonly string[]): Args {
@@ -60,7 +73,16 @@ function parseArgs(argv: readonly string[]): Args {
     if (!m) throw new Error(`--service-env wants KEY=VALUE, got ${argv[i + 1]}`);
     serviceEnv[m[1]] = m[2];
   });
+  const retries = Number(get('--client-retries') ?? CLIENT_RETRY.maxRetries);
+  if (!Number.isInteger(retries) || retries < 0 || retries > 5)
+    throw new Error(`--client-retries must be an integer within 0..5, got ${get('--client-retries')}`);
+  const budgetMs = Number(get('--retry-budget-ms') ?? CLIENT_RETRY.budgetMs);
+  if (!Number.isFinite(budgetMs) || budgetMs < 0 || budgetMs > 5_000)
+    throw new Error(
+      `--retry-budget-ms must be within 0..5000 (the client timeout), got ${get('--retry-budget-ms')}`,
+    );
   return {
+    retry: { ...CLIENT_RETRY, maxRetries: retries, budgetMs },
     ci: argv.includes('--ci'),
     only: get('--only')?.split(','),
     rate,
@@ -68,6 +90,16 @@ function parseArgs(argv: readonly string[]): Args {
     lb,
     serviceEnv,
   };
+}
+
+function describeRetry(p: RetryPolicy): string {
+  const backoff = Array.from(
+    { length: p.maxRetries },
+    (_, n) => `${p.backoffMinMs * p.multiplier ** n}-${p.backoffMaxMs * p.multiplier ** n}`,
+  ).join(', ');
+  return p.maxRetries === 0
+    ? 'none'
+    : `up to ${p.maxRetries} on network error/502/503/504 after ${backoff} ms (jittered), none later than ${p.budgetMs} ms after the first send; POSTs with an Idempotency-Key`;
 }
 
 const log = (msg: string): void => {
@@ -106,12 +138,39 @@ async function lostWrites(topo: Topology, ids: readonly string[]): Promise<numbe
   return valid.length - found + unparseable.length;
 }
 
+/**
+ * Logical writes stored more than once: rows sharing one of the scenario's Idempotency-Keys, or its write's unique
+ * name (which would also catch a server ignoring the key). The unique index should make this 0 by construction;
+ * the check is here so that a regression there, or a client retrying a write without a key, cannot go unnoticed.
+ */
+async function duplicateWrites(topo: Topology, keys: readonly string[]): Promise<number> {
+  const primary = await topo.pg.primary();
+  if (!primary) throw new Error('drill: no PostgreSQL primary to check duplicates against');
+  let duplicates = 0;
+  for (let i = 0; i < keys.length; i += 1_000) {
+    const batch = keys.slice(i, i + 1_000);
+    const rows = await primary.sql<{ n: string }>(
+      `WITH k AS (SELECT * FROM unnest($1::text[], $2::text[]) AS k(key, name)),
+            stored AS (
+              SELECT i.id, k.key FROM k JOIN items i ON i.idempotency_key = k.key
+              UNION
+              SELECT i.id, k.key FROM k JOIN items i ON i.name = k.name
+            )
+       SELECT count(*) AS n FROM (SELECT key FROM stored GROUP BY key HAVING count(*) > 1) d`,
+      [batch, batch.map(writeName)],
+      APP_DB,
+    );
+    duplicates += Number(rows[0].n);
+  }
+  return duplicates;
+}
+
 async function runScenario(
   topo: Topology,
   s: Scenario,
   client: HttpClient,
   data: { tokens: string[]; itemIds: string[] },
-  opts: { rate: number; baselineMs: number; afterMs: number },
+  opts: { rate: number; baselineMs: number; afterMs: number; retry: RetryPolicy },
 ): Promise<ScenarioResult> {
   log(`── ${s.id}: ${s.title}`);
   const warmed = await warmCache(client, data.tokens[0], data.itemIds);
@@ -125,6 +184,7 @@ async function runScenario(
     ratePerSec: opts.rate,
     maxRequests: Math.ceil((opts.rate * budgetMs) / 1000),
     maxDurationMs: budgetMs,
+    retry: opts.retry,
   });
   const logOffset = topo.haproxy.logText().length;
   const loadStart = ctx.now();
@@ -146,8 +206,9 @@ async function runScenario(
   const downs = downEvents(topo.haproxy.logText().slice(logOffset), FLEET_BACKEND);
   const figures = summarize(load.samples, { loadStart, faultAt: ctx.faultAt, clearedAt, loadEnd });
   const lost = await lostWrites(topo, load.ackedWrites);
+  const duplicates = await duplicateWrites(topo, load.writeKeys);
   const checks = [
-    ...standardChecks(figures, lost, s.minSuccessDuringFault),
+    ...standardChecks(figures, { lost, duplicates }, s.minSuccessDuringFault),
     ...(s.reportOnlyChecks ?? []).map((check, i) => {
       const failure = check(ctx, figures);
       return {
@@ -164,6 +225,8 @@ async function runScenario(
     figures,
     ackedWrites: load.ackedWrites.length,
     ackedWritesLost: lost,
+    replayedWrites: load.replayedWrites,
+    duplicateWrites: duplicates,
     extra: {
       faultHeldMs: Math.round(clearedAt - ctx.faultAt),
       ...ctx.extra,
@@ -173,7 +236,7 @@ async function runScenario(
     checks,
   };
   log(
-    `  sent ${figures.sent}, ok ${figures.succeeded}, during-fault ${figures.successDuringFault}, lost ${lost}, ${JSON.stringify(result.extra)}`,
+    `  sent ${figures.sent}, ok ${figures.succeeded}, retried ${figures.retried}, during-fault first-attempt ${figures.firstAttemptSuccessDuringFault} user-visible ${figures.successDuringFault}, lost ${lost}, duplicates ${duplicates}, ${JSON.stringify(result.extra)}`,
   );
   for (const c of checks) if (!c.passed) log(`  ${c.gating ? 'FAIL' : 'MISS'}: ${c.name} (${c.detail})`);
   return result;
@@ -226,7 +289,9 @@ async function main(): Promise<number> {
     const data = await seed(client, 16, 200);
     log(`seeded ${data.tokens.length} sessions and ${data.itemIds.length} items`);
     for (const s of selected) {
-      results.push(await runScenario(topo, s, client, data, { rate: args.rate, baselineMs, afterMs }));
+      results.push(
+        await runScenario(topo, s, client, data, { rate: args.rate, baselineMs, afterMs, retry: args.retry }),
+      );
     }
     client.close();
   } finally {
@@ -243,6 +308,7 @@ async function main(): Promise<number> {
       ratePerSec: args.rate,
       writeShare: 0.2,
       clientTimeoutMs: 5_000,
+      clientRetries: describeRetry(args.retry),
       baselineMs,
       afterMs,
       balancer:
@@ -266,7 +332,11 @@ async function main(): Promise<number> {
     passed: failures.length === 0,
   };
   // Only a full run with the ALB model and the service's defaults updates the committed results.
-  const variant = args.lb === 'passive' || Object.keys(args.serviceEnv).length > 0 || args.only !== undefined;
+  const variant =
+    args.lb === 'passive' ||
+    Object.keys(args.serviceEnv).length > 0 ||
+    args.only !== undefined ||
+    describeRetry(args.retry) !== describeRetry(CLIENT_RETRY);
   const outDir = args.ci || variant ? resolve(__dirname, '..', '.drill') : resolve(__dirname, 'results');
   const base = `${args.ci ? 'ci-latest' : 'latest'}${args.lb === 'passive' ? '-passive-lb' : ''}`;
   mkdirSync(outDir, { recursive: true });

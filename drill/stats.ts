@@ -5,22 +5,45 @@
 
 export type RequestKind = 'read' | 'write';
 
-export interface RequestSample {
-  readonly kind: RequestKind;
-  /** When the request was sent. */
-  readonly start: number;
-  readonly latencyMs: number;
-  /** HTTP status; 0 when no response arrived (connection error or client timeout, see `error`). */
+/** What one attempt got back: HTTP status, or 0 and the transport error ("ECONNRESET", "timeout"). */
+export interface AttemptOutcome {
   readonly status: number;
   readonly error?: string;
 }
 
+/**
+ * One logical request as its user saw it: the client's retries included. `status`/`error` are the final
+ * (user-visible) outcome, `latencyMs` runs from the first send to that outcome (backoff included).
+ */
+export interface RequestSample extends AttemptOutcome {
+  readonly kind: RequestKind;
+  /** When the request was first sent. */
+  readonly start: number;
+  readonly latencyMs: number;
+  /** Attempts made: 1 + the client's retries. @default 1 */
+  readonly attempts?: number;
+  /** The first attempt when the client retried (what the balancer alone gave). @default the final outcome */
+  readonly firstAttempt?: AttemptOutcome & { readonly latencyMs: number };
+}
+
+const ok2xx = (o: AttemptOutcome): boolean => o.status >= 200 && o.status < 300;
+
+/** User-visible success: the final outcome after the client's retries. */
 export function isSuccess(s: RequestSample): boolean {
-  return s.status >= 200 && s.status < 300;
+  return ok2xx(s);
+}
+
+/** Success of the first attempt alone: what users would see from a client that never retries. */
+export function isFirstAttemptSuccess(s: RequestSample): boolean {
+  return ok2xx(s.firstAttempt ?? s);
+}
+
+export function wasRetried(s: RequestSample): boolean {
+  return (s.attempts ?? 1) > 1;
 }
 
 /** "503", "502", or the transport error ("ECONNRESET", "timeout"). */
-export function failureLabel(s: RequestSample): string {
+export function failureLabel(s: AttemptOutcome): string {
   return s.status > 0 ? String(s.status) : (s.error ?? 'error');
 }
 
@@ -80,9 +103,12 @@ export function timeToRecoverMs(samples: readonly RequestSample[], faultAt: numb
   return Math.round(after[lastFailure + 1].start - faultAt);
 }
 
-export function successRatio(samples: readonly RequestSample[]): number | undefined {
+export function successRatio(
+  samples: readonly RequestSample[],
+  success: (s: RequestSample) => boolean = isSuccess,
+): number | undefined {
   if (samples.length === 0) return undefined;
-  return samples.filter(isSuccess).length / samples.length;
+  return samples.filter(success).length / samples.length;
 }
 
 export interface PhaseMarks {
@@ -95,16 +121,29 @@ export interface PhaseMarks {
 }
 
 export interface ScenarioFigures {
+  /** Logical requests (a request and its retries count once). */
   readonly sent: number;
+  /** User-visible successes (after the client's retries). */
   readonly succeeded: number;
+  /** User-visible failures by final status. */
   readonly failedByStatus: Record<string, number>;
+  /** Logical requests the client retried at least once, and the retries it sent in all. */
+  readonly retried: number;
+  readonly retriesSent: number;
+  /** First attempts that failed, by status: what a client without retries would have seen. */
+  readonly firstAttemptFailedByStatus: Record<string, number>;
   readonly failedReads: number;
   readonly failedWrites: number;
   /** Failures by phase: before the fault, while it was in force, after it was cleared (relaunch, repair). */
   readonly failedByPhase: { readonly before: number; readonly during: number; readonly after: number };
-  /** Share of requests sent while the fault was in force ([faultAt, clearedAt)) that succeeded. */
+  /** Share of requests sent while the fault was in force ([faultAt, clearedAt)) that succeeded for the user. */
   readonly successDuringFault: number | null;
+  /** The same share counting first attempts only (the balancer alone: the ALB never retries). */
+  readonly firstAttemptSuccessDuringFault: number | null;
+  /** Longest burst of user-visible failures. */
   readonly longestErrorBurstMs: number;
+  /** Longest burst of failed first attempts (the balancer's error window). */
+  readonly firstAttemptLongestErrorBurstMs: number;
   readonly timeToRecoverMs: number | null;
   readonly p99DuringMs: number | null;
   readonly p99AfterMs: number | null;
@@ -113,15 +152,32 @@ export interface ScenarioFigures {
 }
 
 const round1 = (v: number | undefined): number | null => (v === undefined ? null : Math.round(v * 10) / 10);
+const round5 = (v: number | undefined): number | null =>
+  v === undefined ? null : Math.round(v * 100_000) / 100_000;
 
 export function summarize(samples: readonly RequestSample[], marks: PhaseMarks): ScenarioFigures {
   const during = samples.filter((s) => s.start >= marks.faultAt && s.start < marks.clearedAt);
   const after = samples.filter((s) => s.start >= marks.clearedAt);
   const ratio = successRatio(during);
+  const firstRatio = successRatio(during, isFirstAttemptSuccess);
+  const firstAttempts = samples.map((s): RequestSample =>
+    s.firstAttempt
+      ? {
+          kind: s.kind,
+          start: s.start,
+          latencyMs: s.firstAttempt.latencyMs,
+          status: s.firstAttempt.status,
+          ...(s.firstAttempt.error ? { error: s.firstAttempt.error } : {}),
+        }
+      : s,
+  );
   return {
     sent: samples.length,
     succeeded: samples.filter(isSuccess).length,
     failedByStatus: countFailures(samples),
+    retried: samples.filter(wasRetried).length,
+    retriesSent: samples.reduce((n, s) => n + (s.attempts ?? 1) - 1, 0),
+    firstAttemptFailedByStatus: countFailures(firstAttempts),
     failedReads: samples.filter((s) => s.kind === 'read' && !isSuccess(s)).length,
     failedWrites: samples.filter((s) => s.kind === 'write' && !isSuccess(s)).length,
     failedByPhase: {
@@ -129,8 +185,10 @@ export function summarize(samples: readonly RequestSample[], marks: PhaseMarks):
       during: during.filter((s) => !isSuccess(s)).length,
       after: after.filter((s) => !isSuccess(s)).length,
     },
-    successDuringFault: ratio === undefined ? null : Math.round(ratio * 100_000) / 100_000,
+    successDuringFault: round5(ratio),
+    firstAttemptSuccessDuringFault: round5(firstRatio),
     longestErrorBurstMs: longestErrorBurstMs(samples),
+    firstAttemptLongestErrorBurstMs: longestErrorBurstMs(firstAttempts),
     timeToRecoverMs: timeToRecoverMs(samples, marks.faultAt),
     p99DuringMs: round1(
       percentile(

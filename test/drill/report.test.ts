@@ -14,11 +14,16 @@ const figures = (over: Partial<ScenarioFigures> = {}): ScenarioFigures => ({
   sent: 3000,
   succeeded: 2990,
   failedByStatus: { '502': 4, '503': 6 },
+  retried: 57,
+  retriesSent: 70,
+  firstAttemptFailedByStatus: { '503': 57 },
   failedReads: 7,
   failedWrites: 3,
   failedByPhase: { before: 0, during: 10, after: 0 },
   successDuringFault: 0.9985,
+  firstAttemptSuccessDuringFault: 0.962,
   longestErrorBurstMs: 1840,
+  firstAttemptLongestErrorBurstMs: 1153,
   timeToRecoverMs: 2100,
   p99DuringMs: 12.3,
   p99AfterMs: 4.1,
@@ -26,15 +31,17 @@ const figures = (over: Partial<ScenarioFigures> = {}): ScenarioFigures => ({
   ...over,
 });
 
-const result = (id: string, f: ScenarioFigures, lost = 0, min?: number): ScenarioResult => ({
+const result = (id: string, f: ScenarioFigures, lost = 0, min?: number, duplicates = 0): ScenarioResult => ({
   id,
   title: `title of ${id}`,
   figures: f,
   ackedWrites: 600,
   ackedWritesLost: lost,
+  replayedWrites: 3,
+  duplicateWrites: duplicates,
   extra: { markedDownAfterMs: 1500 },
   notes: [],
-  checks: standardChecks(f, lost, min),
+  checks: standardChecks(f, { lost, duplicates }, min),
 });
 
 describe('standardChecks / gatingFailures', () => {
@@ -43,19 +50,37 @@ describe('standardChecks / gatingFailures', () => {
     expect(failures).toEqual(['pg-failover: no acknowledged write lost (2 lost)']);
   });
 
-  test('GIVEN success during the fault below the floor THEN a gating failure with the measured percentage', () => {
+  test('GIVEN a write stored twice THEN a gating failure naming the scenario and the count', () => {
+    expect(gatingFailures([result('az-kill', figures(), 0, undefined, 1)])).toEqual([
+      'az-kill: no write stored twice (1 duplicates)',
+    ]);
+  });
+
+  test('GIVEN user-visible success during the fault below the floor THEN a gating failure with both percentages', () => {
     const failures = gatingFailures([
       result('instance-kill', figures({ successDuringFault: 0.9985 }), 0, 0.999),
     ]);
-    expect(failures).toEqual(['instance-kill: success during fault ≥ 99.90 % (99.85 %)']);
+    expect(failures).toEqual([
+      'instance-kill: user-visible success during fault ≥ 99.90 % (99.85 %; first attempts 96.20 %, not gating)',
+    ]);
   });
 
-  test('GIVEN success exactly at the floor and nothing lost THEN no failure', () => {
-    expect(gatingFailures([result('az-kill', figures({ successDuringFault: 0.999 }), 0, 0.999)])).toEqual([]);
+  test('GIVEN first attempts far below the floor but user-visible success at it THEN no failure (the ALB never retries; clients do)', () => {
+    const f = figures({ successDuringFault: 0.999, firstAttemptSuccessDuringFault: 0.9 });
+    expect(gatingFailures([result('az-kill', f, 0, 0.999)])).toEqual([]);
+  });
+
+  test('GIVEN perfect first attempts but user-visible success below the floor THEN it fails (the gate is on what users see)', () => {
+    const f = figures({ successDuringFault: 0.99, firstAttemptSuccessDuringFault: 1 });
+    expect(gatingFailures([result('az-kill', f, 0, 0.999)])).toHaveLength(1);
   });
 
   test('GIVEN no request sent during the fault THEN the floor is not met (no evidence is not a pass)', () => {
-    const [, floor] = standardChecks(figures({ successDuringFault: null }), 0, 0.999);
+    const [, , floor] = standardChecks(
+      figures({ successDuringFault: null }),
+      { lost: 0, duplicates: 0 },
+      0.999,
+    );
     expect(floor.passed).toBe(false);
   });
 });
@@ -79,10 +104,12 @@ describe('formatting', () => {
     ]);
     const lines = table.split('\n');
     expect(lines).toHaveLength(4);
-    expect(lines[0]).toMatch(/^\| Scenario \| Sent \| OK \| Failed \(by status\) \|/);
-    expect(lines[1]).toMatch(/^\| --- \|( --- \|){9}$/);
+    expect(lines[0]).toBe(
+      '| Scenario | Sent | OK | Failed (by status) | Retried | First-attempt success during fault | User-visible success during fault | Longest error burst | Full success again after | p99 during | p99 after | Acked writes (lost) | Duplicates |',
+    );
+    expect(lines[1]).toMatch(/^\| --- \|( --- \|){12}$/);
     expect(lines[2]).toBe(
-      '| title of a | 3000 | 2990 | 6 × 503, 4 × 502 | 99.85 % | 1840 ms | 2100 ms | 12 ms | 4 ms | 600 (0) |',
+      '| title of a | 3000 | 2990 | 6 × 503, 4 × 502 | 57 | 96.20 % | 99.85 % | 1840 ms | 2100 ms | 12 ms | 4 ms | 600 (0) | 0 |',
     );
     expect(lines[3]).toContain('| not recovered |');
     // Every row has as many cells as the header.
@@ -106,7 +133,15 @@ describe('formatting', () => {
       passed: false,
     });
     expect(md).toContain('Result: FAILED in 100 s');
-    expect(md).toContain('FAIL: success during fault ≥ 99.90 % (99.85 %)');
+    expect(md).toContain(
+      'FAIL: user-visible success during fault ≥ 99.90 % (99.85 %; first attempts 96.20 %, not gating)',
+    );
+    expect(md).toContain('PASS: no write stored twice (0 duplicates)');
+    expect(md).toContain(
+      'first attempts failed: 57 × 503 (longest burst 1153 ms); 57 requests retried (70 retries sent); 3 writes acknowledged as replays',
+    );
     expect(md).toContain('markedDownAfterMs=1500');
+    // The reader is told why first attempts are not gated.
+    expect(md).toMatch(/ALB \(HAProxy here\) never retries/);
   });
 });

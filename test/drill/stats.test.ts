@@ -104,6 +104,71 @@ describe('timeToRecoverMs', () => {
   });
 });
 
+/** A request whose first attempt failed with `firstStatus` and whose retry ended in `status`. */
+const retried = (
+  start: number,
+  status: number,
+  attempts = 2,
+  firstStatus = 503,
+  kind: RequestSample['kind'] = 'read',
+): RequestSample => ({
+  kind,
+  start,
+  latencyMs: 250,
+  status,
+  attempts,
+  firstAttempt: { status: firstStatus, latencyMs: 1, ...(firstStatus === 0 ? { error: 'ECONNRESET' } : {}) },
+});
+
+describe('summarize: first attempts vs what users saw after their retries', () => {
+  const marks = { loadStart: 0, faultAt: 1000, clearedAt: 2000, loadEnd: 3000 };
+
+  test('GIVEN failed first attempts that a retry turned into successes THEN user-visible success is higher and every retried request is counted', () => {
+    const samples: RequestSample[] = [
+      ok(1000),
+      retried(1100, 200), // 503 then 200 after one retry
+      retried(1200, 201, 3, 0, 'write'), // reset, then 503, then 201 after two retries
+      ok(1300),
+      retried(1400, 503, 3), // 3 attempts, all failed: the user saw the failure
+      ok(2500),
+    ];
+    const f = summarize(samples, marks);
+    expect(f.sent).toBe(6); // logical requests, not attempts
+    expect(f.retried).toBe(3);
+    expect(f.retriesSent).toBe(1 + 2 + 2);
+    expect(f.succeeded).toBe(5);
+    expect(f.successDuringFault).toBe(0.8); // 4 of 5 during the fault
+    expect(f.firstAttemptSuccessDuringFault).toBe(0.4); // 2 of 5
+    expect(f.failedByStatus).toEqual({ '503': 1 });
+    expect(f.firstAttemptFailedByStatus).toEqual({ '503': 2, ECONNRESET: 1 });
+    expect([f.failedReads, f.failedWrites]).toEqual([1, 0]);
+  });
+
+  test('GIVEN every failure recovered by a retry THEN no user-visible burst, but the first-attempt burst shows the balancer window', () => {
+    const samples = [retried(1000, 200), ok(1050), retried(1300, 200), ok(1400)];
+    const f = summarize(samples, marks);
+    expect(f.longestErrorBurstMs).toBe(0);
+    expect(f.timeToRecoverMs).toBe(0);
+    // First attempts failed at 1000 and 1300 (1 ms each): one burst from 1000 to 1301.
+    expect(f.firstAttemptLongestErrorBurstMs).toBe(301);
+    expect(f.successDuringFault).toBe(1);
+  });
+
+  test('GIVEN samples without retry fields (single attempts) THEN first-attempt figures equal the user-visible ones', () => {
+    const samples = [ok(1000), fail(1100), ok(1200), ok(1300)];
+    const f = summarize(samples, marks);
+    expect(f.retried).toBe(0);
+    expect(f.retriesSent).toBe(0);
+    expect(f.firstAttemptSuccessDuringFault).toBe(f.successDuringFault);
+    expect(f.firstAttemptFailedByStatus).toEqual(f.failedByStatus);
+  });
+
+  test('GIVEN a retried request THEN its user-visible latency (backoff included) is what p99 uses', () => {
+    const f = summarize([retried(1000, 200), ok(1100, 5)], marks);
+    expect(f.p99DuringMs).toBe(250);
+  });
+});
+
 describe('summarize', () => {
   test('GIVEN samples across phases THEN success and p99 are taken from the fault window and after it', () => {
     const samples: RequestSample[] = [
@@ -131,6 +196,7 @@ describe('summarize', () => {
   test('GIVEN no request during the fault THEN nulls, not NaN', () => {
     const f = summarize([ok(0)], { loadStart: 0, faultAt: 10, clearedAt: 20, loadEnd: 30 });
     expect(f.successDuringFault).toBeNull();
+    expect(f.firstAttemptSuccessDuringFault).toBeNull();
     expect(f.p99DuringMs).toBeNull();
   });
 });
