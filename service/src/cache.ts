@@ -140,7 +140,13 @@ export class RedisClusterCache implements Cache {
     this.closed = true;
     clearTimeout(this.probeTimer);
     this.breaker.shutdown();
-    await this.cluster?.quit().catch(() => this.cluster?.disconnect());
+    const cluster = this.cluster;
+    if (!cluster) return;
+    if (cluster.status !== 'ready') {
+      cluster.disconnect(); // also cancels pending reconnect timers
+      return;
+    }
+    await cluster.quit().catch(() => cluster.disconnect());
   }
 
   /** Runs a command through the breaker; any failure → undefined (a miss for the caller). */

@@ -117,5 +117,8 @@ describe('RedisClusterCache with the cluster unreachable', () => {
     expect(cache.state()).toBe('down');
     expect(cache.stats.errors).toBe(2);
     await cache.close();
+    // ioredis timers already armed (connect/slot-refresh timeouts, a reconnect backoff ≤ 2.25 s) end by
+    // themselves; wait them out so jest exits cleanly.
+    await new Promise((r) => setTimeout(r, 2600));
   });
 });
