@@ -82,6 +82,8 @@ export function serviceUserData(userData: ec2.UserData, o: ServiceUserDataOption
     `ExecStart=\${NODE_BIN} ${SERVICE_DIR}/index.js`,
     'Restart=always',
     'RestartSec=2',
+    // Exit code 2 is a configuration error: restarting cannot fix it, so stay down and visible.
+    'RestartPreventExitStatus=2',
     // SIGTERM starts the drain; systemd waits longer than the ALB deregistration delay.
     'KillSignal=SIGTERM',
     'TimeoutStopSec=60',
