@@ -6,7 +6,9 @@ describe('lambdaAssetHash', () => {
   });
 
   test('GIVEN two functions THEN their bundles never share a hash', () => {
-    expect(lambdaAssetHash(lambdaEntry('failover'))).not.toBe(lambdaAssetHash(lambdaEntry('snapshot/create')));
+    expect(lambdaAssetHash(lambdaEntry('failover'))).not.toBe(
+      lambdaAssetHash(lambdaEntry('snapshot/create')),
+    );
   });
 
   test('GIVEN different bundling options THEN the hash changes (the output would differ)', () => {
