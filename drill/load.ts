@@ -4,8 +4,8 @@
  * count and a duration. Mix: ~80 % GET /api/items/:id of known ids, ~20 % POST /api/items.
  *
  * The users are well-behaved clients, as production SDKs are (the ALB itself never retries): on a network error or
- * a 502/503/504 a request is retried up to 2 times with exponential backoff and jitter (100-300 ms, then 200-600 ms),
- * and no retry starts later than 1.5 s after the first send (so a request failing fast is settled within ~1.5 s;
+ * a 502/503/504 a request is retried up to 3 times with exponential backoff and jitter (100-300, 200-600, then
+ * 400-1200 ms), and no retry starts later than 2.5 s after the first send (so a request failing fast is settled within ~2.5 s;
  * the user's 5 s patience bounds the whole request, retries included). GETs are always retried;
  * every POST carries an Idempotency-Key (one per logical write, the same on its retries), which is what makes
  * retrying it safe. Each logical request is one sample with its first attempt's outcome and its user-visible one.
@@ -41,12 +41,15 @@ export interface RetryPolicy {
 }
 
 /** The well-behaved client of the drill (see the file header). */
+// 3 retries within 2.5 s: jittered exponential backoff (100-300, 200-600, 400-1200 ms), the shape
+// of the AWS SDKs' standard mode. Measured: with 2 retries inside 1.5 s an AZ loss left 0.2-0.3 % of
+// users with an error, because retries land on the dead targets until the balancer takes them out.
 export const CLIENT_RETRY: RetryPolicy = {
-  maxRetries: 2,
+  maxRetries: 3,
   backoffMinMs: 100,
   backoffMaxMs: 300,
   multiplier: 2,
-  budgetMs: 1_500,
+  budgetMs: 2_500,
 };
 
 /** Retry a network error (no answer, reset, timeout) or a 502/503/504; anything else is the answer. */

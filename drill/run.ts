@@ -5,7 +5,7 @@
  * Options: --only id,id  --rate N (requests/s, default 150)  --keep (keep the temp dir with every log)
  *          --service-env KEY=VALUE (repeatable; e.g. DB_LATENCY_BUDGET_MS=150, default: the service's own defaults)
  *          --lb alb|passive (default alb: the ALB model; passive adds HAProxy's passive check, which an ALB lacks)
- *          --client-retries N (0..5, default 2) --retry-budget-ms M (default 1500): the simulated clients' retries
+ *          --client-retries N (0..5, default 3) --retry-budget-ms M (default 2500): the simulated clients' retries
  *
  * Stands up one region scaled down onto loopback (see topology/topology.ts), then for each scenario: warm the cache,
  * start the bounded load, inject the fault, hold it, clear it, stop the load, restore the topology, and check that

@@ -48,17 +48,19 @@ describe('isRetriable / nextRetryDelayMs', () => {
     expect([200, 201, 400, 401, 404, 422, 500].some((status) => isRetriable({ status }))).toBe(false);
   });
 
-  test('GIVEN the drill policy THEN exponential jittered backoff (100-300 ms, then 200-600 ms) and at most 2 retries', () => {
+  test('GIVEN the drill policy THEN exponential jittered backoff (100-300, 200-600, 400-1200 ms) and at most 3 retries', () => {
     expect(nextRetryDelayMs(CLIENT_RETRY, 0, 0, () => 0)).toBe(100);
     expect(nextRetryDelayMs(CLIENT_RETRY, 0, 0, () => 0.999999)).toBeCloseTo(300, 3);
     expect(nextRetryDelayMs(CLIENT_RETRY, 1, 0, () => 0)).toBe(200);
     expect(nextRetryDelayMs(CLIENT_RETRY, 1, 0, () => 0.999999)).toBeCloseTo(600, 3);
-    expect(nextRetryDelayMs(CLIENT_RETRY, 2, 0, () => 0)).toBeUndefined();
+    expect(nextRetryDelayMs(CLIENT_RETRY, 2, 0, () => 0)).toBe(400);
+    expect(nextRetryDelayMs(CLIENT_RETRY, 2, 0, () => 0.999999)).toBeCloseTo(1200, 2);
+    expect(nextRetryDelayMs(CLIENT_RETRY, 3, 0, () => 0)).toBeUndefined();
   });
 
-  test('GIVEN a retry that would start after the 1.5 s budget THEN none', () => {
-    expect(nextRetryDelayMs(CLIENT_RETRY, 0, 1_350, () => 0.5)).toBeUndefined(); // 1350 + 200 > 1500
-    expect(nextRetryDelayMs(CLIENT_RETRY, 0, 1_300, () => 0.5)).toBe(200); // starts at exactly 1500
+  test('GIVEN a retry that would start after the 2.5 s budget THEN none', () => {
+    expect(nextRetryDelayMs(CLIENT_RETRY, 0, 2_350, () => 0.5)).toBeUndefined(); // 2350 + 200 > 2500
+    expect(nextRetryDelayMs(CLIENT_RETRY, 0, 2_300, () => 0.5)).toBe(200); // starts at exactly 2500
   });
 });
 
@@ -73,13 +75,13 @@ describe('sendWithRetry (the well-behaved client)', () => {
     expect(res.latencyMs).toBe(2 + 200 + 2);
   });
 
-  test('GIVEN every attempt failing THEN exactly 3 attempts and the last failure is what the user sees', async () => {
-    const { client, calls, deps } = scripted([reset(), r(502), r(504)]);
+  test('GIVEN every attempt failing THEN exactly 4 attempts and the last failure is what the user sees', async () => {
+    const { client, calls, deps } = scripted([reset(), r(502), r(503), r(504)]);
     const res = await sendWithRetry(client, 'GET', '/p', { timeoutMs: 5_000 }, CLIENT_RETRY, deps);
-    expect(calls).toHaveLength(3);
-    expect([res.first.error, res.final.status, res.attempts]).toEqual(['ECONNRESET', 504, 3]);
-    // Backoffs at the middle of their ranges: 200 ms, then 400 ms.
-    expect(calls.map((c) => c.at)).toEqual([0, 202, 604]);
+    expect(calls).toHaveLength(4);
+    expect([res.first.error, res.final.status, res.attempts]).toEqual(['ECONNRESET', 504, 4]);
+    // Backoffs at the middle of their ranges: 200 ms, 400 ms, then 800 ms.
+    expect(calls.map((c) => c.at)).toEqual([0, 202, 604, 1406]);
   });
 
   test('GIVEN a POST with an Idempotency-Key THEN it is retried with the same key and body', async () => {
@@ -106,11 +108,11 @@ describe('sendWithRetry (the well-behaved client)', () => {
     }
   });
 
-  test('GIVEN a first attempt that failed slowly (after 1.4 s) THEN no retry: the request stays within its budget', async () => {
-    const { client, calls, deps } = scripted([r(504)], 1_400);
+  test('GIVEN a first attempt that failed slowly (after 2.4 s) THEN no retry: the request stays within its budget', async () => {
+    const { client, calls, deps } = scripted([r(504)], 2_400);
     const res = await sendWithRetry(client, 'GET', '/p', { timeoutMs: 5_000 }, CLIENT_RETRY, deps);
     expect(calls).toHaveLength(1);
-    expect(res.latencyMs).toBe(1_400);
+    expect(res.latencyMs).toBe(2_400);
   });
 
   test('GIVEN a retry THEN its timeout is what is left of the user patience, not a fresh one', async () => {
