@@ -48,7 +48,7 @@ export function findBinary(name: string, extraDirs: readonly string[] = []): str
     if (existsSync(candidate)) return candidate;
   }
   throw new Error(
-    `drill: '${name}' not found on PATH or in ${extraDirs.join(', ') || '(no extra dirs)'}; run .ci/install-drill-deps.sh`,
+    `drill: '${name}' not found on PATH or in ${extraDirs.join(', ') || '(no extra dirs)'}; run .ci/install-servers.sh --drill`,
   );
 }
 
