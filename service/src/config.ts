@@ -67,6 +67,8 @@ export interface ServiceConfig {
   /** In-process memo of validated sessions (saves a Redis round trip per request); 0 disables. */
   readonly sessionMemoMs: number;
   readonly itemCacheTtlSeconds: number;
+  /** In-process memo of (immutable) items in front of Redis; 0 disables. */
+  readonly itemMemoMs: number;
   readonly logLevel: LogLevel;
   readonly az?: string;
   readonly instanceId?: string;
@@ -190,6 +192,7 @@ export function parseConfig(env: Env): ServiceConfig {
     sessionTtlSeconds: int('SESSION_TTL_SECONDS', 3600, 60, 30 * 86400),
     sessionMemoMs: int('SESSION_MEMO_MS', 5000, 0, 60000),
     itemCacheTtlSeconds: int('ITEM_CACHE_TTL_SECONDS', 300, 1, 86400),
+    itemMemoMs: int('ITEM_MEMO_MS', 5000, 0, 60000),
     logLevel: logLevelRaw as LogLevel,
     az: str('AZ'),
     instanceId: str('INSTANCE_ID'),

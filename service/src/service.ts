@@ -84,6 +84,7 @@ export function createService(config: ServiceConfig, overrides: ServiceOverrides
     sessionTtlSeconds: config.sessionTtlSeconds,
     sessionMemoMs: config.sessionMemoMs,
     itemCacheTtlSeconds: config.itemCacheTtlSeconds,
+    itemMemoMs: config.itemMemoMs,
   });
   const lifecycle = new Lifecycle();
   const app = buildServer({

@@ -46,6 +46,15 @@ export interface StoreOptions {
   readonly sessionMemoMs?: number;
   /** @default 10000 */
   readonly sessionMemoMaxEntries?: number;
+  /**
+   * How long an item read is remembered in process (bounded, oldest evicted first) before Redis is asked again.
+   * Items are immutable once created (no update or delete), so the memo can never serve a stale item; it only
+   * spares a Redis round trip for hot items. 0 disables.
+   * @default 5000
+   */
+  readonly itemMemoMs?: number;
+  /** @default 10000 */
+  readonly itemMemoMaxEntries?: number;
   /** @default Date.now */
   readonly now?: () => number;
 }
@@ -85,6 +94,7 @@ function parseJson<T>(text: string | undefined): T | undefined {
 export class AppStore {
   private readonly now: () => number;
   private readonly memo = new Map<string, { session: Session; until: number }>();
+  private readonly itemMemo = new Map<string, { item: Item; until: number }>();
 
   constructor(
     private readonly db: Database,
@@ -128,15 +138,32 @@ export class AppStore {
 
   /** Cache first; on a miss (or cache outage) the reader, then the cache is filled. */
   async getItem(id: string): Promise<{ item?: Item; source: 'cache' | 'database' }> {
+    const now = this.now();
+    const memo = this.itemMemo.get(id);
+    if (memo && memo.until > now) return { item: memo.item, source: 'cache' };
+    if (memo) this.itemMemo.delete(id);
     const cached = parseJson<Item>(await this.cache.get(itemKey(id)));
-    if (cached) return { item: cached, source: 'cache' };
+    if (cached) {
+      this.rememberItem(id, cached, now);
+      return { item: cached, source: 'cache' };
+    }
     const rows = await this.db.read<ItemRow>('SELECT id, name, value, created_at FROM items WHERE id = $1', [
       id,
     ]);
     if (rows.length === 0) return { source: 'database' };
     const item = toItem(rows[0]);
     await this.cache.set(itemKey(id), JSON.stringify(item), this.options.itemCacheTtlSeconds);
+    this.rememberItem(id, item, now);
     return { item, source: 'database' };
+  }
+
+  private rememberItem(id: string, item: Item, now: number): void {
+    const memoMs = this.options.itemMemoMs ?? 5000;
+    if (memoMs <= 0) return;
+    if (this.itemMemo.size >= (this.options.itemMemoMaxEntries ?? 10000)) {
+      this.itemMemo.delete(this.itemMemo.keys().next().value as string); // oldest first (Map keeps insertion order)
+    }
+    this.itemMemo.set(id, { item, until: now + memoMs });
   }
 
   async listItems(limit: number): Promise<Item[]> {

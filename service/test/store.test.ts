@@ -59,6 +59,45 @@ describe('items: cache-aside', () => {
   });
 });
 
+describe('items: in-process memo in front of Redis (items are immutable)', () => {
+  function memoSetup(itemMemoMs?: number) {
+    let now = NOW;
+    const db = new FakeDatabase();
+    const cache = new FakeCache();
+    const store = new AppStore(db, cache, {
+      sessionTtlSeconds: 3600,
+      itemCacheTtlSeconds: 60,
+      itemMemoMs,
+      now: () => now,
+    });
+    cache.data.set(itemKey(ID), JSON.stringify({ id: ID, name: 'n', value: null, createdAt: 'x' }));
+    return { cache, store, advance: (ms: number) => (now += ms) };
+  }
+
+  test('GIVEN an item read from Redis THEN reads within the memo window do not ask Redis again', async () => {
+    const { cache, store, advance } = memoSetup(5000);
+    expect((await store.getItem(ID)).source).toBe('cache');
+    advance(4999);
+    expect((await store.getItem(ID)).item?.name).toBe('n');
+    expect(cache.stats.hits).toBe(1);
+  });
+
+  test('GIVEN the memo window has passed THEN Redis is asked again', async () => {
+    const { cache, store, advance } = memoSetup(5000);
+    await store.getItem(ID);
+    advance(5000);
+    await store.getItem(ID);
+    expect(cache.stats.hits).toBe(2);
+  });
+
+  test('GIVEN itemMemoMs = 0 THEN every read asks Redis', async () => {
+    const { cache, store } = memoSetup(0);
+    await store.getItem(ID);
+    await store.getItem(ID);
+    expect(cache.stats.hits).toBe(2);
+  });
+});
+
 describe('sessions: cache with database write-through', () => {
   test('GIVEN a new session THEN only the token hash is stored, in the database first and then the cache', async () => {
     const { db, cache, store } = setup();
