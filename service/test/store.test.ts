@@ -1,16 +1,23 @@
 import { ServiceUnavailableError } from '../src/errors';
-import { AppStore, hashToken, itemKey, sessionKey } from '../src/store';
+import { AppStore, hashToken, itemKey, sessionKey, type StoreOptions } from '../src/store';
 import { FakeCache, FakeDatabase } from './fakes';
 
 const ID = '0b7c3a52-6f0e-4a8e-9a39-2f6b4a0b9b11';
 const ROW = { id: ID, name: 'n', value: null, created_at: new Date('2026-01-01T00:00:00Z') };
 const NOW = Date.parse('2026-06-01T00:00:00Z');
 
-function setup() {
+/** A store over fakes with a clock the test can advance; options override the defaults. */
+function setup(options: Partial<StoreOptions> = {}) {
+  let now = NOW;
   const db = new FakeDatabase();
   const cache = new FakeCache();
-  const store = new AppStore(db, cache, { sessionTtlSeconds: 3600, itemCacheTtlSeconds: 60, now: () => NOW });
-  return { db, cache, store };
+  const store = new AppStore(db, cache, {
+    sessionTtlSeconds: 3600,
+    itemCacheTtlSeconds: 60,
+    now: () => now,
+    ...options,
+  });
+  return { db, cache, store, advance: (ms: number) => (now += ms) };
 }
 
 describe('items: cache-aside', () => {
@@ -60,18 +67,10 @@ describe('items: cache-aside', () => {
 });
 
 describe('items: in-process memo in front of Redis (items are immutable)', () => {
-  function memoSetup(itemMemoMs?: number) {
-    let now = NOW;
-    const db = new FakeDatabase();
-    const cache = new FakeCache();
-    const store = new AppStore(db, cache, {
-      sessionTtlSeconds: 3600,
-      itemCacheTtlSeconds: 60,
-      itemMemoMs,
-      now: () => now,
-    });
-    cache.data.set(itemKey(ID), JSON.stringify({ id: ID, name: 'n', value: null, createdAt: 'x' }));
-    return { cache, store, advance: (ms: number) => (now += ms) };
+  function memoSetup(itemMemoMs: number) {
+    const fx = setup({ itemMemoMs });
+    fx.cache.data.set(itemKey(ID), JSON.stringify({ id: ID, name: 'n', value: null, createdAt: 'x' }));
+    return fx;
   }
 
   test('GIVEN an item read from Redis THEN reads within the memo window do not ask Redis again', async () => {
@@ -138,39 +137,23 @@ describe('sessions: cache with database write-through', () => {
 
 describe('sessions: in-process memo', () => {
   test('GIVEN a validated session WHEN it is checked again within the memo window THEN no cache or database lookup happens', async () => {
-    let now = NOW;
-    const db = new FakeDatabase();
-    const cache = new FakeCache();
-    const store = new AppStore(db, cache, {
-      sessionTtlSeconds: 3600,
-      itemCacheTtlSeconds: 60,
-      sessionMemoMs: 5000,
-      now: () => now,
-    });
+    const { cache, store, advance } = setup({ sessionMemoMs: 5000 });
     const s = await store.createSession('alice');
     await store.validateSession(s.token);
     const lookups = cache.stats.hits + cache.stats.misses;
-    now += 4999;
+    advance(4999);
     expect((await store.validateSession(s.token))?.user).toBe('alice');
     expect(cache.stats.hits + cache.stats.misses).toBe(lookups);
-    now += 2;
+    advance(2);
     await store.validateSession(s.token); // memo expired: looked up again
     expect(cache.stats.hits + cache.stats.misses).toBe(lookups + 1);
   });
 
   test('GIVEN a session expiring before the memo window ends THEN the memo never outlives the session', async () => {
-    let now = NOW;
-    const db = new FakeDatabase();
-    const cache = new FakeCache();
-    const store = new AppStore(db, cache, {
-      sessionTtlSeconds: 60,
-      itemCacheTtlSeconds: 60,
-      sessionMemoMs: 120000,
-      now: () => now,
-    });
+    const { store, advance } = setup({ sessionTtlSeconds: 60, sessionMemoMs: 120000 });
     const s = await store.createSession('alice');
     expect(await store.validateSession(s.token)).toBeDefined();
-    now += 61000;
+    advance(61000);
     expect(await store.validateSession(s.token)).toBeUndefined();
   });
 
