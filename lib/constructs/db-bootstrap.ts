@@ -6,7 +6,13 @@ import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
-import { lambdaAssetHash, lambdaEntry, SHARED_BUNDLING, SHARED_FUNCTION_PROPS } from './lambda-defaults';
+import {
+  httpsEgressOnlySecurityGroup,
+  lambdaAssetHash,
+  lambdaEntry,
+  SHARED_BUNDLING,
+  SHARED_FUNCTION_PROPS,
+} from './lambda-defaults';
 import { PG_LAYER_MODULES, PgLayer } from './pg-layer';
 
 /** Identifier rule shared with the handler: plain lower-case PostgreSQL identifiers only. */
@@ -112,15 +118,11 @@ export class DbBootstrap extends Construct {
 
     // The framework function too runs in the VPC (AWS Control Tower CT.LAMBDA.PR.3); it only
     // calls the Lambda API and CloudFormation's response URL, so HTTPS out is all it may do.
-    const providerSecurityGroup = new ec2.SecurityGroup(this, 'ProviderSecurityGroup', {
-      vpc: props.vpc,
-      description: 'DB bootstrap provider framework: HTTPS to the Lambda API and CloudFormation only',
-      allowAllOutbound: false,
-    });
-    providerSecurityGroup.addEgressRule(
-      ec2.Peer.anyIpv4(),
-      ec2.Port.tcp(443),
-      'AWS APIs over the NAT gateway',
+    const providerSecurityGroup = httpsEgressOnlySecurityGroup(
+      this,
+      'ProviderSecurityGroup',
+      props.vpc,
+      'DB bootstrap provider framework (Lambda API and CloudFormation responses)',
     );
     const provider = new cr.Provider(this, 'Provider', {
       onEventHandler: this.function,

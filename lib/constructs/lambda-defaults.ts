@@ -2,8 +2,10 @@ import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Duration } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
+import type { Construct } from 'constructs';
 
 /** Repository root: NodejsFunction bundles from here with the local esbuild (no Docker). */
 export const PROJECT_ROOT = path.resolve(__dirname, '..', '..');
@@ -73,4 +75,23 @@ function sourceFiles(dir: string): string[] {
     .flatMap((e) => (e.isDirectory() ? sourceFiles(path.join(dir, e.name)) : [path.join(dir, e.name)]))
     .filter((f) => !f.endsWith('.md'))
     .sort();
+}
+
+/**
+ * A security group for functions that only call AWS APIs: no ingress, HTTPS out only. (DNS to
+ * the VPC resolver is not filtered by security groups.)
+ */
+export function httpsEgressOnlySecurityGroup(
+  scope: Construct,
+  id: string,
+  vpc: ec2.IVpc,
+  purpose: string,
+): ec2.SecurityGroup {
+  const sg = new ec2.SecurityGroup(scope, id, {
+    vpc,
+    description: `${purpose}: HTTPS to AWS APIs only, no ingress`,
+    allowAllOutbound: false,
+  });
+  sg.addEgressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(443), 'HTTPS to AWS APIs (through NAT)');
+  return sg;
 }

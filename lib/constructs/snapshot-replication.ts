@@ -55,7 +55,12 @@ import {
   snapshotCopyRoleName,
   snapshotIdPrefix,
 } from '../../lambda/shared/names';
-import { lambdaAssetHash, lambdaEntry, SHARED_FUNCTION_PROPS } from './lambda-defaults';
+import {
+  httpsEgressOnlySecurityGroup,
+  lambdaAssetHash,
+  lambdaEntry,
+  SHARED_FUNCTION_PROPS,
+} from './lambda-defaults';
 
 export interface SnapshotReplicationProps {
   readonly config: AppConfig;
@@ -557,25 +562,6 @@ export interface ObservedFunctionProps {
   readonly vpc?: ec2.IVpc;
   /** Security group when `vpc` is set. @default a new one allowing only HTTPS out */
   readonly securityGroup?: ec2.ISecurityGroup;
-}
-
-/**
- * A security group for functions that only call AWS APIs: no ingress, HTTPS out only. (DNS to
- * the VPC resolver is not filtered by security groups.)
- */
-export function httpsEgressOnlySecurityGroup(
-  scope: Construct,
-  id: string,
-  vpc: ec2.IVpc,
-  purpose: string,
-): ec2.SecurityGroup {
-  const sg = new ec2.SecurityGroup(scope, id, {
-    vpc,
-    description: `${purpose}: HTTPS to AWS APIs only, no ingress`,
-    allowAllOutbound: false,
-  });
-  sg.addEgressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(443), 'HTTPS to AWS APIs (through NAT)');
-  return sg;
 }
 
 /**
