@@ -1,9 +1,13 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { resourcesOfType, synthApp, type SynthesizedApp } from '../helpers/app';
 import { azsOf, only, privateRouteAzs, refId, subnets } from '../helpers/invariants';
 
 let synth: SynthesizedApp;
 beforeAll(() => {
-  synth = synthApp();
+  // With aws-cdk-lib's built-in CloudFormation validator: the CLI reports only its errors, so its
+  // warnings are asserted here (see the last test).
+  synth = synthApp({ builtInValidation: true });
 });
 
 const roles = [
@@ -350,5 +354,23 @@ describe('us-east-1 monitoring stack', () => {
 
   test('the DR stack is deployed after the primary', () => {
     expect(synth.secondary.dependencies.map((s) => s.stackName)).toContain('ha-ref-primary');
+  });
+});
+
+describe('built-in CloudFormation validation', () => {
+  test('GIVEN the whole app THEN the validator reports no unacknowledged error or warning', () => {
+    const report = JSON.parse(fs.readFileSync(path.join(synth.app.outdir, 'validation-report.json'), 'utf8'));
+    const violations = (
+      report.pluginReports as {
+        pluginName: string;
+        violations: { ruleName: string; description: string }[];
+      }[]
+    )
+      .filter((r) => r.pluginName === 'CloudFormation Validate')
+      .flatMap((r) => r.violations.map((v) => `${v.ruleName}: ${v.description}`));
+    expect(
+      report.pluginReports.some((r: { pluginName: string }) => r.pluginName === 'CloudFormation Validate'),
+    ).toBe(true);
+    expect(violations).toEqual([]);
   });
 });
