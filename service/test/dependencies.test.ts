@@ -22,23 +22,28 @@ beforeAll(async () => {
   await new Promise((r) => server.close(r));
 });
 
+/** PostgreSQL settings pointing at the closed port, with short timeouts. */
+function unreachableDbConfig() {
+  return {
+    writerHost: '127.0.0.1',
+    readerHost: '127.0.0.1',
+    port: closedPort,
+    database: 'app',
+    user: 'u',
+    ssl: false,
+    connectTimeoutMs: 500,
+    queryTimeoutMs: 500,
+    latencyBudgetMs: 500,
+    poolMax: 2,
+    healthIntervalMs: 60000,
+  };
+}
+
 describe('PgDatabase with the database unreachable', () => {
   let db: PgDatabase;
   beforeAll(() => {
     db = new PgDatabase({
-      config: {
-        writerHost: '127.0.0.1',
-        readerHost: '127.0.0.1',
-        port: closedPort,
-        database: 'app',
-        user: 'u',
-        ssl: false,
-        connectTimeoutMs: 500,
-        queryTimeoutMs: 500,
-        latencyBudgetMs: 500,
-        poolMax: 2,
-        healthIntervalMs: 60000,
-      },
+      config: unreachableDbConfig(),
       breaker: BREAKER,
       credentials: staticSource({ username: 'u', password: 'p' }),
       logger,
@@ -72,19 +77,7 @@ describe('PgDatabase when the secret cannot be read at start', () => {
   test('GIVEN Secrets Manager failing THEN start() does not throw, health says why, and the next probe tries again', async () => {
     let fetches = 0;
     const db = new PgDatabase({
-      config: {
-        writerHost: '127.0.0.1',
-        readerHost: '127.0.0.1',
-        port: closedPort,
-        database: 'app',
-        user: 'u',
-        ssl: false,
-        connectTimeoutMs: 500,
-        queryTimeoutMs: 500,
-        latencyBudgetMs: 500,
-        poolMax: 2,
-        healthIntervalMs: 60000,
-      },
+      config: unreachableDbConfig(),
       breaker: BREAKER,
       credentials: cachedSource(async () => {
         fetches++;
