@@ -5,7 +5,7 @@
  * For every lambda/<name>/index.ts and lambda/<group>/<name>/index.ts (lambda/shared is library
  * code) this builds the bundle with the options its construct deploys it with (SHARED_BUNDLING, or
  * a function's own options, e.g. DB_BOOTSTRAP_BUNDLING, which leaves `pg` to the pg layer) and the
- * same esbuild the CDK uses, then measures:
+ * same esbuild options the app bundles with (lambdaBuildOptions), then measures:
  *   - size: minified bytes, and gzip bytes (what the deployment zip roughly costs);
  *   - cold load: a fresh `node -e` per run (median of N runs) that first requires the external
  *     AWS SDK clients the bundle imports (timed: "SDK ms", paid on Lambda too, from the runtime),
@@ -22,10 +22,9 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as zlib from 'node:zlib';
-import type { BundlingOptions } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { buildSync } from 'esbuild';
 import { DB_BOOTSTRAP_BUNDLING } from '../lib/constructs/db-bootstrap';
-import { SHARED_BUNDLING } from '../lib/constructs/lambda-defaults';
+import { lambdaBuildOptions, SHARED_BUNDLING, type LambdaBundling } from '../lib/constructs/lambda-defaults';
 import { buildPgLayer, PG_LAYER_MODULES } from '../lib/constructs/pg-layer';
 
 const ROOT = path.resolve(__dirname, '..');
@@ -43,7 +42,7 @@ interface LayerSpec {
 const PG_LAYER: LayerSpec = { name: 'pg', modules: PG_LAYER_MODULES, build: buildPgLayer };
 
 /** Functions deployed with other than SHARED_BUNDLING: their options and layers, as their construct sets them. */
-const OVERRIDES: Readonly<Record<string, { bundling: BundlingOptions; layers: readonly LayerSpec[] }>> = {
+const OVERRIDES: Readonly<Record<string, { bundling: LambdaBundling; layers: readonly LayerSpec[] }>> = {
   'db-bootstrap': { bundling: DB_BOOTSTRAP_BUNDLING, layers: [PG_LAYER] },
 };
 
@@ -161,18 +160,7 @@ function main(): void {
   for (const { name, entry } of entries()) {
     const { bundling, layers: specs } = OVERRIDES[name] ?? { bundling: SHARED_BUNDLING, layers: [] };
     const outfile = path.join(outDir, name.replace(/\//g, '__'), 'index.js');
-    buildSync({
-      entryPoints: [entry],
-      outfile,
-      bundle: true,
-      platform: 'node',
-      minify: bundling.minify,
-      sourcemap: bundling.sourceMap,
-      target: bundling.target,
-      format: bundling.format === 'esm' ? 'esm' : 'cjs',
-      external: [...(bundling.externalModules ?? [])],
-      logLevel: 'silent',
-    });
+    buildSync(lambdaBuildOptions(entry, outfile, bundling));
     const code = fs.readFileSync(outfile);
     const text = code.toString('utf8');
     const externals = [
@@ -257,9 +245,9 @@ function main(): void {
           minify: SHARED_BUNDLING.minify,
           target: SHARED_BUNDLING.target,
           format: SHARED_BUNDLING.format,
-          external: SHARED_BUNDLING.externalModules,
+          external: SHARED_BUNDLING.external,
           perFunctionExternal: Object.fromEntries(
-            Object.entries(OVERRIDES).map(([name, o]) => [name, o.bundling.externalModules]),
+            Object.entries(OVERRIDES).map(([name, o]) => [name, o.bundling.external]),
           ),
         },
         bundles: results,

@@ -2,16 +2,15 @@ import { CfnResource, CustomResource, Duration, Stack, Validations } from 'aws-c
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
-import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
 import {
+  BundledFunction,
   httpsEgressOnlySecurityGroup,
-  lambdaAssetHash,
+  type LambdaBundling,
   lambdaEntry,
   SHARED_BUNDLING,
-  SHARED_FUNCTION_PROPS,
 } from './lambda-defaults';
 import { PG_LAYER_MODULES, PgLayer } from './pg-layer';
 
@@ -23,9 +22,9 @@ const IDENTIFIER = /^[a-z_][a-z0-9_]{0,62}$/;
  * SDK is left to the runtime), so the function bundle stays within the 20 KB budget.
  * bench/bundles.ts measures the bundle with exactly these options.
  */
-export const DB_BOOTSTRAP_BUNDLING: nodejs.BundlingOptions = {
+export const DB_BOOTSTRAP_BUNDLING: LambdaBundling = {
   ...SHARED_BUNDLING,
-  externalModules: [...(SHARED_BUNDLING.externalModules ?? []), ...PG_LAYER_MODULES],
+  external: [...SHARED_BUNDLING.external, ...PG_LAYER_MODULES],
 };
 
 export interface DbBootstrapProps {
@@ -62,7 +61,7 @@ export interface DbBootstrapProps {
  * runtime ships.
  */
 export class DbBootstrap extends Construct {
-  public readonly function: nodejs.NodejsFunction;
+  public readonly function: lambda.Function;
   /** The layer the function loads `pg` from. */
   public readonly pgLayer: lambda.ILayerVersion;
   public readonly resource: CustomResource;
@@ -93,14 +92,10 @@ export class DbBootstrap extends Construct {
     );
 
     this.pgLayer = props.pgLayer ?? new PgLayer(this, 'PgLayer');
-    this.function = new nodejs.NodejsFunction(this, 'Function', {
-      ...SHARED_FUNCTION_PROPS,
+    this.function = new BundledFunction(this, 'Function', {
       entry: lambdaEntry('db-bootstrap'),
       description: 'Creates the least-privilege app database user (idempotent)',
-      bundling: {
-        ...DB_BOOTSTRAP_BUNDLING,
-        assetHash: lambdaAssetHash(lambdaEntry('db-bootstrap'), DB_BOOTSTRAP_BUNDLING),
-      },
+      bundling: DB_BOOTSTRAP_BUNDLING,
       layers: [this.pgLayer],
       timeout: Duration.minutes(2),
       vpc: props.vpc,

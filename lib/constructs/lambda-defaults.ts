@@ -1,13 +1,13 @@
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { Duration } from 'aws-cdk-lib';
+import { AssetHashType, DockerImage, Duration } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
+import { buildSync, version as esbuildVersion, type BuildOptions } from 'esbuild';
 import type { Construct } from 'constructs';
 
-/** Repository root: NodejsFunction bundles from here with the local esbuild (no Docker). */
+/** Repository root: functions bundle from here with the local esbuild (no Docker). */
 export const PROJECT_ROOT = path.resolve(__dirname, '..', '..');
 
 /** Path of a handler under lambda/, e.g. lambdaEntry('snapshot/create'). */
@@ -15,58 +15,141 @@ export function lambdaEntry(name: string): string {
   return path.join(PROJECT_ROOT, 'lambda', name, 'index.ts');
 }
 
+/** How a function's handler is bundled (esbuild, in process); every field shapes the output. */
+export interface LambdaBundling {
+  readonly minify: boolean;
+  /** esbuild target, e.g. `node22`: the runtime's Node.js major. */
+  readonly target: string;
+  readonly format: 'cjs' | 'esm';
+  /** Modules left to the runtime or a layer (globs allowed). */
+  readonly external: readonly string[];
+}
+
 /**
  * The one bundling setup every function shares: minified CJS for Node.js 22, the AWS SDK v3 and
  * Powertools left to the runtime/layer so each bundle stays small (budget: <= 20 KB).
  */
-export const SHARED_BUNDLING: nodejs.BundlingOptions = {
+export const SHARED_BUNDLING: LambdaBundling = {
   minify: true,
-  sourceMap: false,
   target: 'node22',
-  format: nodejs.OutputFormat.CJS,
-  externalModules: ['@aws-sdk/*', '@aws-lambda-powertools/*'],
-  forceDockerBundling: false,
+  format: 'cjs',
+  external: ['@aws-sdk/*', '@aws-lambda-powertools/*'],
 };
 
-/** Defaults for every NodejsFunction of the app; spread first, then override per function. */
-export const SHARED_FUNCTION_PROPS: Pick<
-  nodejs.NodejsFunctionProps,
-  | 'runtime'
-  | 'architecture'
-  | 'bundling'
-  | 'projectRoot'
-  | 'depsLockFilePath'
-  | 'timeout'
-  | 'memorySize'
-  | 'tracing'
-> = {
+/** Defaults for every function of the app; spread first, then override per function. */
+export const SHARED_FUNCTION_PROPS = {
   runtime: lambda.Runtime.NODEJS_22_X,
   architecture: lambda.Architecture.ARM_64,
-  bundling: SHARED_BUNDLING,
-  projectRoot: PROJECT_ROOT,
-  depsLockFilePath: path.join(PROJECT_ROOT, 'package-lock.json'),
   timeout: Duration.seconds(60),
   memorySize: 256,
   tracing: lambda.Tracing.ACTIVE,
-};
+} as const satisfies Partial<lambda.FunctionProps>;
+
+/** The esbuild options a handler is bundled with: by the app at synth and by bench/bundles.ts. */
+export function lambdaBuildOptions(
+  entry: string,
+  outfile: string,
+  bundling: LambdaBundling = SHARED_BUNDLING,
+): BuildOptions {
+  return {
+    entryPoints: [entry],
+    absWorkingDir: PROJECT_ROOT,
+    outfile,
+    bundle: true,
+    platform: 'node',
+    minify: bundling.minify,
+    sourcemap: false,
+    target: bundling.target,
+    format: bundling.format,
+    external: [...bundling.external],
+    legalComments: 'none',
+    logLevel: 'silent',
+  };
+}
 
 /**
- * A deterministic asset hash for a function bundled from lambda/: its entry, every source file
- * under lambda/ (handlers import lambda/shared), the lock file and the bundling options.
- * NodejsFunction runs esbuild through `npx` (~0.4 s a call); with a content hash the primary and
- * DR stacks share one bundle per function and an unchanged function is not rebundled into an
- * existing cdk.out.
+ * A handler under lambda/ as Lambda code, bundled at synth by esbuild's API in this process (one
+ * native esbuild call, ~20 ms; NodejsFunction spawns `npx esbuild` for each function, ~0.3 s).
+ * The content hash lets the primary and DR stacks share one bundle and leaves an unchanged
+ * function's bundle in an existing cdk.out as it is.
  */
-export function lambdaAssetHash(entry: string, bundling: nodejs.BundlingOptions = SHARED_BUNDLING): string {
-  const hash = crypto.createHash('sha256');
-  hash.update(path.relative(PROJECT_ROOT, entry)).update(JSON.stringify(bundling));
-  for (const file of [
-    ...sourceFiles(path.join(PROJECT_ROOT, 'lambda')),
-    path.join(PROJECT_ROOT, 'package-lock.json'),
-  ]) {
-    hash.update(path.relative(PROJECT_ROOT, file)).update(fs.readFileSync(file));
+export function bundledHandlerCode(entry: string, bundling: LambdaBundling = SHARED_BUNDLING): lambda.Code {
+  return lambda.Code.fromAsset(path.dirname(entry), {
+    assetHashType: AssetHashType.CUSTOM,
+    assetHash: lambdaAssetHash(entry, bundling),
+    bundling: {
+      // Never used: local bundling always succeeds or throws.
+      image: DockerImage.fromRegistry('unused-local-esbuild'),
+      local: {
+        tryBundle(outputDir: string): boolean {
+          const result = buildSync(lambdaBuildOptions(entry, path.join(outputDir, 'index.js'), bundling));
+          if (result.errors.length > 0) {
+            throw new Error(
+              `bundling ${path.relative(PROJECT_ROOT, entry)} failed: ${result.errors[0].text}`,
+            );
+          }
+          return true;
+        },
+      },
+    },
+  });
+}
+
+/** Props of a BundledFunction: a Lambda function minus what the bundle decides. */
+export interface BundledFunctionProps extends Omit<lambda.FunctionProps, 'code' | 'handler' | 'runtime'> {
+  /** The handler module, e.g. lambdaEntry('failover'); it exports `handler`. */
+  readonly entry: string;
+  /** @default SHARED_BUNDLING */
+  readonly bundling?: LambdaBundling;
+  /** @default SHARED_FUNCTION_PROPS.runtime (Node.js 22) */
+  readonly runtime?: lambda.Runtime;
+}
+
+/** A Node.js function whose `handler` export is bundled from `entry` on the shared defaults. */
+export class BundledFunction extends lambda.Function {
+  constructor(scope: Construct, id: string, props: BundledFunctionProps) {
+    const { entry, bundling, ...functionProps } = props;
+    if (!fs.existsSync(entry)) throw new Error(`BundledFunction ${id}: entry ${entry} does not exist`);
+    super(scope, id, {
+      ...SHARED_FUNCTION_PROPS,
+      ...functionProps,
+      runtime: props.runtime ?? SHARED_FUNCTION_PROPS.runtime,
+      handler: 'index.handler',
+      code: bundledHandlerCode(entry, bundling),
+    });
   }
-  return hash.digest('hex');
+}
+
+/**
+ * A deterministic asset hash for a function bundled from lambda/: its entry, the bundling options,
+ * the esbuild version and every source file under lambda/ (handlers import lambda/shared) plus the
+ * lock file.
+ */
+export function lambdaAssetHash(entry: string, bundling: LambdaBundling = SHARED_BUNDLING): string {
+  return crypto
+    .createHash('sha256')
+    .update(path.relative(PROJECT_ROOT, entry))
+    .update(JSON.stringify(bundling))
+    .update(esbuildVersion)
+    .update(lambdaSourcesDigest())
+    .digest('hex');
+}
+
+let sourcesDigest: string | undefined;
+
+/** Digest of lambda/ and the lock file, read once per process (every function hashes it). */
+function lambdaSourcesDigest(): string {
+  if (sourcesDigest === undefined) {
+    const hash = crypto.createHash('sha256');
+    for (const file of [
+      ...sourceFiles(path.join(PROJECT_ROOT, 'lambda')),
+      path.join(PROJECT_ROOT, 'package-lock.json'),
+    ]) {
+      hash.update(path.relative(PROJECT_ROOT, file)).update(fs.readFileSync(file));
+    }
+    sourcesDigest = hash.digest('hex');
+  }
+  return sourcesDigest;
 }
 
 function sourceFiles(dir: string): string[] {

@@ -111,8 +111,8 @@ export function pgLayerHash(
       recipe: RECIPE_VERSION,
       esbuild: esbuildVersion,
       options: { ...options, absWorkingDir: undefined },
-      runtime: SHARED_FUNCTION_PROPS.runtime?.name,
-      architecture: SHARED_FUNCTION_PROPS.architecture?.name,
+      runtime: SHARED_FUNCTION_PROPS.runtime.name,
+      architecture: SHARED_FUNCTION_PROPS.architecture.name,
     }),
   );
   for (const key of [...seen].sort()) {
@@ -133,8 +133,8 @@ export class PgLayer extends lambda.LayerVersion {
     super(scope, id, {
       description: 'pg PostgreSQL driver (bundled, minified) for the shared Node.js runtime',
       license: 'MIT',
-      compatibleRuntimes: [SHARED_FUNCTION_PROPS.runtime ?? lambda.Runtime.NODEJS_22_X],
-      compatibleArchitectures: [SHARED_FUNCTION_PROPS.architecture ?? lambda.Architecture.ARM_64],
+      compatibleRuntimes: [SHARED_FUNCTION_PROPS.runtime],
+      compatibleArchitectures: [SHARED_FUNCTION_PROPS.architecture],
       code: lambda.Code.fromAsset(pgDir, {
         assetHashType: AssetHashType.CUSTOM,
         assetHash: pgLayerHash(),

@@ -33,7 +33,6 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as destinations from 'aws-cdk-lib/aws-lambda-destinations';
-import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
@@ -55,12 +54,7 @@ import {
   snapshotCopyRoleName,
   snapshotIdPrefix,
 } from '../../lambda/shared/names';
-import {
-  httpsEgressOnlySecurityGroup,
-  lambdaAssetHash,
-  lambdaEntry,
-  SHARED_FUNCTION_PROPS,
-} from './lambda-defaults';
+import { BundledFunction, httpsEgressOnlySecurityGroup, lambdaEntry } from './lambda-defaults';
 
 export interface SnapshotReplicationProps {
   readonly config: AppConfig;
@@ -565,13 +559,13 @@ export interface ObservedFunctionProps {
 }
 
 /**
- * A NodejsFunction on the shared bundling/runtime defaults, with a dedicated least-privilege role
+ * A BundledFunction on the shared bundling/runtime defaults, with a dedicated least-privilege role
  * (no AWSLambdaBasicExecutionRole: logs are granted on its own log group only). `allow` adds a
  * statement; when a resource holds a wildcard, the reason is recorded as the cdk-nag
  * acknowledgement of exactly that finding on this role.
  */
 export class ObservedFunction extends Construct {
-  public readonly fn: nodejs.NodejsFunction;
+  public readonly fn: lambda.Function;
   public readonly role: iam.Role;
   public readonly logGroup: logs.LogGroup;
 
@@ -587,10 +581,8 @@ export class ObservedFunction extends Construct {
       removalPolicy: RemovalPolicy.RETAIN,
     });
     this.logGroup.grantWrite(this.role);
-    this.fn = new nodejs.NodejsFunction(this, 'Function', {
-      ...SHARED_FUNCTION_PROPS,
+    this.fn = new BundledFunction(this, 'Function', {
       entry: props.entry,
-      bundling: { ...SHARED_FUNCTION_PROPS.bundling, assetHash: lambdaAssetHash(props.entry) },
       functionName: props.functionName,
       description: props.description,
       timeout: props.timeout,

@@ -1,4 +1,13 @@
-import { lambdaAssetHash, lambdaEntry, SHARED_BUNDLING } from '../../lib/constructs/lambda-defaults';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { App, Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import {
+  BundledFunction,
+  lambdaAssetHash,
+  lambdaEntry,
+  SHARED_BUNDLING,
+} from '../../lib/constructs/lambda-defaults';
 
 describe('lambdaAssetHash', () => {
   test('GIVEN the same entry and options WHEN hashed twice THEN the hash is stable (bundles are reused)', () => {
@@ -14,5 +23,44 @@ describe('lambdaAssetHash', () => {
   test('GIVEN different bundling options THEN the hash changes (the output would differ)', () => {
     const entry = lambdaEntry('snapshot/copy');
     expect(lambdaAssetHash(entry, { ...SHARED_BUNDLING, minify: false })).not.toBe(lambdaAssetHash(entry));
+  });
+});
+
+describe('BundledFunction', () => {
+  // One stack, one function: the bundle it stages is what Lambda would load.
+  const app = new App();
+  const stack = new Stack(app, 'Bundled', { env: { account: '111111111111', region: 'us-east-1' } });
+  const fn = new BundledFunction(stack, 'Fn', { entry: lambdaEntry('snapshot/copy') });
+  const assembly = app.synth();
+  const template = Template.fromStack(stack);
+  const resource = Object.values(template.findResources('AWS::Lambda::Function'))[0];
+  const assetHash = (resource.Properties.Code.S3Key as string).replace(/\.zip$/, '');
+  const bundleDir = path.join(assembly.directory, `asset.${assetHash}`);
+  const bundle = fs.readFileSync(path.join(bundleDir, 'index.js'), 'utf8');
+
+  test('THEN the handler runs on the shared runtime from a single minified index.js', () => {
+    expect(resource.Properties).toMatchObject({ Handler: 'index.handler', Runtime: 'nodejs22.x' });
+    expect(fs.readdirSync(bundleDir)).toEqual(['index.js']);
+    expect(bundle.split('\n').length).toBeLessThan(5);
+  });
+
+  test('THEN the AWS SDK stays external (required from the runtime, not bundled)', () => {
+    expect(bundle).toMatch(/require\("@aws-sdk\/client-rds"\)/);
+    // A bundled SDK client alone is hundreds of KB; the budget is 20 KB.
+    expect(Buffer.byteLength(bundle)).toBeLessThan(20 * 1024);
+  });
+
+  test('THEN the bundle exports the handler (loaded with the SDK from node_modules, as on Lambda)', () => {
+    const exported = { exports: {} as Record<string, unknown> };
+    new Function('module', 'exports', 'require', bundle)(exported, exported.exports, require);
+    expect(typeof exported.exports.handler).toBe('function');
+    expect(fn.runtime.name).toBe('nodejs22.x');
+  });
+
+  test('GIVEN an entry that does not exist THEN construction fails naming it', () => {
+    const other = new Stack(new App(), 'Missing');
+    expect(() => new BundledFunction(other, 'Fn', { entry: lambdaEntry('no-such-function') })).toThrow(
+      /BundledFunction Fn: entry .*lambda\/no-such-function\/index\.ts does not exist/,
+    );
   });
 });
