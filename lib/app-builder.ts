@@ -27,6 +27,8 @@ export interface BuildAppOptions {
    * @default true
    */
   readonly validations?: boolean;
+  /** The service bundle, already built (bin/app.ts builds it while modules load). @default built during construction */
+  readonly prebuiltServiceBundle?: string;
 }
 
 /**
@@ -39,11 +41,13 @@ export function buildApp(options: BuildAppOptions): HaApp {
   const primary = new RegionalStack(app, stackName(config, 'primary'), {
     config,
     role: 'primary',
+    prebuiltServiceBundle: options.prebuiltServiceBundle,
     description: `${config.appName}: primary region (${config.primary.region})`,
   });
   const secondary = new RegionalStack(app, stackName(config, 'secondary'), {
     config,
     role: 'secondary',
+    prebuiltServiceBundle: options.prebuiltServiceBundle,
     description: `${config.appName}: DR region (${config.dr.region})`,
   });
   secondary.addStackDependency(

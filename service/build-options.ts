@@ -1,4 +1,4 @@
-import type { BuildOptions } from 'esbuild';
+import { build, type BuildOptions } from 'esbuild';
 import path from 'node:path';
 
 /**
@@ -21,4 +21,13 @@ export function serviceBuildOptions(outfile: string): BuildOptions {
     external: ['pg-native'],
     logLevel: 'warning',
   };
+}
+
+/**
+ * Builds the bundle to `outfile` in esbuild's own process without blocking the caller: bin/app.ts
+ * starts it before loading the CDK modules so the two overlap on separate cores.
+ */
+export async function buildServiceBundle(outfile: string): Promise<void> {
+  const result = await build(serviceBuildOptions(outfile));
+  if (result.errors.length > 0) throw new Error(`service bundle failed: ${result.errors[0].text}`);
 }

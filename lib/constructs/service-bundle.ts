@@ -10,6 +10,15 @@ import { PROJECT_ROOT } from './lambda-defaults';
 
 const SERVICE_DIR = path.join(PROJECT_ROOT, 'service');
 
+export interface ServiceBundleProps {
+  /**
+   * A directory already holding the bundle (index.js) built from the current sources with
+   * serviceBuildOptions: bin/app.ts builds it while the CDK modules load.
+   * @default bundled here, during construction
+   */
+  readonly prebuiltDir?: string;
+}
+
 /**
  * The sample service as one JavaScript file in an S3 asset, bundled at synth by the local
  * esbuild (no Docker). The hash covers the service sources and the lock file, so an unchanged
@@ -18,8 +27,14 @@ const SERVICE_DIR = path.join(PROJECT_ROOT, 'service');
 export class ServiceBundle extends Construct {
   public readonly asset: s3assets.Asset;
 
-  constructor(scope: Construct, id: string) {
+  constructor(scope: Construct, id: string, props: ServiceBundleProps = {}) {
     super(scope, id);
+    if (props.prebuiltDir !== undefined && !fs.existsSync(path.join(props.prebuiltDir, 'index.js'))) {
+      throw new Error(`ServiceBundle: prebuiltDir ${props.prebuiltDir} has no index.js; build it first`);
+    }
+    const prebuiltDir = props.prebuiltDir;
+    // One asset definition either way: the asset hash covers the bundling options too, so a
+    // prebuilt bundle is staged through the same (local) bundling step as a fresh one.
     this.asset = new s3assets.Asset(this, 'Asset', {
       path: path.join(SERVICE_DIR, 'src'),
       assetHashType: AssetHashType.CUSTOM,
@@ -29,7 +44,12 @@ export class ServiceBundle extends Construct {
         image: DockerImage.fromRegistry('unused-local-esbuild'),
         local: {
           tryBundle(outputDir: string): boolean {
-            const result = buildSync(serviceBuildOptions(path.join(outputDir, 'index.js')));
+            const outfile = path.join(outputDir, 'index.js');
+            if (prebuiltDir !== undefined) {
+              fs.copyFileSync(path.join(prebuiltDir, 'index.js'), outfile);
+              return true;
+            }
+            const result = buildSync(serviceBuildOptions(outfile));
             if (result.errors.length > 0) throw new Error(`service bundle failed: ${result.errors[0].text}`);
             return true;
           },

@@ -1,0 +1,64 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { App, AssetStaging, Stack } from 'aws-cdk-lib';
+import { ServiceBundle } from '../../lib/constructs/service-bundle';
+import { buildServiceBundle } from '../../service/build-options';
+
+/** The staged index.js of a ServiceBundle, read from the synthesized cloud assembly. */
+function stagedBundle(app: App, bundle: ServiceBundle): string {
+  const assembly = app.synth();
+  return fs.readFileSync(
+    path.join(assembly.directory, `asset.${bundle.asset.assetHash}`, 'index.js'),
+    'utf8',
+  );
+}
+
+describe('ServiceBundle', () => {
+  const env = { account: '111111111111', region: 'us-east-1' };
+  let prebuiltDir: string;
+  beforeAll(async () => {
+    prebuiltDir = fs.mkdtempSync(path.join(os.tmpdir(), 'service-bundle-test-'));
+    await buildServiceBundle(path.join(prebuiltDir, 'index.js'));
+  });
+  afterAll(() => fs.rmSync(prebuiltDir, { recursive: true, force: true }));
+  // Staging is cached per process by asset hash; each test stages its own.
+  beforeEach(() => AssetStaging.clearAssetHashCache());
+
+  test('GIVEN no prebuilt bundle THEN it bundles the service at construction into one index.js', () => {
+    const app = new App();
+    const bundle = new ServiceBundle(new Stack(app, 'Built', { env }), 'Bundle');
+    const code = stagedBundle(app, bundle);
+    expect(code).toContain('/readyz');
+    expect(code.length).toBeGreaterThan(100_000); // fastify, pg and ioredis are inside
+  });
+
+  test('GIVEN a prebuilt bundle THEN the asset is that file, under the hash a fresh build gets', () => {
+    // A marker proves the staged file is the prebuilt one, not a rebuild.
+    const marked = fs.readFileSync(path.join(prebuiltDir, 'index.js'), 'utf8') + '\n// prebuilt\n';
+    const markedDir = fs.mkdtempSync(path.join(os.tmpdir(), 'service-bundle-marked-'));
+    fs.writeFileSync(path.join(markedDir, 'index.js'), marked);
+    try {
+      const app = new App();
+      const prebuilt = new ServiceBundle(new Stack(app, 'Prebuilt', { env }), 'Bundle', {
+        prebuiltDir: markedDir,
+      });
+      const fresh = new ServiceBundle(new Stack(new App(), 'Built', { env }), 'Bundle');
+      expect(prebuilt.asset.assetHash).toBe(fresh.asset.assetHash);
+      expect(stagedBundle(app, prebuilt)).toBe(marked);
+    } finally {
+      fs.rmSync(markedDir, { recursive: true });
+    }
+  });
+
+  test('GIVEN a prebuilt directory without index.js THEN construction fails naming the directory', () => {
+    const empty = fs.mkdtempSync(path.join(os.tmpdir(), 'service-bundle-empty-'));
+    try {
+      expect(
+        () => new ServiceBundle(new Stack(new App(), 'S', { env }), 'Bundle', { prebuiltDir: empty }),
+      ).toThrow(`ServiceBundle: prebuiltDir ${empty} has no index.js`);
+    } finally {
+      fs.rmSync(empty, { recursive: true });
+    }
+  });
+});
