@@ -16,6 +16,11 @@ const runsArg = process.argv.indexOf('--runs');
 const runs = runsArg > 0 ? Number(process.argv[runsArg + 1]) : 5;
 const cdk = path.join(root, 'node_modules', 'aws-cdk', 'bin', 'cdk');
 const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('AWS_')));
+// The empty app runs with exactly the app's runner and flags: cdk.json's command, other entry.
+const appCommand = (JSON.parse(fs.readFileSync(path.join(root, 'cdk.json'), 'utf8')) as { app: string }).app;
+if (!appCommand.includes('bin/app.ts'))
+  throw new Error(`cdk.json "app" (${appCommand}) does not run bin/app.ts`);
+const emptyAppCommand = appCommand.replace('bin/app.ts', 'bench/empty-app.ts');
 
 function timeSynth(app?: string, reuseOut?: string): number {
   const out = reuseOut ?? fs.mkdtempSync(path.join(os.tmpdir(), 'bench-synth-'));
@@ -35,7 +40,7 @@ const empty: number[] = [];
 const warmOut = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-synth-warm-'));
 timeSynth(undefined, warmOut); // fills the warm cdk.out and the OS file cache; not counted
 for (let i = 0; i < runs; i++) {
-  empty.push(timeSynth('npx tsx bench/empty-app.ts'));
+  empty.push(timeSynth(emptyAppCommand));
   full.push(timeSynth());
   warm.push(timeSynth(undefined, warmOut));
 }
@@ -50,6 +55,8 @@ const result = {
   warmFullAppMedianMs: Math.round(median(warm)),
   warmRatio: Number((median(warm) / median(empty)).toFixed(2)),
   budget: 2.0,
+  appCommand,
+  emptyAppCommand,
   emptyMs: empty.map(Math.round),
   fullMs: full.map(Math.round),
   warmMs: warm.map(Math.round),
