@@ -1,6 +1,7 @@
-import { App, CloudFormationValidatePlugin, Validations } from 'aws-cdk-lib';
+import { App, CfnResource, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { ControlTowerChecks } from './control-tower';
+import { ParallelCloudFormationValidation } from './parallel-cfn-validation';
 import { ResilienceChecks } from './resilience-checks';
 
 /**
@@ -12,22 +13,38 @@ import { ResilienceChecks } from './resilience-checks';
 export const CONTROL_TOWER_CONTEXT_KEY = 'controlTowerChecks';
 
 /**
- * Registers every policy pack the app must pass at synth.
+ * Registers every policy pack the app must pass at synth; call it once the stacks are built.
  *
- * CloudFormation's built-in validator is registered explicitly, first, as aws-cdk-lib documents
- * (it then replaces the default instance, which would otherwise run last): its WASM engine triggers
- * ~20 full garbage collections while it initializes, and running before cdk-nag has loaded ~40
- * service modules the app does not use (~13 MB of source) makes each one walk a smaller heap.
+ * CloudFormation's validator is registered explicitly, as aws-cdk-lib documents (the instance
+ * then replaces the default one): ParallelCloudFormationValidation, the same plugin on a worker
+ * thread, whose engine starts now, for the app's resource types, while the app synthesizes.
  * It stays off exactly when the built-in one would be (`builtinCloudFormationValidation: false`,
  * `cdk synth --no-validation`, `CDK_VALIDATION=false`).
  */
 export function addValidationPlugins(app: App): void {
-  if (app._builtinCloudFormationValidation && process.env.CDK_VALIDATION !== 'false') {
-    Validations.of(app).addPlugins(new CloudFormationValidatePlugin());
-  }
+  const cloudFormation =
+    app._builtinCloudFormationValidation && process.env.CDK_VALIDATION !== 'false'
+      ? new ParallelCloudFormationValidation()
+      : undefined;
+  cloudFormation?.prepare([...resourceTypes(app), ...SYNTH_ADDED_TYPES]);
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app), new ResilienceChecks());
   const controlTower: unknown = app.node.tryGetContext(CONTROL_TOWER_CONTEXT_KEY);
   if (controlTower === true || controlTower === 'true') {
     Validations.of(app).addPlugins(new ControlTowerChecks());
   }
+  // Last: the packs above run on this thread while the worker finishes starting its engine.
+  if (cloudFormation) Validations.of(app).addPlugins(cloudFormation);
+}
+
+/**
+ * Resource types aws-cdk-lib adds to templates at synthesis. (A type added later than this call
+ * only costs time: the worker's engine restarts for it.)
+ */
+const SYNTH_ADDED_TYPES = ['AWS::CDK::Metadata'];
+
+function resourceTypes(app: App): string[] {
+  return app.node
+    .findAll()
+    .filter(CfnResource.isCfnResource)
+    .map((r) => r.cfnResourceType);
 }

@@ -2,6 +2,7 @@ import { App, CloudFormationValidatePlugin } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { addValidationPlugins, CONTROL_TOWER_CONTEXT_KEY } from '../../lib/checks/plugins';
 import { ControlTowerChecks } from '../../lib/checks/control-tower';
+import { ParallelCloudFormationValidation } from '../../lib/checks/parallel-cfn-validation';
 import { ResilienceChecks } from '../../lib/checks/resilience-checks';
 
 /** The plugins registered on an app, in the order aws-cdk-lib will run them. */
@@ -16,15 +17,19 @@ describe('addValidationPlugins', () => {
     else process.env.CDK_VALIDATION = saved;
   });
 
-  test('GIVEN a default app THEN CloudFormation validation runs first, then cdk-nag and the resilience pack', () => {
+  test('GIVEN a default app THEN cdk-nag and the resilience pack run first, then CloudFormation validation on its worker', () => {
     delete process.env.CDK_VALIDATION;
     const app = new App();
     addValidationPlugins(app);
     const plugins = pluginsOf(app);
-    expect(plugins).toHaveLength(3);
-    expect(plugins[0]).toBeInstanceOf(CloudFormationValidatePlugin);
-    expect(plugins[1]).toBeInstanceOf(AwsSolutionsChecks);
-    expect(plugins[2]).toBeInstanceOf(ResilienceChecks);
+    expect(plugins.map((p) => p?.constructor)).toEqual([
+      AwsSolutionsChecks,
+      ResilienceChecks,
+      ParallelCloudFormationValidation,
+    ]);
+    // It replaces aws-cdk-lib's default instance only because it is one.
+    expect(plugins[2]).toBeInstanceOf(CloudFormationValidatePlugin);
+    (plugins[2] as ParallelCloudFormationValidation).close();
   });
 
   test.each([
