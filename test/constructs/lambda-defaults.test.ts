@@ -9,6 +9,9 @@ import {
   SHARED_BUNDLING,
 } from '../../lib/constructs/lambda-defaults';
 
+// Bundling is the subject here; CloudFormation validation of these one-asset stacks is not.
+const NO_VALIDATION = { builtinCloudFormationValidation: false };
+
 describe('lambdaAssetHash', () => {
   test('GIVEN the same entry and options WHEN hashed twice THEN the hash is stable (bundles are reused)', () => {
     expect(lambdaAssetHash(lambdaEntry('failover'))).toBe(lambdaAssetHash(lambdaEntry('failover')));
@@ -28,7 +31,7 @@ describe('lambdaAssetHash', () => {
 
 describe('BundledFunction', () => {
   // One stack, one function: the bundle it stages is what Lambda would load.
-  const app = new App();
+  const app = new App(NO_VALIDATION);
   const stack = new Stack(app, 'Bundled', { env: { account: '111111111111', region: 'us-east-1' } });
   const fn = new BundledFunction(stack, 'Fn', { entry: lambdaEntry('snapshot/copy') });
   const assembly = app.synth();
@@ -58,7 +61,7 @@ describe('BundledFunction', () => {
   });
 
   test('GIVEN an entry that does not exist THEN construction fails naming it', () => {
-    const other = new Stack(new App(), 'Missing');
+    const other = new Stack(new App(NO_VALIDATION), 'Missing');
     expect(() => new BundledFunction(other, 'Fn', { entry: lambdaEntry('no-such-function') })).toThrow(
       /BundledFunction Fn: entry .*lambda\/no-such-function\/index\.ts does not exist/,
     );

@@ -5,6 +5,9 @@ import { App, AssetStaging, Stack } from 'aws-cdk-lib';
 import { ServiceBundle } from '../../lib/constructs/service-bundle';
 import { buildServiceBundle } from '../../service/build-options';
 
+// Bundling is the subject here; CloudFormation validation of these one-asset stacks is not.
+const NO_VALIDATION = { builtinCloudFormationValidation: false };
+
 /** The staged index.js of a ServiceBundle, read from the synthesized cloud assembly. */
 function stagedBundle(app: App, bundle: ServiceBundle): string {
   const assembly = app.synth();
@@ -26,7 +29,7 @@ describe('ServiceBundle', () => {
   beforeEach(() => AssetStaging.clearAssetHashCache());
 
   test('GIVEN no prebuilt bundle THEN it bundles the service at construction into one index.js', () => {
-    const app = new App();
+    const app = new App(NO_VALIDATION);
     const bundle = new ServiceBundle(new Stack(app, 'Built', { env }), 'Bundle');
     const code = stagedBundle(app, bundle);
     expect(code).toContain('/readyz');
@@ -39,11 +42,11 @@ describe('ServiceBundle', () => {
     const markedDir = fs.mkdtempSync(path.join(os.tmpdir(), 'service-bundle-marked-'));
     fs.writeFileSync(path.join(markedDir, 'index.js'), marked);
     try {
-      const app = new App();
+      const app = new App(NO_VALIDATION);
       const prebuilt = new ServiceBundle(new Stack(app, 'Prebuilt', { env }), 'Bundle', {
         prebuiltDir: markedDir,
       });
-      const fresh = new ServiceBundle(new Stack(new App(), 'Built', { env }), 'Bundle');
+      const fresh = new ServiceBundle(new Stack(new App(NO_VALIDATION), 'Built', { env }), 'Bundle');
       expect(prebuilt.asset.assetHash).toBe(fresh.asset.assetHash);
       expect(stagedBundle(app, prebuilt)).toBe(marked);
     } finally {
@@ -55,7 +58,10 @@ describe('ServiceBundle', () => {
     const empty = fs.mkdtempSync(path.join(os.tmpdir(), 'service-bundle-empty-'));
     try {
       expect(
-        () => new ServiceBundle(new Stack(new App(), 'S', { env }), 'Bundle', { prebuiltDir: empty }),
+        () =>
+          new ServiceBundle(new Stack(new App(NO_VALIDATION), 'S', { env }), 'Bundle', {
+            prebuiltDir: empty,
+          }),
       ).toThrow(`ServiceBundle: prebuiltDir ${empty} has no index.js`);
     } finally {
       fs.rmSync(empty, { recursive: true });
