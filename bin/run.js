@@ -1,0 +1,27 @@
+#!/usr/bin/env node
+// Launcher for a TypeScript entry point that exports `main()` (cdk.json: node bin/run.js bin/app.ts).
+// tsx's loader is registered only while the entry module loads (with it, every TypeScript file it
+// imports), then removed before main() runs: tsx inspects each JavaScript file loaded while it is
+// registered, and the modules aws-cdk-lib and cdk-nag load lazily during synthesis (~40 service
+// modules, ~13 MB) then load at plain Node.js speed (~0.3 s less per synth). Any TypeScript module
+// must therefore be imported by the entry module, not required later.
+'use strict';
+const path = require('node:path');
+const { register } = require('tsx/cjs/api');
+
+const entry = process.argv[2];
+if (!entry) {
+  console.error('usage: node bin/run.js <entry.ts> (the entry exports main())');
+  process.exit(2);
+}
+const unregister = register();
+const { main } = require(path.resolve(entry));
+unregister();
+if (typeof main !== 'function') {
+  console.error(`${entry} does not export main()`);
+  process.exit(2);
+}
+Promise.resolve(main()).catch((e) => {
+  console.error(e);
+  process.exitCode = 1;
+});
