@@ -6,11 +6,22 @@ const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const { workerData } = require('node:worker_threads');
-const { CloudFormationValidatePlugin } = require('aws-cdk-lib');
 
 const { port, signal } = workerData;
 const done = new Int32Array(signal);
-const plugin = new CloudFormationValidatePlugin();
+
+// A failure to load is reported to validate() (which is blocked waiting), never left unanswered.
+let plugin;
+let loadError;
+try {
+  plugin = new (require('aws-cdk-lib').CloudFormationValidatePlugin)();
+} catch (e) {
+  loadError = e;
+}
+
+function errorText(e) {
+  return e instanceof Error ? (e.stack ?? e.message) : String(e);
+}
 
 /**
  * Initializes the engine for these resource types by validating a template with one bare resource
@@ -33,14 +44,15 @@ function prepare(resourceTypes) {
 
 port.on('message', (message) => {
   if (message.kind === 'prepare') {
-    prepare(message.resourceTypes);
+    if (plugin) prepare(message.resourceTypes);
     return;
   }
   let result;
   try {
+    if (loadError) throw loadError;
     result = { report: plugin.validate({ stackTemplates: message.stackTemplates }), version: plugin.version };
   } catch (e) {
-    result = { error: e instanceof Error ? (e.stack ?? e.message) : String(e) };
+    result = { error: errorText(e) };
   }
   port.postMessage(result);
   Atomics.store(done, 0, 1);

@@ -6,8 +6,11 @@ import {
   type PolicyValidationPluginReport,
 } from 'aws-cdk-lib';
 
-/** How long validate() waits for the worker before giving up (a hung worker must not hang synth). */
-const VALIDATION_TIMEOUT_MS = 5 * 60 * 1000;
+/**
+ * How long validate() waits for the worker before giving up: a worker that died (it reports its
+ * own errors, but not e.g. running out of memory) must not hang synth. Validation takes seconds.
+ */
+const VALIDATION_TIMEOUT_MS = 2 * 60 * 1000;
 
 type WorkerResult = { report: PolicyValidationPluginReport; version?: string } | { error: string };
 
@@ -41,6 +44,8 @@ export class ParallelCloudFormationValidation extends CloudFormationValidatePlug
     });
     // Never keeps the process alive on its own (e.g. when synthesis fails before validation).
     this.worker.unref();
+    // Its failures reach validate() as results; an 'error' event must not crash the app meanwhile.
+    this.worker.on('error', () => undefined);
     this.port.unref();
   }
 
