@@ -1,6 +1,7 @@
 /**
- * Full offline synth of every stack vs an empty CDK app, same CLI, runner (tsx) and cdk.json
- * flags (built-in CloudFormation validation on for both), interleaved in one run.
+ * Full offline synth of every stack vs an empty CDK app, same CLI, launcher (cdk.json's `app`
+ * command, bench/empty-app.ts as its entry) and cdk.json flags (built-in CloudFormation validation
+ * on for both), interleaved in one run.
  * Two full-app figures: "cold" into a fresh output directory (every asset bundled, as on the first
  * synth after `npm ci`; the budget is judged on this one) and "warm" into an existing cdk.out whose
  * content-hashed assets are unchanged (the edit-synth loop).
