@@ -1,14 +1,12 @@
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { AssetHashType, DockerImage, Duration } from 'aws-cdk-lib';
+import { AssetHashType, Duration } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { buildSync, version as esbuildVersion, type BuildOptions } from 'esbuild';
 import type { Construct } from 'constructs';
-
-/** Repository root: functions bundle from here with the local esbuild (no Docker). */
-export const PROJECT_ROOT = path.resolve(__dirname, '..', '..');
+import { filesDigest, listFiles, localBundling, PROJECT_ROOT } from './local-bundling';
 
 /** Path of a handler under lambda/, e.g. lambdaEntry('snapshot/create'). */
 export function lambdaEntry(name: string): string {
@@ -77,21 +75,9 @@ export function bundledHandlerCode(entry: string, bundling: LambdaBundling = SHA
   return lambda.Code.fromAsset(path.dirname(entry), {
     assetHashType: AssetHashType.CUSTOM,
     assetHash: lambdaAssetHash(entry, bundling),
-    bundling: {
-      // Never used: local bundling always succeeds or throws.
-      image: DockerImage.fromRegistry('unused-local-esbuild'),
-      local: {
-        tryBundle(outputDir: string): boolean {
-          const result = buildSync(lambdaBuildOptions(entry, path.join(outputDir, 'index.js'), bundling));
-          if (result.errors.length > 0) {
-            throw new Error(
-              `bundling ${path.relative(PROJECT_ROOT, entry)} failed: ${result.errors[0].text}`,
-            );
-          }
-          return true;
-        },
-      },
-    },
+    bundling: localBundling((outputDir) => {
+      buildSync(lambdaBuildOptions(entry, path.join(outputDir, 'index.js'), bundling));
+    }),
   });
 }
 
@@ -137,27 +123,13 @@ export function lambdaAssetHash(entry: string, bundling: LambdaBundling = SHARED
 
 let sourcesDigest: string | undefined;
 
-/** Digest of lambda/ and the lock file, read once per process (every function hashes it). */
+/** Digest of lambda/ (but its READMEs) and the lock file, read once per process (every function hashes it). */
 function lambdaSourcesDigest(): string {
-  if (sourcesDigest === undefined) {
-    const hash = crypto.createHash('sha256');
-    for (const file of [
-      ...sourceFiles(path.join(PROJECT_ROOT, 'lambda')),
-      path.join(PROJECT_ROOT, 'package-lock.json'),
-    ]) {
-      hash.update(path.relative(PROJECT_ROOT, file)).update(fs.readFileSync(file));
-    }
-    sourcesDigest = hash.digest('hex');
-  }
+  sourcesDigest ??= filesDigest([
+    ...listFiles(path.join(PROJECT_ROOT, 'lambda')).filter((f) => !f.endsWith('.md')),
+    path.join(PROJECT_ROOT, 'package-lock.json'),
+  ]);
   return sourcesDigest;
-}
-
-function sourceFiles(dir: string): string[] {
-  return fs
-    .readdirSync(dir, { withFileTypes: true })
-    .flatMap((e) => (e.isDirectory() ? sourceFiles(path.join(dir, e.name)) : [path.join(dir, e.name)]))
-    .filter((f) => !f.endsWith('.md'))
-    .sort();
 }
 
 /**

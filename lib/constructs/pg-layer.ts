@@ -1,11 +1,12 @@
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { AssetHashType, DockerImage } from 'aws-cdk-lib';
+import { AssetHashType } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { buildSync, version as esbuildVersion, type BuildOptions } from 'esbuild';
 import { Construct } from 'constructs';
-import { PROJECT_ROOT, SHARED_BUNDLING, SHARED_FUNCTION_PROPS } from './lambda-defaults';
+import { SHARED_BUNDLING, SHARED_FUNCTION_PROPS } from './lambda-defaults';
+import { localBundling, PROJECT_ROOT } from './local-bundling';
 
 /** Modules the layer provides: a function that uses it marks these external in its bundling. */
 export const PG_LAYER_MODULES: readonly string[] = ['pg'];
@@ -44,8 +45,7 @@ export function pgLayerBuildOptions(outfile: string): BuildOptions {
  */
 export function buildPgLayer(outputDir: string): string {
   const outfile = path.join(outputDir, PG_LAYER_ENTRY);
-  const result = buildSync(pgLayerBuildOptions(outfile));
-  if (result.errors.length > 0) throw new Error(`pg layer bundle failed: ${result.errors[0].text}`);
+  buildSync(pgLayerBuildOptions(outfile));
   const pgDir = path.dirname(require.resolve('pg/package.json', { paths: [PROJECT_ROOT] }));
   const pkg = JSON.parse(fs.readFileSync(path.join(pgDir, 'package.json'), 'utf8')) as { version: string };
   fs.writeFileSync(
@@ -138,16 +138,7 @@ export class PgLayer extends lambda.LayerVersion {
       code: lambda.Code.fromAsset(pgDir, {
         assetHashType: AssetHashType.CUSTOM,
         assetHash: pgLayerHash(),
-        bundling: {
-          // Never used: local bundling always succeeds or throws.
-          image: DockerImage.fromRegistry('unused-local-esbuild'),
-          local: {
-            tryBundle(outputDir: string): boolean {
-              buildPgLayer(outputDir);
-              return true;
-            },
-          },
-        },
+        bundling: localBundling(buildPgLayer),
       }),
     });
   }

@@ -1,12 +1,11 @@
-import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { AssetHashType, DockerImage } from 'aws-cdk-lib';
+import { AssetHashType } from 'aws-cdk-lib';
 import * as s3assets from 'aws-cdk-lib/aws-s3-assets';
 import { buildSync } from 'esbuild';
 import { Construct } from 'constructs';
 import { serviceBuildOptions } from '../../service/build-options';
-import { PROJECT_ROOT } from './lambda-defaults';
+import { filesDigest, listFiles, localBundling, PROJECT_ROOT } from './local-bundling';
 
 const SERVICE_DIR = path.join(PROJECT_ROOT, 'service');
 
@@ -39,41 +38,20 @@ export class ServiceBundle extends Construct {
       path: path.join(SERVICE_DIR, 'src'),
       assetHashType: AssetHashType.CUSTOM,
       assetHash: sourceHash(),
-      bundling: {
-        // Never used: local bundling always succeeds or throws.
-        image: DockerImage.fromRegistry('unused-local-esbuild'),
-        local: {
-          tryBundle(outputDir: string): boolean {
-            const outfile = path.join(outputDir, 'index.js');
-            if (prebuiltDir !== undefined) {
-              fs.copyFileSync(path.join(prebuiltDir, 'index.js'), outfile);
-              return true;
-            }
-            const result = buildSync(serviceBuildOptions(outfile));
-            if (result.errors.length > 0) throw new Error(`service bundle failed: ${result.errors[0].text}`);
-            return true;
-          },
-        },
-      },
+      bundling: localBundling((outputDir) => {
+        const outfile = path.join(outputDir, 'index.js');
+        if (prebuiltDir !== undefined) fs.copyFileSync(path.join(prebuiltDir, 'index.js'), outfile);
+        else buildSync(serviceBuildOptions(outfile));
+      }),
     });
   }
 }
 
 /** Hash of everything that shapes the bundle: service sources, build options, dependency lock. */
 function sourceHash(): string {
-  const hash = crypto.createHash('sha256');
-  const files = [
+  return filesDigest([
     ...listFiles(path.join(SERVICE_DIR, 'src')),
     path.join(SERVICE_DIR, 'build-options.ts'),
     path.join(PROJECT_ROOT, 'package-lock.json'),
-  ];
-  for (const file of files) hash.update(path.relative(PROJECT_ROOT, file)).update(fs.readFileSync(file));
-  return hash.digest('hex');
-}
-
-function listFiles(dir: string): string[] {
-  return fs
-    .readdirSync(dir, { withFileTypes: true })
-    .flatMap((e) => (e.isDirectory() ? listFiles(path.join(dir, e.name)) : [path.join(dir, e.name)]))
-    .sort();
+  ]);
 }
