@@ -67,10 +67,8 @@ export class ParallelCloudFormationValidation extends CloudFormationValidatePlug
   }
 
   public validate(context: IPolicyValidationContext): PolicyValidationPluginReport {
-    const worker = this.worker;
     // Once per worker; a second synthesis of the same app validates on this thread.
-    if (!worker) return super.validate(context);
-    this.worker = undefined;
+    if (!this.worker) return super.validate(context);
     try {
       const stackTemplates = context.stackTemplates.map((s) => ({
         stackConstructPath: s.stackConstructPath,
@@ -91,8 +89,7 @@ export class ParallelCloudFormationValidation extends CloudFormationValidatePlug
       this.workerVersion = result.version;
       return result.report;
     } finally {
-      this.port.close();
-      void worker.terminate();
+      this.close();
     }
   }
 }

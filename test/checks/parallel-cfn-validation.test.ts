@@ -31,6 +31,12 @@ describe('ParallelCloudFormationValidation', () => {
   });
   afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
+  /** A context naming a template file that does not exist. */
+  const missingTemplateContext = () =>
+    ({
+      stackTemplates: [{ stackConstructPath: 'Gone', templatePath: path.join(dir, 'gone.template.json') }],
+    }) as unknown as IPolicyValidationContext;
+
   const summary = (report: ReturnType<CloudFormationValidatePlugin['validate']>) =>
     report.violations.map((v) => `${v.ruleName} ${v.severity} ${v.description}`).sort();
 
@@ -53,9 +59,7 @@ describe('ParallelCloudFormationValidation', () => {
 
   test('GIVEN a template that cannot be read THEN the error names it', () => {
     const parallel = new ParallelCloudFormationValidation();
-    const missing = {
-      stackTemplates: [{ stackConstructPath: 'Gone', templatePath: path.join(dir, 'gone.template.json') }],
-    } as unknown as IPolicyValidationContext;
+    const missing = missingTemplateContext();
     expect(() => parallel.validate(missing)).toThrow(
       /CloudFormation validation failed on its worker: .*gone\.template\.json/s,
     );
@@ -64,9 +68,7 @@ describe('ParallelCloudFormationValidation', () => {
   test('GIVEN a closed instance THEN it validates on this thread', () => {
     const parallel = new ParallelCloudFormationValidation();
     parallel.close();
-    const missing = {
-      stackTemplates: [{ stackConstructPath: 'Gone', templatePath: path.join(dir, 'gone.template.json') }],
-    } as unknown as IPolicyValidationContext;
+    const missing = missingTemplateContext();
     let error: unknown;
     try {
       parallel.validate(missing);
