@@ -1,16 +1,23 @@
 import { Stack } from 'aws-cdk-lib';
-import type { Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { loadConfig, regionContext, windowsOverlap } from '../../lib/config';
 import { Cache, nodeGroupPlacement, parameterGroupFamily } from '../../lib/constructs/cache';
-import { synthDataTier, type DataTierFixture, type FixtureStack } from './data-tier-fixture';
+import {
+  getAttOf,
+  ofType,
+  only,
+  refOf,
+  resources,
+  synthDataTier,
+  type DataTierFixture,
+  type FixtureStack,
+} from './data-tier-fixture';
 
 /**
  * INV-CACHE: the Cache construct in a primary and a secondary fixture stack (default config:
  * Valkey 8.0, 3 shards x 1 replica over 3 AZs), synthesized once with cdk-nag.
  */
 
-type Res = { Type: string; Properties?: any; DeletionPolicy?: string };
 type Built = { cache: Cache; fleetRole: iam.Role };
 
 let fx: DataTierFixture<Built>;
@@ -25,16 +32,6 @@ beforeAll(() => {
     return { cache, fleetRole };
   });
 });
-
-const resources = (t: Template): Record<string, Res> => t.toJSON().Resources;
-const ofType = (t: Template, type: string) => Object.entries(resources(t)).filter(([, r]) => r.Type === type);
-const only = (t: Template, type: string): [string, Res] => {
-  const found = ofType(t, type);
-  expect(found).toHaveLength(1);
-  return found[0];
-};
-const refOf = (v: unknown): string => (v as { Ref: string }).Ref;
-const getAttOf = (v: unknown): string => (v as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
 
 describe.each(['primary', 'secondary'] as const)('%s region cache', (role) => {
   const side = () => fx[role];

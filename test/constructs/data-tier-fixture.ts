@@ -122,3 +122,18 @@ function describeViolations(outdir: string): string | undefined {
   );
   return lines.length > 0 ? lines.join('\n') : undefined;
 }
+
+/** A resource of a synthesized template, as the data-tier tests read it. */
+export type Res = { Type: string; Properties?: any; DependsOn?: string[]; DeletionPolicy?: string };
+
+export const resources = (t: Template): Record<string, Res> => t.toJSON().Resources;
+export const ofType = (t: Template, type: string) =>
+  Object.entries(resources(t)).filter(([, r]) => r.Type === type);
+/** The one resource of `type` (the test fails unless there is exactly one). */
+export const only = (t: Template, type: string): [string, Res] => {
+  const found = ofType(t, type);
+  expect(found).toHaveLength(1);
+  return found[0];
+};
+export const refOf = (v: unknown): string => (v as { Ref: string }).Ref;
+export const getAttOf = (v: unknown): string => (v as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];

@@ -3,14 +3,22 @@ import type { Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { loadConfig, regionContext } from '../../lib/config';
 import { Database } from '../../lib/constructs/database';
-import { synthDataTier, type DataTierFixture, type FixtureStack } from './data-tier-fixture';
+import {
+  getAttOf,
+  ofType,
+  only,
+  refOf,
+  resources,
+  synthDataTier,
+  type DataTierFixture,
+  type FixtureStack,
+} from './data-tier-fixture';
 
 /**
  * INV-DB: the Database construct in a primary and a secondary fixture stack (default config:
  * 3 AZs, 2 readers, 2 DR instances, proxy on), synthesized once with cdk-nag.
  */
 
-type Res = { Type: string; Properties?: any; DependsOn?: string[]; DeletionPolicy?: string };
 type Built = { database: Database; fleetRole: iam.Role };
 
 let fx: DataTierFixture<Built>;
@@ -31,15 +39,6 @@ beforeAll(() => {
   );
 });
 
-const resources = (t: Template): Record<string, Res> => t.toJSON().Resources;
-const ofType = (t: Template, type: string) => Object.entries(resources(t)).filter(([, r]) => r.Type === type);
-const only = (t: Template, type: string): [string, Res] => {
-  const found = ofType(t, type);
-  expect(found).toHaveLength(1);
-  return found[0];
-};
-const refOf = (v: unknown): string => (v as { Ref: string }).Ref;
-const getAttOf = (v: unknown): string => (v as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
 /** Logical id of a stack-level construct in a template. */
 const idOf = (stack: Stack, construct: { node: { defaultChild?: unknown } }) =>
   stack.getLogicalId(construct.node.defaultChild as never);
