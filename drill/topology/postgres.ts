@@ -286,29 +286,42 @@ export class PgCluster {
     replica.initReplicaOf(primary);
     replica.start();
     await replica.waitReady();
-    await waitUntil(
-      `${replica.name} streaming from ${primary.name}`,
-      async () =>
-        (
-          await primary.sql(
-            `SELECT 1 FROM pg_stat_replication WHERE application_name = $1 AND state = 'streaming'`,
-            [replica.name],
-          )
-        ).length === 1,
+    await this.waitForReplication(
+      primary,
+      replica,
+      "state = 'streaming'",
+      `streaming from ${primary.name}`,
       30_000,
     );
     await primary.sql(`ALTER SYSTEM SET synchronous_standby_names = 'FIRST 1 (${replica.name})'`);
     await primary.sql('SELECT pg_reload_conf()');
+    await this.waitForReplication(
+      primary,
+      replica,
+      "sync_state = 'sync'",
+      'to be the synchronous standby',
+      15_000,
+    );
+  }
+
+  /** Waits until `primary`'s pg_stat_replication row for `replica` meets `condition`. */
+  private async waitForReplication(
+    primary: PgNode,
+    replica: PgNode,
+    condition: string,
+    what: string,
+    timeoutMs: number,
+  ): Promise<void> {
     await waitUntil(
-      `${replica.name} to be the synchronous standby`,
+      `${replica.name} ${what}`,
       async () =>
         (
           await primary.sql(
-            `SELECT 1 FROM pg_stat_replication WHERE application_name = $1 AND sync_state = 'sync'`,
+            `SELECT 1 FROM pg_stat_replication WHERE application_name = $1 AND ${condition}`,
             [replica.name],
           )
         ).length === 1,
-      15_000,
+      timeoutMs,
     );
   }
 
