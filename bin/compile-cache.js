@@ -1,10 +1,10 @@
-// V8 code cache for the launcher (bin/run.js), so a synth does not recompile the same ~1,000
-// aws-cdk-lib and cdk-nag modules (~25 MB of JavaScript) every time.
+// V8 code cache for the launcher (bin/run.js), so a synth does not recompile the same ~1,150
+// dependency modules (~28 MB of JavaScript, most of it aws-cdk-lib and cdk-nag) every time.
 //
 // On Node.js >= 22.1 this is Node's own module.enableCompileCache(). Node 20 has no such API, so
-// a small fallback does the same for the listed packages only: it compiles each of their modules
-// with vm.Script and the code V8 cached for it last time, and at exit stores V8's cache for the
-// modules that had none. The cache is taken at exit, not at compile time, so it also holds the
+// a small fallback does the same for modules under node_modules (the project's own sources change
+// too often to be worth it): it compiles each with vm.Script and the code V8 cached for it last
+// time, and at exit stores V8's cache for the modules that had none. The cache is taken at exit, not at compile time, so it also holds the
 // functions V8 compiled lazily while the synth ran (most of the saving; a compile-time cache, as
 // the v8-compile-cache package makes, saved a third as much here).
 // Cache entries are named by a hash of the module's path and full content (V8 itself only checks
@@ -17,14 +17,14 @@ const Module = require('node:module');
 const path = require('node:path');
 const vm = require('node:vm');
 
-/** The packages whose modules the fallback caches: the large ones every synth loads. */
-const CACHED_PACKAGES = ['aws-cdk-lib', 'cdk-nag', 'constructs'];
+/** The modules the fallback caches: dependencies, which change only on install. */
+const IN_NODE_MODULES = /[\\/]node_modules[\\/]/;
 
 /**
  * Enables the code cache in `cacheDir` unless NODE_DISABLE_COMPILE_CACHE is set (Node's own
  * switch, honoured by the fallback too). Returns which one runs: 'node', 'fallback', or 'off'.
  */
-function enableCompileCache(cacheDir, packages = CACHED_PACKAGES) {
+function enableCompileCache(cacheDir) {
   if (process.env.NODE_DISABLE_COMPILE_CACHE) return 'off';
   if (typeof Module.enableCompileCache === 'function') {
     Module.enableCompileCache(cacheDir);
@@ -32,23 +32,22 @@ function enableCompileCache(cacheDir, packages = CACHED_PACKAGES) {
   }
   // The loader for import() in modules compiled by vm.Script (Node >= 20.12).
   if (!vm.constants || !vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER) return 'off';
-  installFallback(path.join(cacheDir, `v8-${process.versions.v8}-${process.arch}`), packages);
+  installFallback(path.join(cacheDir, `v8-${process.versions.v8}-${process.arch}`));
   return 'fallback';
 }
 
 /**
- * Compiles the CommonJS modules of `packages` through `dir`. Returns counters (modules served from
- * the cache, compiled without one, entries written at exit) for tests and diagnostics.
+ * Compiles the CommonJS modules under node_modules through `dir`. Returns counters (modules served
+ * from the cache, compiled without one, entries written at exit) for tests and diagnostics.
  */
-function installFallback(dir, packages) {
+function installFallback(dir) {
   const stats = { hits: 0, misses: 0, written: 0 };
-  const escaped = packages.map((p) => p.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&'));
-  const inPackages = new RegExp(`[\\\\/]node_modules[\\\\/](?:${escaped.join('|')})[\\\\/]`);
   const uncached = [];
   const compile = Module.prototype._compile;
 
   Module.prototype._compile = function compileWithCache(content, filename) {
-    if (!inPackages.test(filename) || MAY_IMPORT.test(content)) return compile.call(this, content, filename);
+    if (!IN_NODE_MODULES.test(filename) || MAY_IMPORT.test(content))
+      return compile.call(this, content, filename);
     const file = path.join(
       dir,
       crypto.createHash('sha1').update(filename).update('\0').update(content).digest('hex'),
@@ -104,4 +103,4 @@ function withoutHashbang(content) {
   return content.startsWith('#!') ? `//${content}` : content;
 }
 
-module.exports = { CACHED_PACKAGES, enableCompileCache, installFallback };
+module.exports = { enableCompileCache, installFallback };

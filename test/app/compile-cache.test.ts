@@ -39,7 +39,7 @@ describe('installFallback', () => {
       runNode(
         root,
         `const { installFallback } = require(${JSON.stringify(COMPILE_CACHE)});
-         const stats = installFallback(${JSON.stringify(cacheDir)}, ['cached-pkg']);
+         const stats = installFallback(${JSON.stringify(cacheDir)});
          const pkg = require('cached-pkg');
          pkg.esm().then((esm) => process.on('exit', () =>
            console.log(JSON.stringify({ stats, out: { ...pkg, esm } }))));`,
@@ -60,6 +60,7 @@ describe('installFallback', () => {
          filename: __filename,
          resolved: require.resolve('./lib/util'),
          other: require('other-pkg'),
+         own: require('../../own'),
          hashbang: require('./cli'),
          requireMainIsEntry: require.main === process.mainModule,
          esm: require('./lib/dynamic').esm,
@@ -73,11 +74,12 @@ describe('installFallback', () => {
     write(path.join(pkg, 'cli.js'), `#!/usr/bin/env node\nmodule.exports = 'hashbang ok';`);
     write(path.join(pkg, 'esm.mjs'), `export const value = 'esm ok';`);
     write(path.join(root, 'node_modules', 'other-pkg', 'index.js'), `module.exports = 'other ok';`);
+    write(path.join(root, 'own.js'), `module.exports = 'own ok';`);
   });
 
   afterEach(() => fs.rmSync(root, { recursive: true, force: true }));
 
-  test('GIVEN an empty cache THEN modules run as Node runs them and only the listed package is cached', () => {
+  test('GIVEN an empty cache THEN modules run as Node runs them and only dependencies are cached', () => {
     const { stats, out } = run();
     const pkg = path.join(root, 'node_modules', 'cached-pkg');
     expect(out).toEqual({
@@ -87,20 +89,21 @@ describe('installFallback', () => {
       filename: path.join(pkg, 'index.js'),
       resolved: path.join(pkg, 'lib', 'util.js'),
       other: 'other ok',
+      own: 'own ok',
       hashbang: 'hashbang ok',
       requireMainIsEntry: true,
       esm: 'esm ok',
     });
-    // index, lib/util and cli of cached-pkg. Not other-pkg; not lib/dynamic, which calls import();
-    // not the .mjs (ES modules load elsewhere).
-    expect(stats).toEqual({ hits: 0, misses: 3, written: 3 });
-    expect(entries()).toHaveLength(3);
+    // index, lib/util and cli of cached-pkg, and other-pkg. Not lib/dynamic, which calls import();
+    // not own.js, outside node_modules; not the .mjs (ES modules load elsewhere).
+    expect(stats).toEqual({ hits: 0, misses: 4, written: 4 });
+    expect(entries()).toHaveLength(4);
   });
 
   test('GIVEN a filled cache THEN every module comes from it and nothing is rewritten', () => {
     const first = run();
     const second = run();
-    expect(second.stats).toEqual({ hits: 3, misses: 0, written: 0 });
+    expect(second.stats).toEqual({ hits: 4, misses: 0, written: 0 });
     expect(second.out).toEqual(first.out);
   });
 
@@ -110,7 +113,7 @@ describe('installFallback', () => {
     write(path.join(root, 'node_modules', 'cached-pkg', 'lib', 'util.js'), `exports.value = 'bbbb';`);
     const { stats, out } = run();
     expect(out.util).toBe('bbbb');
-    expect(stats).toEqual({ hits: 2, misses: 1, written: 1 });
+    expect(stats).toEqual({ hits: 3, misses: 1, written: 1 });
   });
 
   test('GIVEN a corrupt cache entry THEN V8 rejects it, the module still runs and the entry is rewritten', () => {
@@ -118,8 +121,8 @@ describe('installFallback', () => {
     for (const entry of entries()) fs.writeFileSync(path.join(cacheDir, entry), 'not a code cache');
     const { stats, out } = run();
     expect(out.util).toBe('aaaa');
-    expect(stats).toEqual({ hits: 0, misses: 3, written: 3 });
-    expect(run().stats.hits).toBe(3);
+    expect(stats).toEqual({ hits: 0, misses: 4, written: 4 });
+    expect(run().stats.hits).toBe(4);
   });
 
   test('GIVEN a cache directory that cannot be created THEN the modules still run and nothing fails', () => {
@@ -128,7 +131,7 @@ describe('installFallback', () => {
     cacheDir = path.join(blocker, 'cache');
     const { stats, out } = run();
     expect(out.util).toBe('aaaa');
-    expect(stats).toEqual({ hits: 0, misses: 3, written: 0 });
+    expect(stats).toEqual({ hits: 0, misses: 4, written: 0 });
   });
 });
 
@@ -156,7 +159,7 @@ describe('aws-cdk-lib through the cache', () => {
     JSON.parse(
       runNode(
         PROJECT_ROOT,
-        `const stats = ${cacheDir ? `require(${JSON.stringify(COMPILE_CACHE)}).installFallback(${JSON.stringify(cacheDir)}, ['aws-cdk-lib', 'constructs'])` : 'undefined'};
+        `const stats = ${cacheDir ? `require(${JSON.stringify(COMPILE_CACHE)}).installFallback(${JSON.stringify(cacheDir)})` : 'undefined'};
          const cdk = require('aws-cdk-lib');
          const app = new cdk.App({ builtinCloudFormationValidation: false });
          const stack = new cdk.Stack(app, 'S', { env: { account: '111111111111', region: 'eu-west-1' } });
