@@ -60,6 +60,8 @@ function installFallback(dir) {
     }
     const script = new vm.Script(Module.wrap(withoutHashbang(content)), {
       filename,
+      // Positions in stack traces as Node reports them, not shifted by the wrapper on line 1.
+      columnOffset: -Module.wrapper[0].length,
       cachedData,
       importModuleDynamically: vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
     });

@@ -31,6 +31,8 @@ function runNode(cwd: string, script: string, env: NodeJS.ProcessEnv = {}): stri
   return r.stdout;
 }
 
+const THROWS = `module.exports = () => { throw new Error('from line 1'); };`;
+
 describe('installFallback', () => {
   let root: string;
   let cacheDir: string;
@@ -61,6 +63,13 @@ describe('installFallback', () => {
          resolved: require.resolve('./lib/util'),
          other: require('other-pkg'),
          own: require('../../own'),
+         errorAt: (() => {
+           try {
+             require('./throws')();
+           } catch (e) {
+             return e.stack.split('\\n')[1].replace(/^.*throws\\.js:/, '').replace(')', '');
+           }
+         })(),
          hashbang: require('./cli'),
          requireMainIsEntry: require.main === process.mainModule,
          esm: require('./lib/dynamic').esm,
@@ -71,6 +80,7 @@ describe('installFallback', () => {
       path.join(pkg, 'lib', 'dynamic.js'),
       `exports.esm = () => import('../esm.mjs').then((m) => m.value);`,
     );
+    write(path.join(pkg, 'throws.js'), THROWS);
     write(path.join(pkg, 'cli.js'), `#!/usr/bin/env node\nmodule.exports = 'hashbang ok';`);
     write(path.join(pkg, 'esm.mjs'), `export const value = 'esm ok';`);
     write(path.join(root, 'node_modules', 'other-pkg', 'index.js'), `module.exports = 'other ok';`);
@@ -90,20 +100,22 @@ describe('installFallback', () => {
       resolved: path.join(pkg, 'lib', 'util.js'),
       other: 'other ok',
       own: 'own ok',
+      // Line 1, where the module wrapper sits: the column must be the source's own.
+      errorAt: `1:${THROWS.indexOf('new Error') + 1}`,
       hashbang: 'hashbang ok',
       requireMainIsEntry: true,
       esm: 'esm ok',
     });
-    // index, lib/util and cli of cached-pkg, and other-pkg. Not lib/dynamic, which calls import();
-    // not own.js, outside node_modules; not the .mjs (ES modules load elsewhere).
-    expect(stats).toEqual({ hits: 0, misses: 4, written: 4 });
-    expect(entries()).toHaveLength(4);
+    // index, lib/util, throws and cli of cached-pkg, and other-pkg. Not lib/dynamic, which calls
+    // import(); not own.js, outside node_modules; not the .mjs (ES modules load elsewhere).
+    expect(stats).toEqual({ hits: 0, misses: 5, written: 5 });
+    expect(entries()).toHaveLength(5);
   });
 
   test('GIVEN a filled cache THEN every module comes from it and nothing is rewritten', () => {
     const first = run();
     const second = run();
-    expect(second.stats).toEqual({ hits: 4, misses: 0, written: 0 });
+    expect(second.stats).toEqual({ hits: 5, misses: 0, written: 0 });
     expect(second.out).toEqual(first.out);
   });
 
@@ -113,7 +125,7 @@ describe('installFallback', () => {
     write(path.join(root, 'node_modules', 'cached-pkg', 'lib', 'util.js'), `exports.value = 'bbbb';`);
     const { stats, out } = run();
     expect(out.util).toBe('bbbb');
-    expect(stats).toEqual({ hits: 3, misses: 1, written: 1 });
+    expect(stats).toEqual({ hits: 4, misses: 1, written: 1 });
   });
 
   test('GIVEN a corrupt cache entry THEN V8 rejects it, the module still runs and the entry is rewritten', () => {
@@ -121,8 +133,8 @@ describe('installFallback', () => {
     for (const entry of entries()) fs.writeFileSync(path.join(cacheDir, entry), 'not a code cache');
     const { stats, out } = run();
     expect(out.util).toBe('aaaa');
-    expect(stats).toEqual({ hits: 0, misses: 4, written: 4 });
-    expect(run().stats.hits).toBe(4);
+    expect(stats).toEqual({ hits: 0, misses: 5, written: 5 });
+    expect(run().stats.hits).toBe(5);
   });
 
   test('GIVEN a cache directory that cannot be created THEN the modules still run and nothing fails', () => {
@@ -131,7 +143,7 @@ describe('installFallback', () => {
     cacheDir = path.join(blocker, 'cache');
     const { stats, out } = run();
     expect(out.util).toBe('aaaa');
-    expect(stats).toEqual({ hits: 0, misses: 4, written: 0 });
+    expect(stats).toEqual({ hits: 0, misses: 5, written: 0 });
   });
 });
 
