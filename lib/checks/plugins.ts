@@ -7,7 +7,7 @@ import { ResilienceChecks } from './resilience-checks';
 /**
  * Context key that also runs the AWS Control Tower proactive controls (cfn-guard) at synth:
  * `npx cdk synth -c controlTowerChecks=true` (`npm run check`). Off for plain synth: cfn-guard adds
- * ~5 s per synth and the full synth must stay within 2x an empty app; `npm test` runs it once
+ * ~3.3 s per synth and the full synth must stay within 2x an empty app; `npm test` runs it once
  * (test/checks/control-tower-app.test.ts). See docs/control-tower.md.
  */
 export const CONTROL_TOWER_CONTEXT_KEY = 'controlTowerChecks';
