@@ -4,11 +4,11 @@
 // On Node.js >= 22.1 this is Node's own module.enableCompileCache(). Node 20 has no such API, so
 // a small fallback does the same for modules under node_modules (the project's own sources change
 // too often to be worth it): it compiles each with vm.Script and the code V8 cached for it last
-// time, and at exit stores V8's cache for the modules that had none. The cache is taken at exit, not at compile time, so it also holds the
-// functions V8 compiled lazily while the synth ran (most of the saving; a compile-time cache, as
-// the v8-compile-cache package makes, saved a third as much here).
-// Cache entries are named by a hash of the module's path and full content (V8 itself only checks
-// the source length), so an edited or upgraded module is never run from stale code.
+// time, and at exit stores V8's cache for the modules that had none. Taken at exit, not at compile
+// time, the cache also holds the functions V8 compiled lazily during the synth: most of the saving
+// (the compile-time cache of the v8-compile-cache package saved far less in a trial here).
+// Entries are named by a hash of the module's path and full content (V8 itself checks only the
+// source length), so an edited or upgraded module never runs from stale code.
 // A cache must never break a synth: any failure to read or write it only costs time.
 'use strict';
 const crypto = require('node:crypto');
@@ -19,6 +19,13 @@ const vm = require('node:vm');
 
 /** The modules the fallback caches: dependencies, which change only on install. */
 const IN_NODE_MODULES = /[\\/]node_modules[\\/]/;
+
+/**
+ * A script compiled from V8's code cache loses its dynamic-import loader on Node 20
+ * (ERR_VM_DYNAMIC_IMPORT_CALLBACK_MISSING), so a module that may call import() is compiled as Node
+ * compiles it. Deliberately loose: a method named import() matches too (a few aws-cdk-lib files).
+ */
+const MAY_IMPORT = /\bimport\s*\(/;
 
 /**
  * Enables the code cache in `cacheDir` unless NODE_DISABLE_COMPILE_CACHE is set (Node's own
@@ -92,13 +99,6 @@ function installFallback(dir) {
   });
   return stats;
 }
-
-/**
- * A script compiled from V8's code cache loses its dynamic-import loader on Node 20
- * (ERR_VM_DYNAMIC_IMPORT_CALLBACK_MISSING), so a module that may call import() is compiled as Node
- * compiles it. Deliberately loose: a method named import() matches too (3 of aws-cdk-lib's files).
- */
-const MAY_IMPORT = /\bimport\s*\(/;
 
 /** A module may start with `#!`, valid only at the very start of a script: keep it as a comment. */
 function withoutHashbang(content) {

@@ -1,12 +1,12 @@
 #!/usr/bin/env node
 // Launcher for a TypeScript entry point that exports `main()` (cdk.json: node bin/run.js bin/app.ts).
-// tsx's loader is registered only while the entry module loads (with it, every TypeScript file it
-// imports), then removed before main() runs: tsx inspects each JavaScript file loaded while it is
-// registered, and the modules aws-cdk-lib and cdk-nag load lazily during synthesis (~40 service
-// modules, ~13 MB) then load at plain Node.js speed (~0.3 s less per synth). Any TypeScript module
-// must therefore be imported by the entry module, not required later.
-// It also turns on a V8 code cache for the modules under node_modules (bin/compile-cache.js;
-// NODE_DISABLE_COMPILE_CACHE=1 turns it off).
+// - tsx is registered only while the entry module loads (with it, every TypeScript file it
+//   imports) and removed before main() runs, so none of its hooks sit in front of the ~40
+//   aws-cdk-lib service modules cdk-nag loads during synthesis. Any TypeScript module must
+//   therefore be imported by the entry module, not required later.
+// - JavaScript keeps Node's own loader even while tsx is registered (below).
+// - The modules under node_modules load through a V8 code cache (bin/compile-cache.js;
+//   NODE_DISABLE_COMPILE_CACHE=1 turns it off).
 'use strict';
 const Module = require('node:module');
 const path = require('node:path');
