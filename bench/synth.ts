@@ -14,6 +14,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { PROJECT_CACHE_DIR } from '../bin/compile-cache';
 
 const root = path.resolve(__dirname, '..');
 const runsArg = process.argv.indexOf('--runs');
@@ -52,13 +53,12 @@ for (let i = 0; i < runs; i++) {
   if (i % 2 === 1) empty.push(timeSynth(emptyAppCommand));
 }
 // First synth after `npm ci`: node_modules/.cache is gone, so the code cache is empty.
-const compileCache = path.join(root, 'node_modules', '.cache', 'ha-ref-compile-cache');
 const firstEmpty: number[] = [];
 const firstFull: number[] = [];
 for (let i = 0; i < Math.min(runs, 3); i++) {
-  fs.rmSync(compileCache, { recursive: true, force: true });
+  fs.rmSync(PROJECT_CACHE_DIR, { recursive: true, force: true });
   firstEmpty.push(timeSynth(emptyAppCommand));
-  fs.rmSync(compileCache, { recursive: true, force: true });
+  fs.rmSync(PROJECT_CACHE_DIR, { recursive: true, force: true });
   firstFull.push(timeSynth());
 }
 const ratios = full.map((f, i) => f / empty[i]);

@@ -17,6 +17,9 @@ const Module = require('node:module');
 const path = require('node:path');
 const vm = require('node:vm');
 
+/** Where the launcher keeps the cache: under node_modules, so `npm ci` starts it afresh. */
+const PROJECT_CACHE_DIR = path.resolve(__dirname, '..', 'node_modules', '.cache', 'ha-ref-compile-cache');
+
 /** The modules the fallback caches: dependencies, which change only on install. */
 const IN_NODE_MODULES = /[\\/]node_modules[\\/]/;
 
@@ -105,4 +108,4 @@ function withoutHashbang(content) {
   return content.startsWith('#!') ? `//${content}` : content;
 }
 
-module.exports = { enableCompileCache, installFallback };
+module.exports = { PROJECT_CACHE_DIR, enableCompileCache, installFallback };

@@ -10,9 +10,9 @@
 'use strict';
 const Module = require('node:module');
 const path = require('node:path');
-const { enableCompileCache } = require('./compile-cache');
+const { PROJECT_CACHE_DIR, enableCompileCache } = require('./compile-cache');
 
-enableCompileCache(path.resolve(__dirname, '..', 'node_modules', '.cache', 'ha-ref-compile-cache'));
+enableCompileCache(PROJECT_CACHE_DIR);
 const { register } = require('tsx/cjs/api');
 
 const entry = process.argv[2];
