@@ -77,6 +77,22 @@ export class RegionalStack extends Stack {
     });
     const regionalName = regionalRecordName(config, region);
     const parameterPath = runtimeParameterPrefix(config);
+    // Endpoints and secret names (never values) for the service, read by the instances at boot.
+    const runtimeParameters = new RuntimeParameters(this, 'RuntimeParameters', {
+      path: parameterPath,
+      values: {
+        DB_WRITER_HOST: this.database.writerEndpoint,
+        DB_READER_HOST: this.database.readerEndpoint,
+        DB_PORT: String(this.database.port),
+        DB_NAME: config.database.databaseName,
+        DB_SECRET_ID: this.database.appUserSecretName,
+        REDIS_NODES: `${this.cache.configurationEndpoint}:${this.cache.port}`,
+        REDIS_TLS: 'true',
+        REDIS_SECRET_ID: this.cache.authSecret.secretArn,
+        REGION_ROLE: props.role,
+      },
+    });
+
     this.fleet = new Fleet(this, 'Fleet', {
       vpc,
       availabilityZones: azs,
@@ -92,27 +108,13 @@ export class RegionalStack extends Stack {
         // Finish draining before the ALB's deregistration delay ends.
         SHUTDOWN_DRAIN_SECONDS: String(Math.max(5, config.fleet.deregistrationDelaySeconds - 5)),
       },
+      // The parameters, and the database and cache they name (endpoints, secrets, ingress rules).
+      bootDependencies: [runtimeParameters, this.database, this.cache],
     });
     this.database.connections.allowDefaultPortFrom(this.fleet.securityGroup, 'Service instances');
     this.cache.connections.allowDefaultPortFrom(this.fleet.securityGroup, 'Service instances');
     this.database.grantReadAppSecret(this.fleet.instanceRole);
     this.cache.grantReadAuth(this.fleet.instanceRole);
-
-    // Endpoints and secret names (never values) for the service, read by the instances at boot.
-    new RuntimeParameters(this, 'RuntimeParameters', {
-      path: parameterPath,
-      values: {
-        DB_WRITER_HOST: this.database.writerEndpoint,
-        DB_READER_HOST: this.database.readerEndpoint,
-        DB_PORT: String(this.database.port),
-        DB_NAME: config.database.databaseName,
-        DB_SECRET_ID: this.database.appUserSecretName,
-        REDIS_NODES: `${this.cache.configurationEndpoint}:${this.cache.port}`,
-        REDIS_TLS: 'true',
-        REDIS_SECRET_ID: this.cache.authSecret.secretArn,
-        REGION_ROLE: props.role,
-      },
-    });
 
     // --- DNS failover -------------------------------------------------------------------------
     this.dns = new DnsFailover(this, 'Dns', {
