@@ -10,13 +10,17 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as s3assets from 'aws-cdk-lib/aws-s3-assets';
 import { Construct, type IDependable } from 'constructs';
 import type { FleetConfig } from '../config';
+import { READINESS_PATH } from './dns-failover';
 import { serviceUserData } from './service-user-data';
 
 /** How long CloudFormation waits for each new instance's success signal (creation and rolling updates). */
 const BOOT_SIGNAL_TIMEOUT = Duration.minutes(15);
 
+/** The ALB target group's shallow check: the process is up (a database blip must not fail every target). */
+export const LIVENESS_PATH = '/healthz';
+
 /** The paths the internet-facing listener forwards to the service (ALB path patterns). */
-export const PUBLIC_PATHS = ['/api/*', '/healthz', '/readyz'] as const;
+export const PUBLIC_PATHS = ['/api/*', LIVENESS_PATH, READINESS_PATH] as const;
 
 export interface FleetProps {
   readonly vpc: ec2.IVpc;
@@ -346,7 +350,7 @@ export class Fleet extends Construct {
           : elbv2.TargetGroupLoadBalancingAlgorithmType.ROUND_ROBIN,
       // Shallow check: a database blip must not mark every target unhealthy at once.
       healthCheck: {
-        path: '/healthz',
+        path: LIVENESS_PATH,
         interval: Duration.seconds(fleet.healthCheckIntervalSeconds),
         timeout: Duration.seconds(Math.min(5, fleet.healthCheckIntervalSeconds - 1)),
         healthyThresholdCount: 2,

@@ -13,15 +13,16 @@ import {
 import { Cache } from '../constructs/cache';
 import { ChaosExperiments } from '../constructs/chaos';
 import { Database } from '../constructs/database';
-import { DnsFailover } from '../constructs/dns-failover';
+import { DnsFailover, READINESS_PATH } from '../constructs/dns-failover';
 import { EndpointCanary } from '../constructs/endpoint-canary';
 import { FailoverRunbook } from '../constructs/failover-runbook';
-import { Fleet } from '../constructs/fleet';
+import { Fleet, LIVENESS_PATH } from '../constructs/fleet';
 import { Monitoring } from '../constructs/monitoring';
 import { Network } from '../constructs/network';
 import { RuntimeParameters } from '../constructs/runtime-parameters';
 import { ServiceBundle } from '../constructs/service-bundle';
 import { SnapshotReplication } from '../constructs/snapshot-replication';
+import { WebAcl } from '../constructs/web-acl';
 import { ZonalAutoshift } from '../constructs/zonal-autoshift';
 
 export interface RegionalStackProps extends StackProps {
@@ -48,6 +49,8 @@ export class RegionalStack extends Stack {
   public readonly snapshots: SnapshotReplication;
   /** DR only: the Global Database switchover/failover runbook. */
   public readonly runbook?: FailoverRunbook;
+  /** The web ACL on the ALB (`waf.enabled`). */
+  public readonly webAcl?: WebAcl;
   /** DR only: the outside-in probe of the peer region's endpoint. */
   public readonly peerCanary?: EndpointCanary;
 
@@ -116,6 +119,19 @@ export class RegionalStack extends Stack {
     this.database.grantReadAppSecret(this.fleet.instanceRole);
     this.cache.grantReadAuth(this.fleet.instanceRole);
 
+    // --- Edge protection ----------------------------------------------------------------------
+    if (config.waf.enabled) {
+      this.webAcl = new WebAcl(this, 'WebAcl', {
+        loadBalancer: this.fleet.loadBalancer,
+        // Route 53's checkers and the peer canary must never be blocked.
+        healthCheckPaths: [LIVENESS_PATH, READINESS_PATH],
+        mode: config.waf.mode,
+        managedRuleGroups: config.waf.managedRuleGroups,
+        rateLimitPer5Minutes: config.waf.rateLimitPer5Minutes,
+        blockedRequestsAlarmThreshold: config.waf.blockedRequestsAlarmThreshold,
+      });
+    }
+
     // --- DNS failover -------------------------------------------------------------------------
     this.dns = new DnsFailover(this, 'Dns', {
       hostedZone,
@@ -157,6 +173,7 @@ export class RegionalStack extends Stack {
       this.snapshots.freshnessAlarm,
       this.snapshots.failureAlarm,
       ...(this.peerCanary ? [this.peerCanary.alarm] : []),
+      ...(this.webAcl ? [this.webAcl.blockedRequestsAlarm] : []),
     ];
     this.monitoring = new Monitoring(this, 'Monitoring', {
       config,

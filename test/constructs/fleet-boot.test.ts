@@ -128,6 +128,17 @@ describe.each(['primary', 'secondary'] as const)('%s region boot path', (role) =
     for (const id of natRoutes) expect(dependsOn).toContain(id);
   });
 
+  test('GIVEN the default config THEN a web ACL protects the ALB and its blocked-requests alarm notifies the topic', () => {
+    const [albId] = Object.entries(json().Resources as Json).find(
+      ([, r]) => r.Type === 'AWS::ElasticLoadBalancingV2::LoadBalancer',
+    )!;
+    template().hasResourceProperties('AWS::WAFv2::WebACLAssociation', { ResourceArn: { Ref: albId } });
+    template().hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'BlockedRequests',
+      AlarmActions: [{ Ref: Match.stringLikeRegexp('^MonitoringAlarmTopic') }],
+    });
+  });
+
   test('GIVEN the HTTPS listener THEN only the public paths reach the instances and the rest answers 404', () => {
     template().hasResourceProperties('AWS::ElasticLoadBalancingV2::Listener', {
       Port: 443,
