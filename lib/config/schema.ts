@@ -104,7 +104,7 @@ export const fleetSchema = z
     /** Seconds the ALB drains a deregistering target. */
     deregistrationDelaySeconds: z.number().int().min(0).max(300),
     /** ALB routing algorithm. */
-    loadBalancingAlgorithm: z.enum(['round_robin', 'least_outstanding_requests']),
+    loadBalancingAlgorithm: z.enum(['round_robin', 'least_outstanding_requests', 'weighted_random']),
     /** Root volume size in GiB. */
     rootVolumeGiB: z.number().int().min(8).max(200),
   })

@@ -16,6 +16,15 @@ import { serviceUserData } from './service-user-data';
 /** How long CloudFormation waits for each new instance's success signal (creation and rolling updates). */
 const BOOT_SIGNAL_TIMEOUT = Duration.minutes(15);
 
+const LOAD_BALANCING_ALGORITHMS: Record<
+  FleetConfig['loadBalancingAlgorithm'],
+  elbv2.TargetGroupLoadBalancingAlgorithmType
+> = {
+  round_robin: elbv2.TargetGroupLoadBalancingAlgorithmType.ROUND_ROBIN,
+  least_outstanding_requests: elbv2.TargetGroupLoadBalancingAlgorithmType.LEAST_OUTSTANDING_REQUESTS,
+  weighted_random: elbv2.TargetGroupLoadBalancingAlgorithmType.WEIGHTED_RANDOM,
+};
+
 /** The ALB target group's shallow check: the process is up (a database blip must not fail every target). */
 export const LIVENESS_PATH = '/healthz';
 
@@ -344,10 +353,10 @@ export class Fleet extends Construct {
       protocol: elbv2.ApplicationProtocol.HTTP,
       targets: [this.autoScalingGroup],
       deregistrationDelay: Duration.seconds(fleet.deregistrationDelaySeconds),
-      loadBalancingAlgorithmType:
-        fleet.loadBalancingAlgorithm === 'least_outstanding_requests'
-          ? elbv2.TargetGroupLoadBalancingAlgorithmType.LEAST_OUTSTANDING_REQUESTS
-          : elbv2.TargetGroupLoadBalancingAlgorithmType.ROUND_ROBIN,
+      loadBalancingAlgorithmType: LOAD_BALANCING_ALGORITHMS[fleet.loadBalancingAlgorithm],
+      // Automatic target weights: a target that answers errors (while its shallow check passes)
+      // gets less traffic until it recovers; AWS offers it only with weighted random.
+      ...(fleet.loadBalancingAlgorithm === 'weighted_random' ? { enableAnomalyMitigation: true } : {}),
       // Shallow check: a database blip must not mark every target unhealthy at once.
       healthCheck: {
         path: LIVENESS_PATH,

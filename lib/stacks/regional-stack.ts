@@ -22,6 +22,7 @@ import { Network } from '../constructs/network';
 import { RuntimeParameters } from '../constructs/runtime-parameters';
 import { ServiceBundle } from '../constructs/service-bundle';
 import { SnapshotReplication } from '../constructs/snapshot-replication';
+import { AzOutlierAlarms } from '../constructs/az-outlier-alarms';
 import { WebAcl } from '../constructs/web-acl';
 import { ZonalAutoshift } from '../constructs/zonal-autoshift';
 
@@ -169,11 +170,18 @@ export class RegionalStack extends Stack {
       });
     }
 
+    // INV-GRAY: an AZ whose targets fail or slow down alone is named, with the zonal shift that drains it.
+    const azOutliers = new AzOutlierAlarms(this, 'AzOutliers', {
+      loadBalancer: this.fleet.loadBalancer,
+      availabilityZones: azs,
+    });
+
     const operationalAlarms = [
       this.snapshots.freshnessAlarm,
       this.snapshots.failureAlarm,
       ...(this.peerCanary ? [this.peerCanary.alarm] : []),
       ...(this.webAcl ? [this.webAcl.blockedRequestsAlarm] : []),
+      ...azOutliers.alarms.values(),
     ];
     this.monitoring = new Monitoring(this, 'Monitoring', {
       config,
