@@ -1,5 +1,6 @@
 /** Invariant ids from ARCHITECTURE.md that the rules enforce. */
-export type Invariant = 'INV-NET' | 'INV-ALB' | 'INV-ASG' | 'INV-DB' | 'INV-CACHE' | 'INV-DNS' | 'INV-BACKUP';
+export type Invariant =
+  'INV-NET' | 'INV-ALB' | 'INV-ASG' | 'INV-DB' | 'INV-CACHE' | 'INV-DNS' | 'INV-BACKUP' | 'INV-BOOT';
 
 /** How a failing rule is reported: `error` fails synth, `warning` is printed only. */
 export type RuleLevel = 'error' | 'warning';

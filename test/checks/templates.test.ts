@@ -142,7 +142,7 @@ describe('the rule list', () => {
     for (const rule of RULE_INFO) {
       expect(rule.id).toMatch(/^RES-[A-Z]+\d+$/);
       expect(rule.description).not.toMatch(/\n/);
-      expect(rule.invariant).toMatch(/^INV-(NET|ALB|ASG|DB|CACHE|DNS|BACKUP)$/);
+      expect(rule.invariant).toMatch(/^INV-(NET|ALB|ASG|DB|CACHE|DNS|BACKUP|BOOT)$/);
       expect(['error', 'warning']).toContain(rule.level);
     }
   });

@@ -6,6 +6,7 @@ import { Asg1EveryAz } from './asg1-every-az';
 import { Asg2MinPerAz } from './asg2-min-per-az';
 import { Asg3ElbHealthCheck } from './asg3-elb-health-check';
 import { Backup1CrossRegionCopy } from './backup1-cross-region-copy';
+import { Boot1DeployOrder } from './boot1-deploy-order';
 import { Cache1AutomaticFailover } from './cache1-automatic-failover';
 import { Cache2Replicas } from './cache2-replicas';
 import { Cache3Encryption } from './cache3-encryption';
@@ -44,4 +45,5 @@ export const RESILIENCE_RULES: readonly ResilienceRule[] = [
   Dns1HealthCheck,
   Dns2FailoverPair,
   Backup1CrossRegionCopy,
+  Boot1DeployOrder,
 ];
