@@ -8,6 +8,8 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import type { CloudAssembly } from 'aws-cdk-lib/cx-api';
 import type { IDependable } from 'constructs';
+import type { CfnResourceJson } from '../../lib/checks';
+import { evaluateTemplates, RESILIENCE_RULES } from '../../lib/checks';
 import { ssmReadsOf } from '../../lib/checks/rules/boot1-deploy-order';
 import type { CheckResult } from '../../lib/checks';
 import { ACCOUNT, compliantVpc, evaluate, failingRules, OfflineStack, testApp } from './fixtures';
@@ -206,8 +208,110 @@ describe('INV-BOOT rule (RES-BOOT1, deploy order)', () => {
   });
 });
 
+describe('RES-BOOT1 over hand-written templates: instances and launch configurations', () => {
+  // GIVEN a parameter the role may read through an ARN built with Fn::Sub, and a subnet with a NAT route
+  const base: Record<string, CfnResourceJson> = {
+    Param: { Type: 'AWS::SSM::Parameter', Properties: { Name: '/svc/HOST', Type: 'String', Value: 'db' } },
+    Role: {
+      Type: 'AWS::IAM::Role',
+      Properties: {
+        Policies: [
+          {
+            PolicyDocument: {
+              Statement: [
+                {
+                  Effect: 'Allow',
+                  Action: 'ssm:GetParameter',
+                  Resource: {
+                    'Fn::Sub': 'arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter/svc/*',
+                  },
+                },
+              ],
+            },
+          },
+        ],
+      },
+    },
+    Profile: { Type: 'AWS::IAM::InstanceProfile', Properties: { Roles: [{ Ref: 'Role' }] } },
+    Subnet: { Type: 'AWS::EC2::Subnet', Properties: {} },
+    Table: { Type: 'AWS::EC2::RouteTable', Properties: {} },
+    Assoc: {
+      Type: 'AWS::EC2::SubnetRouteTableAssociation',
+      Properties: { SubnetId: { Ref: 'Subnet' }, RouteTableId: { Ref: 'Table' } },
+    },
+    Nat: {
+      Type: 'AWS::EC2::Route',
+      Properties: {
+        RouteTableId: { Ref: 'Table' },
+        DestinationCidrBlock: '0.0.0.0/0',
+        NatGatewayId: 'nat-1',
+      },
+    },
+  };
+  const instance = (dependsOn?: string[]): CfnResourceJson => ({
+    Type: 'AWS::EC2::Instance',
+    CreationPolicy: { ResourceSignal: { Timeout: 'PT10M' } },
+    ...(dependsOn ? { DependsOn: dependsOn } : {}),
+    Properties: {
+      UserData: {
+        'Fn::Base64': { 'Fn::Sub': '#!/bin/bash\n/opt/aws/bin/cfn-signal --stack ${AWS::StackName}' },
+      },
+      IamInstanceProfile: { Ref: 'Profile' },
+      SubnetId: { Ref: 'Subnet' },
+    },
+  });
+  // WHEN evaluated with RES-BOOT1 only
+  const boot = (resources: Record<string, CfnResourceJson>) =>
+    evaluateTemplates(
+      [{ stackName: 'S', region: 'us-east-1', template: { Resources: { ...base, ...resources } } }],
+      {
+        rules: RESILIENCE_RULES.filter((r) => r.id === 'RES-BOOT1'),
+      },
+    ).results;
+
+  test('an instance with a CreationPolicy must depend on what its role may read and on its egress', () => {
+    expect(boot({ Unordered: instance(), Ordered: instance(['Param', 'Assoc', 'Nat']) })).toMatchObject([
+      {
+        logicalId: 'Unordered',
+        status: 'fail',
+        message:
+          'waits for instance signals (CreationPolicy) but does not depend on what it reads: SSM parameter Param (/svc/HOST, Role allows ssm:GetParameter); egress Assoc (route table association of Subnet); egress Nat (egress route of Subnet)',
+      },
+      { logicalId: 'Ordered', status: 'pass' },
+    ]);
+  });
+
+  test('a launch configuration that references the parameter orders it; the group still misses its egress', () => {
+    const results = boot({
+      Config: {
+        Type: 'AWS::AutoScaling::LaunchConfiguration',
+        Properties: {
+          IamInstanceProfile: { Ref: 'Profile' },
+          UserData: {
+            'Fn::Base64': { 'Fn::Join': ['', ['aws ssm get-parameter --name ', { Ref: 'Param' }]] },
+          },
+        },
+      },
+      Group: {
+        Type: 'AWS::AutoScaling::AutoScalingGroup',
+        CreationPolicy: { ResourceSignal: { Count: 1 } },
+        Properties: { LaunchConfigurationName: { Ref: 'Config' }, VPCZoneIdentifier: [{ Ref: 'Subnet' }] },
+      },
+    });
+    expect(results).toMatchObject([
+      {
+        logicalId: 'Group',
+        status: 'fail',
+        message:
+          'waits for instance signals (CreationPolicy) but does not depend on what it reads: egress Assoc (route table association of Subnet); egress Nat (egress route of Subnet)',
+      },
+    ]);
+  });
+});
+
 describe('reading SSM reads from user data', () => {
   test('ssmReadsOf finds by-path, single and multiple reads, quoted or not, with --opt=value', () => {
+    // GIVEN a script with each form of read, and a line that only mentions one
     const script = [
       "aws ssm get-parameters-by-path --region us-east-1 --path '/a/b' --recursive | while read -r x; do :; done",
       'X=$(aws ssm get-parameter --with-decryption --name=/c/d --query Parameter.Value)',
@@ -215,6 +319,7 @@ describe('reading SSM reads from user data', () => {
       'aws ssm get-parameters-by-path --path /f/',
       'echo ssm get-parameter is mentioned in a comment',
     ].join('\n');
+    // WHEN read THEN each read is found once, with its path or name
     expect(ssmReadsOf(script)).toEqual([
       { pattern: '/a/b', byPath: true, recursive: true },
       { pattern: '/c/d', byPath: false, recursive: false },

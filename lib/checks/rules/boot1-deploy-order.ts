@@ -89,35 +89,14 @@ function readerContext(stack: StackModel, logicalId: string): ReaderContext | un
     };
   }
   if (resource.CreationPolicy === undefined) return undefined;
-  let launchSpecs: unknown[];
-  let subnets: unknown[];
-  if (resource.Type === AUTO_SCALING_GROUP) {
-    const mixed = propOf(props.MixedInstancesPolicy, 'LaunchTemplate');
-    launchSpecs = [
-      props.LaunchTemplate,
-      propOf(mixed, 'LaunchTemplateSpecification'),
-      ...(stack.list(propOf(mixed, 'Overrides')) ?? []).map((o) => propOf(o, 'LaunchTemplateSpecification')),
-    ];
-    subnets = stack.list(props.VPCZoneIdentifier) ?? [];
-    const config = stack.refTarget(props.LaunchConfigurationName);
-    if (config) launchSpecs.push({ LaunchTemplateId: { Ref: config } });
-  } else if (resource.Type === 'AWS::EC2::Instance') {
-    launchSpecs = [props.LaunchTemplate, { LaunchTemplateId: { Ref: logicalId } }];
-    subnets = [
-      props.SubnetId,
-      ...(stack.list(props.NetworkInterfaces) ?? []).map((n) => propOf(n, 'SubnetId')),
-    ];
-  } else {
-    return undefined; // a wait condition or a fleet: what signals it is not in its properties
-  }
-  const launchData = refs(
-    stack,
-    launchSpecs.flatMap((spec) => [propOf(spec, 'LaunchTemplateId'), propOf(spec, 'LaunchTemplateName')]),
-  ).map((id) => launchDataOf(stack, id));
+  const launch = launchOf(stack, logicalId, resource.Type, props);
+  if (!launch) return undefined;
+  const launchData = launch.sources.map((id) => launchDataOf(stack, id));
   const profiles = refs(
     stack,
     launchData.flatMap((d) => {
       const profile = d.IamInstanceProfile;
+      // A launch template names its profile by Arn or Name; an instance or launch configuration by Ref.
       return isObject(profile) && !stack.refTarget(profile) ? [profile.Arn, profile.Name] : [profile];
     }),
   );
@@ -132,10 +111,49 @@ function readerContext(stack: StackModel, logicalId: string): ReaderContext | un
       profiles.flatMap((p) => stack.list(stack.prop(p, 'Roles')) ?? []),
     ),
     subnets: refs(stack, [
-      ...subnets,
+      ...launch.subnets,
       ...launchData.flatMap((d) => (stack.list(d.NetworkInterfaces) ?? []).map((n) => propOf(n, 'SubnetId'))),
     ]),
   };
+}
+
+/**
+ * Where the instances of a group or instance get their user data and profile (launch templates,
+ * a launch configuration, the instance itself) and the subnets they start in.
+ */
+function launchOf(
+  stack: StackModel,
+  logicalId: string,
+  type: string,
+  props: Record<string, unknown>,
+): { sources: string[]; subnets: unknown[] } | undefined {
+  const templates = (specs: unknown[]): string[] =>
+    refs(
+      stack,
+      specs.flatMap((spec) => [propOf(spec, 'LaunchTemplateId'), propOf(spec, 'LaunchTemplateName')]),
+    );
+  if (type === AUTO_SCALING_GROUP) {
+    const mixed = propOf(props.MixedInstancesPolicy, 'LaunchTemplate');
+    const specs = [
+      props.LaunchTemplate,
+      propOf(mixed, 'LaunchTemplateSpecification'),
+      ...(stack.list(propOf(mixed, 'Overrides')) ?? []).map((o) => propOf(o, 'LaunchTemplateSpecification')),
+    ];
+    return {
+      sources: [...templates(specs), ...refs(stack, [props.LaunchConfigurationName])],
+      subnets: stack.list(props.VPCZoneIdentifier) ?? [],
+    };
+  }
+  if (type === 'AWS::EC2::Instance') {
+    return {
+      sources: [logicalId, ...templates([props.LaunchTemplate])],
+      subnets: [
+        props.SubnetId,
+        ...(stack.list(props.NetworkInterfaces) ?? []).map((n) => propOf(n, 'SubnetId')),
+      ],
+    };
+  }
+  return undefined; // a wait condition or a fleet: what signals it is not in its properties
 }
 
 /** The launch data of a launch template, launch configuration or instance (they name it alike). */
