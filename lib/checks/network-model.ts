@@ -23,7 +23,14 @@ export interface NetworkModel {
   readonly nats: ReadonlyMap<string, NatInfo>;
   /** VPC logical id -> the AZs its subnets are in. */
   readonly vpcAzs: ReadonlyMap<string, ReadonlySet<string>>;
+  /** Subnet logical id -> its SubnetRouteTableAssociation and route table. */
+  readonly associations: ReadonlyMap<string, { readonly association: string; readonly routeTable: string }>;
+  /** Route table logical id -> its routes through a gateway (IGW, NAT, egress-only IGW, transit gateway). */
+  readonly egressRoutes: ReadonlyMap<string, readonly string[]>;
 }
+
+/** Route properties that send traffic out of the VPC. */
+const EGRESS_TARGETS = ['NatGatewayId', 'GatewayId', 'EgressOnlyInternetGatewayId', 'TransitGatewayId'];
 
 const cache = new WeakMap<StackModel, NetworkModel>();
 
@@ -32,13 +39,17 @@ export function networkOf(stack: StackModel): NetworkModel {
   const cached = cache.get(stack);
   if (cached) return cached;
 
-  // Route table -> default route target.
+  // Route table -> default route target, and its egress routes.
   const defaultRoutes = new Map<string, SubnetInfo['defaultRoute']>();
-  for (const [, route] of stack.ofType('AWS::EC2::Route')) {
+  const egressRoutes = new Map<string, string[]>();
+  for (const [routeId, route] of stack.ofType('AWS::EC2::Route')) {
     const p = route.Properties ?? {};
-    if (stack.str(p.DestinationCidrBlock) !== '0.0.0.0/0') continue;
     const table = stack.refTarget(p.RouteTableId);
     if (!table) continue;
+    if (EGRESS_TARGETS.some((t) => p[t] !== undefined)) {
+      egressRoutes.set(table, [...(egressRoutes.get(table) ?? []), routeId]);
+    }
+    if (stack.str(p.DestinationCidrBlock) !== '0.0.0.0/0') continue;
     const gateway = stack.refTarget(p.GatewayId);
     const nat = stack.refTarget(p.NatGatewayId);
     if (gateway && stack.resources[gateway]?.Type === 'AWS::EC2::InternetGateway') {
@@ -49,18 +60,18 @@ export function networkOf(stack: StackModel): NetworkModel {
       defaultRoutes.set(table, { kind: 'other' });
     }
   }
-  const subnetTable = new Map<string, string>();
-  for (const [, assoc] of stack.ofType('AWS::EC2::SubnetRouteTableAssociation')) {
+  const associations = new Map<string, { association: string; routeTable: string }>();
+  for (const [assocId, assoc] of stack.ofType('AWS::EC2::SubnetRouteTableAssociation')) {
     const subnet = stack.refTarget(assoc.Properties?.SubnetId);
     const table = stack.refTarget(assoc.Properties?.RouteTableId);
-    if (subnet && table) subnetTable.set(subnet, table);
+    if (subnet && table) associations.set(subnet, { association: assocId, routeTable: table });
   }
 
   const subnets = new Map<string, SubnetInfo>();
   const vpcAzs = new Map<string, Set<string>>();
   for (const [id, subnet] of stack.ofType('AWS::EC2::Subnet')) {
     const p = subnet.Properties ?? {};
-    const table = subnetTable.get(id);
+    const table = associations.get(id)?.routeTable;
     const defaultRoute = table ? defaultRoutes.get(table) : undefined;
     const tier: SubnetTier = defaultRoute?.kind === 'igw' ? 'public' : defaultRoute ? 'private' : 'isolated';
     const vpc = stack.refTarget(p.VpcId);
@@ -82,7 +93,7 @@ export function networkOf(stack: StackModel): NetworkModel {
     nats.set(id, { logicalId: id, subnet, az: info?.az, vpc: info?.vpc });
   }
 
-  const model: NetworkModel = { subnets, nats, vpcAzs };
+  const model: NetworkModel = { subnets, nats, vpcAzs, associations, egressRoutes };
   cache.set(stack, model);
   return model;
 }

@@ -5,6 +5,7 @@ const REF_NAME_PROPERTY: Record<string, string> = {
   'AWS::RDS::GlobalCluster': 'GlobalClusterIdentifier',
   'AWS::RDS::DBCluster': 'DBClusterIdentifier',
   'AWS::Lambda::Function': 'FunctionName',
+  'AWS::SSM::Parameter': 'Name',
 };
 
 /** Prefix of the stand-in AZ name for `Fn::Select [i, Fn::GetAZs]`, which offline templates cannot resolve. */
@@ -13,7 +14,7 @@ export const AZ_INDEX_PREFIX = 'az-index-';
 /**
  * One synthesized template with the reference resolution the rules need:
  * Ref / Fn::GetAtt to a logical id, pseudo parameters, parameter defaults,
- * Fn::Select (over literal lists and Fn::GetAZs), simple Fn::Join and Fn::Sub.
+ * Fn::Select (over literal lists and Fn::GetAZs), Fn::Join, Fn::Sub and Fn::Base64.
  */
 export class StackModel {
   public readonly stackName: string;
@@ -21,6 +22,7 @@ export class StackModel {
   public readonly templatePath?: string;
   public readonly resources: Readonly<Record<string, CfnResourceJson>>;
   private readonly template: CfnTemplate;
+  private readonly closures = new Map<string, ReadonlySet<string>>();
 
   constructor(input: StackInput) {
     this.stackName = input.stackName;
@@ -74,38 +76,60 @@ export class StackModel {
 
   /** Resolve a value to a literal string, or undefined when it depends on deploy-time facts. */
   public str(value: unknown): string | undefined {
-    if (typeof value === 'string') return value;
-    if (typeof value === 'number' || typeof value === 'boolean') return String(value);
-    if (!isObject(value)) return undefined;
-    if ('Ref' in value && typeof value.Ref === 'string') return this.refString(value.Ref);
-    if ('Fn::Join' in value) {
-      const args = value['Fn::Join'];
-      if (!Array.isArray(args) || typeof args[0] !== 'string') return undefined;
-      const parts = this.list(args[1]);
-      if (!parts) return undefined;
-      const resolved = parts.map((p) => this.str(p));
-      return resolved.every((p): p is string => p !== undefined) ? resolved.join(args[0]) : undefined;
+    return this.render(value, () => undefined);
+  }
+
+  /**
+   * Resolve what can be resolved and put `placeholder` for each part that depends on deploy-time
+   * facts (a GetAtt, an import): reads user data and ARNs as patterns.
+   */
+  public text(value: unknown, placeholder: string): string {
+    return this.render(value, () => placeholder) ?? placeholder;
+  }
+
+  /** Logical ids a value references (Ref, Fn::GetAtt, Fn::Sub), at any depth: what CloudFormation orders before it. */
+  public referencesIn(value: unknown): string[] {
+    const found = new Set<string>();
+    const visit = (v: unknown): void => {
+      if (Array.isArray(v)) return v.forEach(visit);
+      if (!isObject(v)) return;
+      const target = this.refTarget(v);
+      if (target) found.add(target);
+      if ('Fn::Sub' in v) {
+        const sub = v['Fn::Sub'];
+        const [body, vars] = Array.isArray(sub) ? [sub[0], sub[1]] : [sub, undefined];
+        const local = isObject(vars) ? Object.keys(vars) : [];
+        if (typeof body === 'string') {
+          for (const m of body.matchAll(/\$\{([^}!][^}.]*)(\.[^}]*)?\}/g)) {
+            if (m[1] in this.resources && !local.includes(m[1])) found.add(m[1]);
+          }
+        }
+        visit(vars);
+        return;
+      }
+      Object.values(v).forEach(visit);
+    };
+    visit(value);
+    return [...found];
+  }
+
+  /**
+   * Every resource CloudFormation creates before `logicalId`: its Properties' references and
+   * DependsOn, transitively.
+   */
+  public dependencyClosure(logicalId: string): ReadonlySet<string> {
+    const cached = this.closures.get(logicalId);
+    if (cached) return cached;
+    const closure = new Set<string>();
+    const pending = this.directDependencies(logicalId);
+    while (pending.length > 0) {
+      const id = pending.pop() as string;
+      if (closure.has(id)) continue;
+      closure.add(id);
+      pending.push(...this.directDependencies(id));
     }
-    if ('Fn::Select' in value) {
-      const args = value['Fn::Select'];
-      if (!Array.isArray(args)) return undefined;
-      const index = Number(this.str(args[0]));
-      if (!Number.isInteger(index)) return undefined;
-      // Offline templates cannot know the account's AZ names: use a stable stand-in per index.
-      if (isObject(args[1]) && 'Fn::GetAZs' in args[1]) return `${AZ_INDEX_PREFIX}${index}`;
-      const items = this.list(args[1]);
-      return items ? this.str(items[index]) : undefined;
-    }
-    if ('Fn::Sub' in value && typeof value['Fn::Sub'] === 'string') {
-      let unresolved = false;
-      const out = value['Fn::Sub'].replace(/\$\{([^}!]+)\}/g, (_m, name: string) => {
-        const r = this.refString(name);
-        if (r === undefined) unresolved = true;
-        return r ?? '';
-      });
-      return unresolved ? undefined : out;
-    }
-    return undefined;
+    this.closures.set(logicalId, closure);
+    return closure;
   }
 
   public num(value: unknown): number | undefined {
@@ -127,6 +151,59 @@ export class StackModel {
   /** A resource's template Metadata entry. */
   public metadata(logicalId: string, key: string): unknown {
     return this.resources[logicalId]?.Metadata?.[key];
+  }
+
+  private directDependencies(logicalId: string): string[] {
+    const resource = this.resources[logicalId];
+    if (!resource) return [];
+    const dependsOn = resource.DependsOn;
+    const explicit = (Array.isArray(dependsOn) ? dependsOn : [dependsOn]).filter(
+      (d): d is string => typeof d === 'string' && d in this.resources,
+    );
+    return [...this.referencesIn(resource.Properties), ...explicit];
+  }
+
+  /** Resolves `value`; `unresolved` answers for each part that depends on deploy-time facts. */
+  private render(value: unknown, unresolved: () => string | undefined): string | undefined {
+    if (typeof value === 'string') return value;
+    if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+    if (!isObject(value)) return unresolved();
+    if ('Ref' in value && typeof value.Ref === 'string') return this.refString(value.Ref) ?? unresolved();
+    if ('Fn::Base64' in value) return this.render(value['Fn::Base64'], unresolved);
+    if ('Fn::Join' in value) {
+      const args = value['Fn::Join'];
+      if (!Array.isArray(args) || typeof args[0] !== 'string') return unresolved();
+      const parts = this.list(args[1]);
+      if (!parts) return unresolved();
+      const resolved = parts.map((p) => this.render(p, unresolved));
+      return resolved.every((p): p is string => p !== undefined) ? resolved.join(args[0]) : undefined;
+    }
+    if ('Fn::Select' in value) {
+      const args = value['Fn::Select'];
+      if (!Array.isArray(args)) return unresolved();
+      const index = Number(this.str(args[0]));
+      if (!Number.isInteger(index)) return unresolved();
+      // Offline templates cannot know the account's AZ names: use a stable stand-in per index.
+      if (isObject(args[1]) && 'Fn::GetAZs' in args[1]) return `${AZ_INDEX_PREFIX}${index}`;
+      const items = this.list(args[1]);
+      return items && index < items.length ? this.render(items[index], unresolved) : unresolved();
+    }
+    if ('Fn::Sub' in value) {
+      const sub = value['Fn::Sub'];
+      const [body, vars] = Array.isArray(sub) ? [sub[0], sub[1]] : [sub, undefined];
+      if (typeof body !== 'string') return unresolved();
+      let failed = false;
+      const out = body.replace(/\$\{([^}!]+)\}/g, (_m, name: string) => {
+        const r =
+          isObject(vars) && name in vars
+            ? this.render(vars[name], unresolved)
+            : (this.refString(name) ?? unresolved());
+        if (r === undefined) failed = true;
+        return r ?? '';
+      });
+      return failed ? undefined : out;
+    }
+    return unresolved();
   }
 
   private refString(name: string): string | undefined {

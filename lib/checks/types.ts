@@ -1,5 +1,6 @@
 /** Invariant ids from ARCHITECTURE.md that the rules enforce. */
-export type Invariant = 'INV-NET' | 'INV-ALB' | 'INV-ASG' | 'INV-DB' | 'INV-CACHE' | 'INV-DNS' | 'INV-BACKUP';
+export type Invariant =
+  'INV-NET' | 'INV-ALB' | 'INV-ASG' | 'INV-DB' | 'INV-CACHE' | 'INV-DNS' | 'INV-BACKUP' | 'INV-BOOT';
 
 /** How a failing rule is reported: `error` fails synth, `warning` is printed only. */
 export type RuleLevel = 'error' | 'warning';
@@ -59,6 +60,16 @@ export interface ResilienceOptions {
    * @default DEFAULT_SNAPSHOT_REGION_ENV_VARS
    */
   readonly snapshotRegionEnvVars?: readonly string[];
+  /**
+   * Path (and query) the SECONDARY failover record's health check must request: the deep readiness check.
+   * @default '/readyz'
+   */
+  readonly readinessPath?: string;
+  /**
+   * Path (and query) the PRIMARY failover record's health check must request: readiness that requires a writable database.
+   * @default '/readyz?role=writer'
+   */
+  readonly writerReadinessPath?: string;
 }
 
 /** Environment variable names RES-BACKUP1 reads as the snapshot copy's destination region. */
@@ -79,6 +90,8 @@ export function resolveOptions(options: ResilienceOptions = {}): ResolvedOptions
     minBackupRetentionDays: options.minBackupRetentionDays ?? 7,
     requiredSubnetTiers: options.requiredSubnetTiers ?? ['public', 'private', 'isolated'],
     snapshotRegionEnvVars: options.snapshotRegionEnvVars ?? DEFAULT_SNAPSHOT_REGION_ENV_VARS,
+    readinessPath: options.readinessPath ?? '/readyz',
+    writerReadinessPath: options.writerReadinessPath ?? '/readyz?role=writer',
   };
   for (const key of ['minAzs', 'minInstancesPerAz', 'minBackupRetentionDays'] as const) {
     const value = resolved[key];
@@ -88,6 +101,11 @@ export function resolveOptions(options: ResilienceOptions = {}): ResolvedOptions
   }
   if (resolved.snapshotRegionEnvVars.length === 0) {
     throw new Error('ResilienceOptions.snapshotRegionEnvVars must name at least one variable, got []');
+  }
+  for (const key of ['readinessPath', 'writerReadinessPath'] as const) {
+    if (!resolved[key].startsWith('/')) {
+      throw new Error(`ResilienceOptions.${key} must start with /, got ${JSON.stringify(resolved[key])}`);
+    }
   }
   return resolved;
 }

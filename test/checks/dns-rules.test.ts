@@ -3,18 +3,26 @@ import type { CloudAssembly } from 'aws-cdk-lib/cx-api';
 import type { Construct } from 'constructs';
 import { evaluate, failingRules, OfflineStack, testApp } from './fixtures';
 
+interface CheckOptions {
+  /** @default the deep readiness path of the role: /readyz?role=writer on PRIMARY, /readyz on SECONDARY */
+  readonly resourcePath?: string;
+  /** @default 'HTTPS' */
+  readonly type?: string;
+}
+
 function failoverRecord(
   scope: Construct,
   role: 'PRIMARY' | 'SECONDARY',
   name: string,
   withHealthCheck: boolean,
+  options: CheckOptions = {},
 ): void {
   const check = withHealthCheck
     ? new route53.CfnHealthCheck(scope, 'Check', {
         healthCheckConfig: {
-          type: 'HTTPS',
+          type: options.type ?? 'HTTPS',
           fullyQualifiedDomainName: `${role.toLowerCase()}.example.com`,
-          resourcePath: '/readyz',
+          resourcePath: options.resourcePath ?? (role === 'PRIMARY' ? '/readyz?role=writer' : '/readyz'),
           requestInterval: 10,
           failureThreshold: 2,
         },
@@ -32,7 +40,7 @@ function failoverRecord(
   });
 }
 
-describe('INV-DNS rules (RES-DNS1..2)', () => {
+describe('INV-DNS rules (RES-DNS1..3)', () => {
   let assembly: CloudAssembly;
   const s: Record<string, OfflineStack> = {};
 
@@ -47,6 +55,13 @@ describe('INV-DNS rules (RES-DNS1..2)', () => {
     failoverRecord(s.UncheckedSecondary, 'SECONDARY', 'app.example.com.', false);
     s.OtherName = new OfflineStack(app, 'OtherName', 'us-west-2');
     failoverRecord(s.OtherName, 'SECONDARY', 'www.example.com', true);
+    // and forks that point the checks at something other than the deep readiness check
+    s.ReaderPrimary = new OfflineStack(app, 'ReaderPrimary', 'us-east-1');
+    failoverRecord(s.ReaderPrimary, 'PRIMARY', 'app.example.com', true, { resourcePath: '/readyz' });
+    s.ShallowSecondary = new OfflineStack(app, 'ShallowSecondary', 'us-west-2');
+    failoverRecord(s.ShallowSecondary, 'SECONDARY', 'app.example.com', true, { resourcePath: '/healthz' });
+    s.TcpSecondary = new OfflineStack(app, 'TcpSecondary', 'us-west-2');
+    failoverRecord(s.TcpSecondary, 'SECONDARY', 'app.example.com', true, { type: 'TCP' });
     // WHEN the app is synthesized once
     assembly = app.synth();
   });
@@ -60,6 +75,39 @@ describe('INV-DNS rules (RES-DNS1..2)', () => {
         .map((r) => r.stackName)
         .sort(),
     ).toEqual(['Primary', 'Secondary']);
+  });
+
+  test('RES-DNS3 passes for the writer form on PRIMARY and the plain readiness check on SECONDARY', () => {
+    const result = evaluate(assembly, s.Primary, s.Secondary);
+    expect(result.results.filter((r) => r.ruleId === 'RES-DNS3').map((r) => [r.status, r.message])).toEqual([
+      ['pass', expect.stringMatching(/^PRIMARY app\.example\.com: Check requests \/readyz\?role=writer$/)],
+      ['pass', expect.stringMatching(/^SECONDARY app\.example\.com: Check requests \/readyz$/)],
+    ]);
+  });
+
+  test.each([
+    [
+      'a PRIMARY checking /readyz without the writer form',
+      'ReaderPrimary',
+      'Secondary',
+      /requests \/readyz, not the readiness check \/readyz\?role=writer \(the writer form keeps a demoted region out of DNS\)$/,
+    ],
+    [
+      'a SECONDARY checking the shallow /healthz',
+      'Primary',
+      'ShallowSecondary',
+      /requests \/healthz, not the readiness check \/readyz$/,
+    ],
+    [
+      'a SECONDARY with a TCP check',
+      'Primary',
+      'TcpSecondary',
+      /is TCP, which requests no path; \/readyz required$/,
+    ],
+  ])('RES-DNS3 fires for %s', (_, primary, secondary, message) => {
+    const result = evaluate(assembly, s[primary], s[secondary]);
+    expect(failingRules(result)).toEqual(['RES-DNS3']);
+    expect(result.findings).toMatchObject([{ message: expect.stringMatching(message) }]);
   });
 
   test('RES-DNS1 fires for a failover record without a health check', () => {

@@ -84,13 +84,15 @@ export interface FleetOptions {
   readonly albSubnets?: ec2.SubnetSelection;
   readonly minCapacity?: number;
   readonly ec2HealthCheck?: boolean;
+  /** @default true */
+  readonly internetFacing?: boolean;
 }
 
 /** An ALB (HTTPS + HTTP redirect) in front of an ASG spanning every AZ, as INV-ALB and INV-ASG ask. */
 export function compliantFleet(scope: Construct, vpc: ec2.Vpc, options: FleetOptions = {}): void {
   const alb = new elbv2.ApplicationLoadBalancer(scope, 'Alb', {
     vpc,
-    internetFacing: true,
+    internetFacing: options.internetFacing ?? true,
     vpcSubnets: options.albSubnets ?? { subnetType: ec2.SubnetType.PUBLIC },
   });
   const certificate = acm.Certificate.fromCertificateArn(

@@ -4,7 +4,7 @@ import type { CloudAssembly } from 'aws-cdk-lib/cx-api';
 import type { FleetOptions } from './fixtures';
 import { compliantFleet, compliantVpc, evaluate, failingRules, OfflineStack, testApp } from './fixtures';
 
-describe('INV-ALB and INV-ASG rules (RES-ALB1..3, RES-ASG1..3)', () => {
+describe('INV-ALB and INV-ASG rules (RES-ALB1..4, RES-ASG1..3)', () => {
   let assembly: CloudAssembly;
   const stacks: Record<string, OfflineStack> = {};
   const variants: Record<string, FleetOptions> = {
@@ -12,6 +12,7 @@ describe('INV-ALB and INV-ASG rules (RES-ALB1..3, RES-ASG1..3)', () => {
     albOneAz: { albSubnets: { subnetType: ec2.SubnetType.PUBLIC, availabilityZones: ['us-east-1a'] } },
     weakTls: { sslPolicy: elbv2.SslPolicy.LEGACY },
     httpForwards: { httpForwards: true },
+    internal: { internetFacing: false },
     asgTwoAzs: {
       asgSubnets: {
         subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS,
@@ -38,7 +39,7 @@ describe('INV-ALB and INV-ASG rules (RES-ALB1..3, RES-ASG1..3)', () => {
     const result = evaluate(assembly, stacks.good);
     expect(result.findings).toEqual([]);
     const passed = new Set(result.results.filter((r) => r.status === 'pass').map((r) => r.ruleId));
-    for (const id of ['RES-ALB1', 'RES-ALB2', 'RES-ALB3', 'RES-ASG1', 'RES-ASG2', 'RES-ASG3']) {
+    for (const id of ['RES-ALB1', 'RES-ALB2', 'RES-ALB3', 'RES-ALB4', 'RES-ASG1', 'RES-ASG2', 'RES-ASG3']) {
       expect(passed).toContain(id);
     }
   });
@@ -63,6 +64,17 @@ describe('INV-ALB and INV-ASG rules (RES-ALB1..3, RES-ASG1..3)', () => {
     const result = evaluate(assembly, stacks.httpForwards);
     expect(failingRules(result)).toEqual(['RES-ALB3']);
     expect(result.findings[0].resourceType).toBe('AWS::ElasticLoadBalancingV2::Listener');
+  });
+
+  test('RES-ALB4 fires for an internal load balancer (a fork that sets internetFacing: false)', () => {
+    const result = evaluate(assembly, stacks.internal);
+    expect(failingRules(result)).toEqual(['RES-ALB4']);
+    expect(result.findings[0]).toMatchObject({
+      resourceType: 'AWS::ElasticLoadBalancingV2::LoadBalancer',
+      message: expect.stringMatching(
+        /^Scheme internal: Route 53 health checkers and internet clients cannot reach/,
+      ),
+    });
   });
 
   test('RES-ASG1 fires for a group that skips one AZ of its VPC', () => {

@@ -61,5 +61,8 @@ describe('ResilienceChecks as a validation plugin', () => {
       /ResilienceOptions.minAzs must be an integer >= 1, got 0/,
     );
     expect(() => new ResilienceChecks({ snapshotRegionEnvVars: [] })).toThrow(/snapshotRegionEnvVars/);
+    expect(() => new ResilienceChecks({ writerReadinessPath: 'readyz?role=writer' })).toThrow(
+      /ResilienceOptions.writerReadinessPath must start with \/, got "readyz\?role=writer"/,
+    );
   });
 });

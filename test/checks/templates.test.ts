@@ -54,6 +54,29 @@ describe('evaluateTemplates over hand-written templates', () => {
     expect(stack.num('6')).toBe(6);
   });
 
+  test('dependencies follow Ref, GetAtt, Sub (not its own variables), DependsOn, transitively; references in Metadata do not count', () => {
+    const stack = new StackModel({
+      stackName: 'S',
+      template: {
+        Resources: {
+          A: {
+            Type: 'T',
+            Properties: { X: { 'Fn::Sub': ['${B.Arn}-${Local}-${!C}', { Local: { Ref: 'D' } }] } },
+          },
+          B: { Type: 'T', DependsOn: 'E' },
+          C: { Type: 'T' },
+          D: { Type: 'T', Properties: { Y: { 'Fn::Join': ['', [{ 'Fn::GetAtt': 'F.Id' }]] } } },
+          E: { Type: 'T' },
+          F: { Type: 'T' },
+          G: { Type: 'T', Metadata: { Z: { Ref: 'A' } } },
+        },
+      },
+    });
+    expect([...stack.dependencyClosure('A')].sort()).toEqual(['B', 'D', 'E', 'F']);
+    expect([...stack.dependencyClosure('G')]).toEqual([]);
+    expect(stack.text({ 'Fn::Join': ['/', ['a', { 'Fn::GetAtt': ['F', 'Id'] }]] }, '*')).toBe('a/*');
+  });
+
   test('a global cluster referenced by Ref in its stack finds its literal-id secondary in another region', () => {
     const primary: CfnTemplate = {
       Resources: {
@@ -119,7 +142,7 @@ describe('the rule list', () => {
     for (const rule of RULE_INFO) {
       expect(rule.id).toMatch(/^RES-[A-Z]+\d+$/);
       expect(rule.description).not.toMatch(/\n/);
-      expect(rule.invariant).toMatch(/^INV-(NET|ALB|ASG|DB|CACHE|DNS|BACKUP)$/);
+      expect(rule.invariant).toMatch(/^INV-(NET|ALB|ASG|DB|CACHE|DNS|BACKUP|BOOT)$/);
       expect(['error', 'warning']).toContain(rule.level);
     }
   });

@@ -3,6 +3,7 @@ import type { ResilienceRule } from '../rule';
 import { forEachResource } from '../rule';
 import type { StackModel } from '../stack-model';
 import { DB_CLUSTER, isAurora, isGlobalSecondary } from './db-common';
+import { functionOf } from './lambda-common';
 
 /** A Lambda function invoked by an EventBridge rule or an EventBridge Scheduler schedule. */
 interface Invocation {
@@ -36,13 +37,8 @@ export function invokedFunctions(stack: StackModel): Invocation[] {
   }
   const out: Invocation[] = [];
   for (const { trigger, scheduled, arn } of targets) {
-    let fn = stack.refTarget(arn);
-    // Follow an alias or version to its function.
-    const type = fn ? stack.resources[fn]?.Type : undefined;
-    if (fn && (type === 'AWS::Lambda::Alias' || type === 'AWS::Lambda::Version')) {
-      fn = stack.refTarget(stack.prop(fn, 'FunctionName'));
-    }
-    if (fn && stack.resources[fn]?.Type === 'AWS::Lambda::Function') out.push({ trigger, scheduled, fn });
+    const fn = functionOf(stack, arn);
+    if (fn) out.push({ trigger, scheduled, fn });
   }
   return out;
 }
