@@ -3,7 +3,6 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import { ControlTowerChecks } from './control-tower';
 import { ParallelCloudFormationValidation } from './parallel-cfn-validation';
 import { ResilienceChecks } from './resilience-checks';
-import { RESILIENCE_RULES } from './rules';
 
 /**
  * Context key that also runs the AWS Control Tower proactive controls (cfn-guard) at synth:
@@ -12,14 +11,6 @@ import { RESILIENCE_RULES } from './rules';
  * (test/checks/control-tower-app.test.ts). See docs/control-tower.md.
  */
 export const CONTROL_TOWER_CONTEXT_KEY = 'controlTowerChecks';
-
-/**
- * PENDING LEAD FIX: rules this app's synth does not run yet because the app still violates them
- * (RES-BOOT1: the fleet's ASG depends on none of the SSM parameters, value sources and NAT routes
- * its boot reads). test/checks/app-resilience.test.ts keeps a `test.failing` for each; when the
- * app is fixed that test fails: then empty this list and turn the test into a plain `test`.
- */
-export const PENDING_APP_FIXES: readonly string[] = ['RES-BOOT1'];
 
 /**
  * Registers every policy pack the app must pass at synth; call it once the stacks are built.
@@ -36,10 +27,7 @@ export function addValidationPlugins(app: App): void {
       ? new ParallelCloudFormationValidation()
       : undefined;
   cloudFormation?.prepare([...resourceTypes(app), ...SYNTH_ADDED_TYPES]);
-  Validations.of(app).addPlugins(
-    new AwsSolutionsChecks(app),
-    new ResilienceChecks({ rules: RESILIENCE_RULES.filter((r) => !PENDING_APP_FIXES.includes(r.id)) }),
-  );
+  Validations.of(app).addPlugins(new AwsSolutionsChecks(app), new ResilienceChecks());
   const controlTower: unknown = app.node.tryGetContext(CONTROL_TOWER_CONTEXT_KEY);
   if (controlTower === true || controlTower === 'true') {
     Validations.of(app).addPlugins(new ControlTowerChecks());

@@ -14,6 +14,7 @@ export const REPORT_INVARIANTS: readonly ReportInvariant[] = [
   'INV-BACKUP',
   'INV-OBS',
   'INV-CHAOS',
+  'INV-BOOT',
 ];
 
 /** One check behind an invariant: a rule-pack result or a report presence check. */

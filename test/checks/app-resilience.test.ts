@@ -1,6 +1,5 @@
 import type { EvaluationResult } from '../../lib/checks';
 import { evaluateTemplates, RULE_INFO, StackModel } from '../../lib/checks';
-import { PENDING_APP_FIXES } from '../../lib/checks/plugins';
 import { deployTimeReader } from '../../lib/checks/rules/boot1-deploy-order';
 import { runtimeParameterPrefix } from '../../lib/config/derived';
 import { synthApp, type SynthesizedApp } from '../helpers/app';
@@ -11,10 +10,8 @@ describe('the resilience pack over this app (default config)', () => {
   let regions: string[];
   let primaryRegion: string;
   let drRegion: string;
-  const findingsOf = (pending: boolean): string[] =>
-    result.findings
-      .filter((f) => PENDING_APP_FIXES.includes(f.ruleId) === pending)
-      .map((f) => `${f.ruleId} ${f.stackName}/${f.logicalId}: ${f.message}`);
+  const findings = (): string[] =>
+    result.findings.map((f) => `${f.ruleId} ${f.stackName}/${f.logicalId}: ${f.message}`);
 
   beforeAll(() => {
     // GIVEN the whole app synthesized once with the default config
@@ -32,16 +29,9 @@ describe('the resilience pack over this app (default config)', () => {
     );
   });
 
-  test('THEN there is no finding (besides the pending fixes below) and no acknowledgement', () => {
-    expect(findingsOf(false)).toEqual([]);
+  test('THEN there is no finding (RES-BOOT1, deploy order, included) and no acknowledgement', () => {
+    expect(findings()).toEqual([]);
     expect(result.acknowledged).toEqual([]);
-  });
-
-  // PENDING LEAD FIX (RES-BOOT1): the fleet's ASG does not yet depend on what its boot reads, so
-  // this fails today and `.failing` keeps the suite green. Once lib/constructs/fleet.ts adds the
-  // dependencies this test starts failing: make it a plain `test` and empty PENDING_APP_FIXES.
-  test.failing('PENDING LEAD FIX: THEN RES-BOOT1 (deploy order) passes on both regional stacks', () => {
-    expect(findingsOf(true)).toEqual([]);
   });
 
   test('THEN RES-BOOT1 sees what each fleet boot reads: the runtime parameters, their value sources and the egress of its subnets', () => {

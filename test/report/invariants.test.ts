@@ -58,6 +58,7 @@ describe('buildReport invariants (rule pack findings per region)', () => {
       'INV-BACKUP',
       'INV-OBS',
       'INV-CHAOS',
+      'INV-BOOT',
     ]);
   });
 });
