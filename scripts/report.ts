@@ -58,7 +58,7 @@ function main(): number {
       if (!fs.existsSync(templatePath)) {
         throw new AssemblyError(`${templatePath} is missing: run \`npm run synth\` again`);
       }
-      return JSON.parse(fs.readFileSync(templatePath, 'utf8'));
+      return JSON.parse(fs.readFileSync(templatePath, 'utf8')) as unknown;
     });
     report = buildReport(stacks);
   } catch (e) {

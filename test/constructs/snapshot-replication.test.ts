@@ -46,7 +46,7 @@ function build(app: App, role: 'primary' | 'secondary', config = CONFIG, id = `S
   return { stack, construct };
 }
 
-const resourcesOf = (t: Template, type: string): Props[] => Object.values(t.findResources(type)) as Props[];
+const resourcesOf = (t: Template, type: string): Props[] => Object.values(t.findResources(type));
 const fnByHandler = (t: Template, envKey: string, value: string): Props =>
   resourcesOf(t, 'AWS::Lambda::Function').find(
     (f) => f.Properties.Environment?.Variables?.[envKey] === value,
