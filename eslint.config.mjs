@@ -48,7 +48,10 @@ export default tseslint.config(
   },
   {
     files: ['service/src/db.ts'],
-    rules: { '@typescript-eslint/no-unsafe-return': 'off', '@typescript-eslint/no-unsafe-member-access': 'off' },
+    rules: {
+      '@typescript-eslint/no-unsafe-return': 'off',
+      '@typescript-eslint/no-unsafe-member-access': 'off',
+    },
   },
   {
     files: ['service/test/harness/index.ts'],
