@@ -78,4 +78,15 @@ export const DEFAULT_CONFIG: AppConfig = {
     alarmHttpsEndpoints: [],
     zonalAutoshift: true,
   },
+  waf: {
+    enabled: true,
+    mode: 'block',
+    managedRuleGroups: [
+      'AWSManagedRulesAmazonIpReputationList',
+      'AWSManagedRulesCommonRuleSet',
+      'AWSManagedRulesKnownBadInputsRuleSet',
+    ],
+    rateLimitPer5Minutes: 2000,
+    blockedRequestsAlarmThreshold: 500,
+  },
 };

@@ -207,6 +207,32 @@ export const monitoringSchema = z
   })
   .strict();
 
+/** AWS managed rule groups (vendor AWS) a web ACL may use. */
+export const WAF_MANAGED_RULE_GROUPS = [
+  'AWSManagedRulesAmazonIpReputationList',
+  'AWSManagedRulesCommonRuleSet',
+  'AWSManagedRulesKnownBadInputsRuleSet',
+  'AWSManagedRulesAnonymousIpList',
+  'AWSManagedRulesSQLiRuleSet',
+] as const;
+
+export const wafSchema = z
+  .object({
+    /** A regional WAFv2 web ACL on each ALB (managed rule groups, per-IP rate limit, logging). */
+    enabled: z.boolean(),
+    /** `block`, or `count` to see what the rules would block before enforcing them (first deploy). */
+    mode: z.enum(['block', 'count']),
+    /** AWS managed rule groups, in evaluation order. */
+    managedRuleGroups: z
+      .array(z.enum(WAF_MANAGED_RULE_GROUPS))
+      .min(1, 'needs at least one managed rule group (or set waf.enabled to false)'),
+    /** Requests per client IP per 5 minutes before the IP is blocked. */
+    rateLimitPer5Minutes: z.number().int().min(10).max(2_000_000_000),
+    /** Blocked requests per 5 minutes that raise the alarm. */
+    blockedRequestsAlarmThreshold: z.number().int().min(1),
+  })
+  .strict();
+
 export const appConfigSchema = z
   .object({
     /** Short lower-case name; prefixes stack names and global identifiers. */
@@ -225,6 +251,7 @@ export const appConfigSchema = z
     snapshots: snapshotsSchema,
     service: serviceSchema,
     monitoring: monitoringSchema,
+    waf: wafSchema,
   })
   .strict();
 
@@ -237,6 +264,7 @@ export type CacheConfig = z.infer<typeof cacheSchema>;
 export type SnapshotsConfig = z.infer<typeof snapshotsSchema>;
 export type ServiceConfig = z.infer<typeof serviceSchema>;
 export type MonitoringConfig = z.infer<typeof monitoringSchema>;
+export type WafConfig = z.infer<typeof wafSchema>;
 
 /** Deep partial used for overrides from files and context. */
 export type DeepPartial<T> = T extends readonly (infer U)[]

@@ -294,7 +294,7 @@ export class Database extends Construct {
     };
     cluster.addRotationSingleUser(rotationOptions);
 
-    // The service's own user: masterarn lets the multi-user rotation (and the bootstrap) manage it.
+    // The service's own user (masterarn lets the bootstrap create it with the master's rights).
     const appSecret = new rds.DatabaseSecret(this, 'AppUserSecret', {
       username: APP_DB_USERNAME,
       secretName: this.appUserSecretName,
@@ -303,7 +303,18 @@ export class Database extends Construct {
       replicaRegions: [{ region: ctx.peer.region }],
     });
     const appUserSecret = appSecret.attach(cluster);
-    cluster.addRotationMultiUser('AppUserRotation', { secret: appUserSecret, ...rotationOptions });
+    // Single-user rotation: RDS Proxy authenticates with this secret and maps it to one fixed
+    // role name; alternating-user rotation would switch the secret to a clone user the proxy has
+    // no credentials for (aws-cdk issue 25568). The user changes its own password; clients that
+    // still hold the old one re-read the secret on the authentication error.
+    new secretsmanager.SecretRotation(cluster, 'AppUserRotation', {
+      application: secretsmanager.SecretRotationApplication.POSTGRES_ROTATION_SINGLE_USER,
+      secret: appUserSecret,
+      target: cluster,
+      vpc,
+      vpcSubnets: rotationOptions.vpcSubnets,
+      automaticallyAfter: rotationOptions.automaticallyAfter,
+    });
 
     const bootstrap = new DbBootstrap(this, 'AppUserBootstrap', {
       vpc,

@@ -8,9 +8,19 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as route53 from 'aws-cdk-lib/aws-route53';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as s3assets from 'aws-cdk-lib/aws-s3-assets';
-import { Construct } from 'constructs';
+import { Construct, type IDependable } from 'constructs';
 import type { FleetConfig } from '../config';
+import { READINESS_PATH } from './dns-failover';
 import { serviceUserData } from './service-user-data';
+
+/** How long CloudFormation waits for each new instance's success signal (creation and rolling updates). */
+const BOOT_SIGNAL_TIMEOUT = Duration.minutes(15);
+
+/** The ALB target group's shallow check: the process is up (a database blip must not fail every target). */
+export const LIVENESS_PATH = '/healthz';
+
+/** The paths the internet-facing listener forwards to the service (ALB path patterns). */
+export const PUBLIC_PATHS = ['/api/*', LIVENESS_PATH, READINESS_PATH] as const;
 
 export interface FleetProps {
   readonly vpc: ec2.IVpc;
@@ -24,14 +34,21 @@ export interface FleetProps {
   /** Port the service listens on. */
   readonly servicePort: number;
   /**
-   * The service bundle the instances run (one JavaScript file).
-   * @default - a placeholder that answers /healthz and /readyz with 200
+   * The service bundle the instances run: one JavaScript file, uploaded as a file (the boot runs
+   * it with node), never a zip.
    */
-  readonly serviceAsset?: s3assets.Asset;
+  readonly serviceAsset: s3assets.Asset;
   /** SSM parameter path whose parameters become the service's environment (name = variable). */
   readonly runtimeParameterPath: string;
   /** Static environment for the service, written beside the SSM values. @default {} */
   readonly environment?: Readonly<Record<string, string>>;
+  /**
+   * What the instances' boot reads and must exist before the first instance launches (INV-BOOT):
+   * the runtime parameters and the resources their values and secrets come from. The NAT routes
+   * of the fleet's subnets are added here.
+   * @default none beyond the NAT routes
+   */
+  readonly bootDependencies?: readonly IDependable[];
 }
 
 /**
@@ -64,6 +81,11 @@ export class Fleet extends Construct {
     if (fleet.instanceTypes.length < 2) {
       throw new Error(
         `Fleet: fleet.instanceTypes has ${fleet.instanceTypes.length} type(s); INV-ASG needs at least 2`,
+      );
+    }
+    if (!props.serviceAsset.isFile) {
+      throw new Error(
+        'Fleet: serviceAsset must be a single-file asset (the boot runs it with node); a directory asset is uploaded as a zip. Bundle with BundlingOutput.SINGLE_FILE.',
       );
     }
     const minCapacity = fleet.minPerAz * azCount;
@@ -225,12 +247,12 @@ export class Fleet extends Construct {
       }),
       groupMetrics: [autoscaling.GroupMetrics.all()],
       // New instances must signal success (after /healthz answers) before they count.
-      signals: autoscaling.Signals.waitForMinCapacity({ timeout: Duration.minutes(15) }),
+      signals: autoscaling.Signals.waitForMinCapacity({ timeout: BOOT_SIGNAL_TIMEOUT }),
       updatePolicy: autoscaling.UpdatePolicy.rollingUpdate({
         minInstancesInService: minCapacity,
         maxBatchSize: azCount,
         waitOnResourceSignals: true,
-        pauseTime: Duration.minutes(15),
+        pauseTime: BOOT_SIGNAL_TIMEOUT,
         suspendProcesses: [
           autoscaling.ScalingProcess.HEALTH_CHECK,
           autoscaling.ScalingProcess.REPLACE_UNHEALTHY,
@@ -241,6 +263,13 @@ export class Fleet extends Construct {
       }),
       defaultInstanceWarmup: Duration.seconds(60),
     });
+    // INV-BOOT: no instance boots before its egress (dnf, curl, the AWS APIs), its role's policy
+    // and everything its boot reads exist.
+    this.autoScalingGroup.node.addDependency(
+      props.vpc.selectSubnets(privateSubnets).internetConnectivityEstablished,
+      this.instanceRole,
+      ...(props.bootDependencies ?? []),
+    );
     // AvailabilityZones beside the subnets (Control Tower CT.AUTOSCALING.PR.1 reads only this
     // property): the AZs of the selected subnets themselves, so the two lists cannot disagree.
     (this.autoScalingGroup.node.defaultChild as autoscaling.CfnAutoScalingGroup).availabilityZones = [
@@ -297,16 +326,16 @@ export class Fleet extends Construct {
       parameterPath: props.runtimeParameterPath,
       serviceAsset: props.serviceAsset,
       environment: props.environment ?? {},
+      // Give up (and signal failure with the service log) 2 minutes before the CreationPolicy would time out.
+      healthWaitSeconds: BOOT_SIGNAL_TIMEOUT.toSeconds() - 120,
     });
-    if (props.serviceAsset) {
-      // Exactly the one bundle object (CDK's grantRead would allow the whole assets bucket).
-      this.instanceRole.addToPolicy(
-        new iam.PolicyStatement({
-          actions: ['s3:GetObject'],
-          resources: [props.serviceAsset.bucket.arnForObjects(props.serviceAsset.s3ObjectKey)],
-        }),
-      );
-    }
+    // Exactly the one bundle object (CDK's grantRead would allow the whole assets bucket).
+    this.instanceRole.addToPolicy(
+      new iam.PolicyStatement({
+        actions: ['s3:GetObject'],
+        resources: [props.serviceAsset.bucket.arnForObjects(props.serviceAsset.s3ObjectKey)],
+      }),
+    );
 
     // --- Listeners and target group --------------------------------------------------------
     this.targetGroup = new elbv2.ApplicationTargetGroup(this, 'TargetGroup', {
@@ -321,7 +350,7 @@ export class Fleet extends Construct {
           : elbv2.TargetGroupLoadBalancingAlgorithmType.ROUND_ROBIN,
       // Shallow check: a database blip must not mark every target unhealthy at once.
       healthCheck: {
-        path: '/healthz',
+        path: LIVENESS_PATH,
         interval: Duration.seconds(fleet.healthCheckIntervalSeconds),
         timeout: Duration.seconds(Math.min(5, fleet.healthCheckIntervalSeconds - 1)),
         healthyThresholdCount: 2,
@@ -330,12 +359,22 @@ export class Fleet extends Construct {
       },
     });
 
+    // Only the public API and the two health paths reach the instances from the internet:
+    // /metrics and anything else the service may grow answer 404 at the balancer.
     this.httpsListener = this.loadBalancer.addListener('Https', {
       port: 443,
       protocol: elbv2.ApplicationProtocol.HTTPS,
       certificates: [this.certificate],
       sslPolicy: elbv2.SslPolicy.RECOMMENDED_TLS,
-      defaultTargetGroups: [this.targetGroup],
+      defaultAction: elbv2.ListenerAction.fixedResponse(404, {
+        contentType: 'application/json',
+        messageBody: '{"error":"not_found"}',
+      }),
+    });
+    this.httpsListener.addAction('PublicPaths', {
+      priority: 10,
+      conditions: [elbv2.ListenerCondition.pathPatterns([...PUBLIC_PATHS])],
+      action: elbv2.ListenerAction.forward([this.targetGroup]),
     });
     this.loadBalancer.addRedirect({
       sourcePort: 80,

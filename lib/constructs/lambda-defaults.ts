@@ -16,7 +16,7 @@ export function lambdaEntry(name: string): string {
 /** How a function's handler is bundled (esbuild, in process); every field shapes the output. */
 export interface LambdaBundling {
   readonly minify: boolean;
-  /** esbuild target, e.g. `node22`: the runtime's Node.js major. */
+  /** esbuild target, e.g. `node24`: the runtime's Node.js major. */
   readonly target: string;
   readonly format: 'cjs' | 'esm';
   /** Modules left to the runtime or a layer (globs allowed). */
@@ -24,19 +24,19 @@ export interface LambdaBundling {
 }
 
 /**
- * The one bundling setup every function shares: minified CJS for Node.js 22, the AWS SDK v3 left
+ * The one bundling setup every function shares: minified CJS for Node.js 24, the AWS SDK v3 left
  * to the runtime so each bundle stays small (budget: <= 20 KB).
  */
 export const SHARED_BUNDLING: LambdaBundling = {
   minify: true,
-  target: 'node22',
+  target: 'node24',
   format: 'cjs',
   external: ['@aws-sdk/*'],
 };
 
 /** Defaults for every function of the app; spread first, then override per function. */
 export const SHARED_FUNCTION_PROPS = {
-  runtime: lambda.Runtime.NODEJS_22_X,
+  runtime: lambda.Runtime.NODEJS_24_X,
   architecture: lambda.Architecture.ARM_64,
   timeout: Duration.seconds(60),
   memorySize: 256,
@@ -87,7 +87,7 @@ export interface BundledFunctionProps extends Omit<lambda.FunctionProps, 'code' 
   readonly entry: string;
   /** @default SHARED_BUNDLING */
   readonly bundling?: LambdaBundling;
-  /** @default SHARED_FUNCTION_PROPS.runtime (Node.js 22) */
+  /** @default SHARED_FUNCTION_PROPS.runtime (Node.js 24) */
   readonly runtime?: lambda.Runtime;
 }
 

@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { AssetHashType } from 'aws-cdk-lib';
+import { AssetHashType, BundlingOutput } from 'aws-cdk-lib';
 import * as s3assets from 'aws-cdk-lib/aws-s3-assets';
 import { buildSync } from 'esbuild';
 import { Construct } from 'constructs';
@@ -19,7 +19,7 @@ export interface ServiceBundleProps {
 }
 
 /**
- * The sample service as one JavaScript file in an S3 asset, bundled at synth by the local
+ * The sample service as one JavaScript file in an S3 asset (file packaging), bundled at synth by the local
  * esbuild (no Docker). The hash covers the service sources and the lock file, so an unchanged
  * service keeps its asset (and its launch template version) across synths.
  */
@@ -38,11 +38,16 @@ export class ServiceBundle extends Construct {
       path: path.join(SERVICE_DIR, 'src'),
       assetHashType: AssetHashType.CUSTOM,
       assetHash: sourceHash(),
-      bundling: localBundling((outputDir) => {
-        const outfile = path.join(outputDir, 'index.js');
-        if (prebuiltDir !== undefined) fs.copyFileSync(path.join(prebuiltDir, 'index.js'), outfile);
-        else buildSync(serviceBuildOptions(outfile));
-      }),
+      bundling: {
+        ...localBundling((outputDir) => {
+          const outfile = path.join(outputDir, 'index.js');
+          if (prebuiltDir !== undefined) fs.copyFileSync(path.join(prebuiltDir, 'index.js'), outfile);
+          else buildSync(serviceBuildOptions(outfile));
+        }),
+        // The one file is the asset (file packaging, key ending .js): the boot runs it with node.
+        // Without this a bundling output directory is uploaded as a zip.
+        outputType: BundlingOutput.SINGLE_FILE,
+      },
     });
   }
 }

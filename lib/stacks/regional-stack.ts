@@ -13,15 +13,16 @@ import {
 import { Cache } from '../constructs/cache';
 import { ChaosExperiments } from '../constructs/chaos';
 import { Database } from '../constructs/database';
-import { DnsFailover } from '../constructs/dns-failover';
+import { DnsFailover, READINESS_PATH } from '../constructs/dns-failover';
 import { EndpointCanary } from '../constructs/endpoint-canary';
 import { FailoverRunbook } from '../constructs/failover-runbook';
-import { Fleet } from '../constructs/fleet';
+import { Fleet, LIVENESS_PATH } from '../constructs/fleet';
 import { Monitoring } from '../constructs/monitoring';
 import { Network } from '../constructs/network';
 import { RuntimeParameters } from '../constructs/runtime-parameters';
 import { ServiceBundle } from '../constructs/service-bundle';
 import { SnapshotReplication } from '../constructs/snapshot-replication';
+import { WebAcl } from '../constructs/web-acl';
 import { ZonalAutoshift } from '../constructs/zonal-autoshift';
 
 export interface RegionalStackProps extends StackProps {
@@ -48,6 +49,8 @@ export class RegionalStack extends Stack {
   public readonly snapshots: SnapshotReplication;
   /** DR only: the Global Database switchover/failover runbook. */
   public readonly runbook?: FailoverRunbook;
+  /** The web ACL on the ALB (`waf.enabled`). */
+  public readonly webAcl?: WebAcl;
   /** DR only: the outside-in probe of the peer region's endpoint. */
   public readonly peerCanary?: EndpointCanary;
 
@@ -77,6 +80,22 @@ export class RegionalStack extends Stack {
     });
     const regionalName = regionalRecordName(config, region);
     const parameterPath = runtimeParameterPrefix(config);
+    // Endpoints and secret names (never values) for the service, read by the instances at boot.
+    const runtimeParameters = new RuntimeParameters(this, 'RuntimeParameters', {
+      path: parameterPath,
+      values: {
+        DB_WRITER_HOST: this.database.writerEndpoint,
+        DB_READER_HOST: this.database.readerEndpoint,
+        DB_PORT: String(this.database.port),
+        DB_NAME: config.database.databaseName,
+        DB_SECRET_ID: this.database.appUserSecretName,
+        REDIS_NODES: `${this.cache.configurationEndpoint}:${this.cache.port}`,
+        REDIS_TLS: 'true',
+        REDIS_SECRET_ID: this.cache.authSecret.secretArn,
+        REGION_ROLE: props.role,
+      },
+    });
+
     this.fleet = new Fleet(this, 'Fleet', {
       vpc,
       availabilityZones: azs,
@@ -92,27 +111,26 @@ export class RegionalStack extends Stack {
         // Finish draining before the ALB's deregistration delay ends.
         SHUTDOWN_DRAIN_SECONDS: String(Math.max(5, config.fleet.deregistrationDelaySeconds - 5)),
       },
+      // The parameters, and the database and cache they name (endpoints, secrets, ingress rules).
+      bootDependencies: [runtimeParameters, this.database, this.cache],
     });
     this.database.connections.allowDefaultPortFrom(this.fleet.securityGroup, 'Service instances');
     this.cache.connections.allowDefaultPortFrom(this.fleet.securityGroup, 'Service instances');
     this.database.grantReadAppSecret(this.fleet.instanceRole);
     this.cache.grantReadAuth(this.fleet.instanceRole);
 
-    // Endpoints and secret names (never values) for the service, read by the instances at boot.
-    new RuntimeParameters(this, 'RuntimeParameters', {
-      path: parameterPath,
-      values: {
-        DB_WRITER_HOST: this.database.writerEndpoint,
-        DB_READER_HOST: this.database.readerEndpoint,
-        DB_PORT: String(this.database.port),
-        DB_NAME: config.database.databaseName,
-        DB_SECRET_ID: this.database.appUserSecretName,
-        REDIS_NODES: `${this.cache.configurationEndpoint}:${this.cache.port}`,
-        REDIS_TLS: 'true',
-        REDIS_SECRET_ID: this.cache.authSecret.secretArn,
-        REGION_ROLE: props.role,
-      },
-    });
+    // --- Edge protection ----------------------------------------------------------------------
+    if (config.waf.enabled) {
+      this.webAcl = new WebAcl(this, 'WebAcl', {
+        loadBalancer: this.fleet.loadBalancer,
+        // Route 53's checkers and the peer canary must never be blocked.
+        healthCheckPaths: [LIVENESS_PATH, READINESS_PATH],
+        mode: config.waf.mode,
+        managedRuleGroups: config.waf.managedRuleGroups,
+        rateLimitPer5Minutes: config.waf.rateLimitPer5Minutes,
+        blockedRequestsAlarmThreshold: config.waf.blockedRequestsAlarmThreshold,
+      });
+    }
 
     // --- DNS failover -------------------------------------------------------------------------
     this.dns = new DnsFailover(this, 'Dns', {
@@ -155,6 +173,7 @@ export class RegionalStack extends Stack {
       this.snapshots.freshnessAlarm,
       this.snapshots.failureAlarm,
       ...(this.peerCanary ? [this.peerCanary.alarm] : []),
+      ...(this.webAcl ? [this.webAcl.blockedRequestsAlarm] : []),
     ];
     this.monitoring = new Monitoring(this, 'Monitoring', {
       config,

@@ -179,7 +179,7 @@ export function snapshotSchedule(
 ): lambda.Function {
   const id = options.id ?? 'Snapshot';
   const fn = new lambda.Function(scope, `${id}Fn`, {
-    runtime: lambda.Runtime.NODEJS_22_X,
+    runtime: lambda.Runtime.NODEJS_24_X,
     handler: 'index.handler',
     code: lambda.Code.fromInline('exports.handler = async () => undefined;'),
     environment: { [options.envVar ?? 'DESTINATION_REGION']: destinationRegion },

@@ -157,8 +157,15 @@ describe('primary region', () => {
       expect(new Set(subnets.map((s) => s.type))).toEqual(new Set(['Private']));
       expect(new Set(subnets.map((s) => s.az))).toEqual(new Set(fx.config.primary.availabilityZones));
     }
-    // One single-user (master) and one multi-user (app user, managed with the master secret) rotation.
-    expect(apps.filter(([, a]) => a.Properties.Parameters.masterSecretArn)).toHaveLength(1);
+    // Both single-user: RDS Proxy authenticates with the app-user secret and knows one fixed role
+    // name, so alternating-user rotation (which switches the secret to a clone user) would lock it out.
+    expect(apps.filter(([, a]) => a.Properties.Parameters.masterSecretArn)).toHaveLength(0);
+    const mappings = (t().toJSON() as { Mappings: Record<string, Record<string, { applicationId: string }>> })
+      .Mappings;
+    for (const [, app] of apps) {
+      const [mapping] = app.Properties.Location.ApplicationId['Fn::FindInMap'] as [string];
+      expect(mappings[mapping].aws.applicationId).toMatch(/SecretsManagerRDSPostgreSQLRotationSingleUser$/);
+    }
   });
 
   test('the bootstrap creates app_service against the cluster (not the proxy) before any rotation runs', () => {

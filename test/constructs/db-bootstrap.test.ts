@@ -82,7 +82,7 @@ describe.each(['primary', 'secondary'] as const)('%s stack', (role) => {
     // The layer must match the function's runtime and architecture, or pg would not load.
     expect(layer.Properties.CompatibleRuntimes).toEqual([fn.Properties.Runtime]);
     expect(layer.Properties.CompatibleArchitectures).toEqual(fn.Properties.Architectures);
-    expect(fn.Properties.Runtime).toBe('nodejs22.x');
+    expect(fn.Properties.Runtime).toBe('nodejs24.x');
     expect(fn.Properties.Architectures).toEqual(['arm64']);
   });
 

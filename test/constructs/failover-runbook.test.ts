@@ -31,7 +31,7 @@ describe('FailoverRunbook', () => {
   test('THEN the function has the deterministic name the CLI uses, Node.js 22 on arm64, and the cluster names', () => {
     template.hasResourceProperties('AWS::Lambda::Function', {
       FunctionName: 'ha-ref-failover-runbook',
-      Runtime: 'nodejs22.x',
+      Runtime: 'nodejs24.x',
       Architectures: ['arm64'],
       Environment: {
         Variables: {

@@ -42,7 +42,7 @@ describe('BundledFunction', () => {
   const bundle = fs.readFileSync(path.join(bundleDir, 'index.js'), 'utf8');
 
   test('THEN the handler runs on the shared runtime from a single minified index.js', () => {
-    expect(resource.Properties).toMatchObject({ Handler: 'index.handler', Runtime: 'nodejs22.x' });
+    expect(resource.Properties).toMatchObject({ Handler: 'index.handler', Runtime: 'nodejs24.x' });
     expect(fs.readdirSync(bundleDir)).toEqual(['index.js']);
     expect(bundle.split('\n').length).toBeLessThan(5);
   });
@@ -59,7 +59,7 @@ describe('BundledFunction', () => {
     // eslint-disable-next-line @typescript-eslint/no-implied-eval
     new Function('module', 'exports', 'require', bundle)(exported, exported.exports, require);
     expect(typeof exported.exports.handler).toBe('function');
-    expect(fn.runtime.name).toBe('nodejs22.x');
+    expect(fn.runtime.name).toBe('nodejs24.x');
   });
 
   test('GIVEN an entry that does not exist THEN construction fails naming it', () => {

@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { execFileSync } from 'node:child_process';
 import { App, AssetStaging, Stack } from 'aws-cdk-lib';
 import { ServiceBundle } from '../../lib/constructs/service-bundle';
 import { buildServiceBundle } from '../../service/build-options';
@@ -8,13 +9,13 @@ import { buildServiceBundle } from '../../service/build-options';
 // Bundling is the subject here; CloudFormation validation of these one-asset stacks is not.
 const NO_VALIDATION = { builtinCloudFormationValidation: false };
 
-/** The staged index.js of a ServiceBundle, read from the synthesized cloud assembly. */
+/** Path of the staged bundle file in the synthesized cloud assembly (file packaging: asset.<hash>.js). */
+function stagedBundlePath(app: App, bundle: ServiceBundle): string {
+  return path.join(app.synth().directory, `asset.${bundle.asset.assetHash}.js`);
+}
+
 function stagedBundle(app: App, bundle: ServiceBundle): string {
-  const assembly = app.synth();
-  return fs.readFileSync(
-    path.join(assembly.directory, `asset.${bundle.asset.assetHash}`, 'index.js'),
-    'utf8',
-  );
+  return fs.readFileSync(stagedBundlePath(app, bundle), 'utf8');
 }
 
 describe('ServiceBundle', () => {
@@ -34,6 +35,28 @@ describe('ServiceBundle', () => {
     const code = stagedBundle(app, bundle);
     expect(code).toContain('/readyz');
     expect(code.length).toBeGreaterThan(100_000); // fastify, pg and ioredis are inside
+  });
+
+  test('GIVEN the bundle WHEN synthesized THEN it is uploaded as one .js file that node parses, not a zip', () => {
+    // The boot downloads the object to index.js and runs it with node: a zip would crash-loop.
+    const app = new App(NO_VALIDATION);
+    const stack = new Stack(app, 'Packaged', { env });
+    const bundle = new ServiceBundle(stack, 'Bundle');
+    const file = stagedBundlePath(app, bundle);
+    const assets = JSON.parse(
+      fs.readFileSync(path.join(app.synth().directory, `${stack.artifactId}.assets.json`), 'utf8'),
+    ) as {
+      files: Record<
+        string,
+        { source: { packaging: string }; destinations: Record<string, { objectKey: string }> }
+      >;
+    };
+    const entry = assets.files[bundle.asset.assetHash];
+    expect(entry.source.packaging).toBe('file');
+    expect(Object.values(entry.destinations)[0].objectKey).toMatch(/\.js$/);
+    expect(bundle.asset.isFile).toBe(true);
+    expect(fs.readFileSync(file).subarray(0, 2).toString('latin1')).not.toBe('PK');
+    expect(() => execFileSync(process.execPath, ['--check', file], { stdio: 'pipe' })).not.toThrow();
   });
 
   test('GIVEN a prebuilt bundle THEN the asset is that file, under the hash a fresh build gets', () => {

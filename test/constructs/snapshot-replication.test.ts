@@ -138,7 +138,7 @@ describe('SnapshotReplication', () => {
     for (const f of fns) {
       expect(f.Properties).toEqual(
         expect.objectContaining({
-          Runtime: 'nodejs22.x',
+          Runtime: 'nodejs24.x',
           Architectures: ['arm64'],
           TracingConfig: { Mode: 'Active' },
         }),
