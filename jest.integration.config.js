@@ -4,7 +4,7 @@ module.exports = {
   roots: ['<rootDir>/service'],
   testMatch: ['**/*.int.test.ts'],
   transform: {
-    '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json', diagnostics: false }],
+    '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.test.json', diagnostics: false }],
   },
   maxWorkers: 1,
   testTimeout: 120000,

@@ -1,5 +1,5 @@
 /*
- * Lambda bundle budget (ARCHITECTURE.md "Budgets"): each bundle minified, AWS SDK and Powertools
+ * Lambda bundle budget (docs/architecture.md, "Budgets"): each bundle minified, AWS SDK and Powertools
  * left to the runtime/layer, <= 20 KB.
  *
  * For every lambda/<name>/index.ts and lambda/<group>/<name>/index.ts (lambda/shared is library

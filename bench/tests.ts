@@ -1,6 +1,6 @@
 /**
  * Wall time of `npm test` (jest, all unit and synth tests) and the slowest files, measured from
- * outside the suite (never a timed test). Budget (ARCHITECTURE.md): <= 60 s on a 2-core machine.
+ * outside the suite (never a timed test). Budget (docs/architecture.md, "Budgets"): <= 60 s on a 2-core machine.
  * Usage: npm run bench:tests
  */
 import { spawnSync } from 'node:child_process';

@@ -27,7 +27,11 @@ export interface BuildAppOptions {
    * @default true
    */
   readonly validations?: boolean;
-  /** The service bundle, already built (bin/app.ts builds it while modules load). @default built during construction */
+  /**
+   * The service bundle, already built. Nothing passes it any more (ServiceBundle builds it during
+   * construction); to be removed together with ServiceBundle's `prebuiltDir`.
+   * @default built during construction
+   */
   readonly prebuiltServiceBundle?: string;
 }
 

@@ -8,6 +8,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import type { CfnTemplate } from '../lib/checks';
 import { AssemblyError, buildReport, renderJson, renderMarkdown, stacksFromManifest } from '../lib/report';
 
 interface Args {
@@ -58,7 +59,7 @@ function main(): number {
       if (!fs.existsSync(templatePath)) {
         throw new AssemblyError(`${templatePath} is missing: run \`npm run synth\` again`);
       }
-      return JSON.parse(fs.readFileSync(templatePath, 'utf8'));
+      return JSON.parse(fs.readFileSync(templatePath, 'utf8')) as CfnTemplate;
     });
     report = buildReport(stacks);
   } catch (e) {

@@ -153,7 +153,7 @@ export class Haproxy {
       const sock = connect(this.input.adminSocket);
       let out = '';
       sock.setEncoding('utf8');
-      sock.on('data', (d) => (out += d));
+      sock.on('data', (d: string) => (out += d));
       sock.on('end', () => resolve(out));
       sock.on('error', reject);
       sock.write(`${cmd}\n`);

@@ -48,7 +48,7 @@ export function parseClusterSnapshotEvent(event: unknown): ClusterSnapshotEvent 
   if (!detail) throw new InvalidEventError('RDS event has no detail object');
   const eventId = detail.EventID;
   if (typeof eventId !== 'string') throw new InvalidEventError('RDS event detail has no EventID');
-  const resources = Array.isArray(event.resources) ? event.resources : [];
+  const resources: unknown[] = Array.isArray(event.resources) ? event.resources : [];
   const arn = typeof detail.SourceArn === 'string' ? detail.SourceArn : resources[0];
   if (
     typeof arn !== 'string' ||

@@ -63,7 +63,7 @@ export class StackModel {
 
   /** A list value, resolving Fn::Split of a literal and leaving elements as they are. */
   public list(value: unknown): unknown[] | undefined {
-    if (Array.isArray(value)) return value;
+    if (Array.isArray(value)) return value as unknown[];
     if (isObject(value) && 'Fn::Split' in value) {
       const args = value['Fn::Split'];
       if (Array.isArray(args) && typeof args[0] === 'string') {

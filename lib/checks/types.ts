@@ -1,4 +1,4 @@
-/** Invariant ids from ARCHITECTURE.md that the rules enforce. */
+/** Invariant ids from docs/architecture.md that the rules enforce. */
 export type Invariant =
   'INV-NET' | 'INV-ALB' | 'INV-ASG' | 'INV-DB' | 'INV-CACHE' | 'INV-DNS' | 'INV-BACKUP' | 'INV-BOOT';
 
@@ -33,7 +33,7 @@ export interface StackInput {
   readonly templatePath?: string;
 }
 
-/** Thresholds and names the rules use; every field has a default matching ARCHITECTURE.md. */
+/** Thresholds and names the rules use; every field has a default matching docs/architecture.md. */
 export interface ResilienceOptions {
   /**
    * Minimum number of Availability Zones a VPC, ALB and ASG must span.

@@ -24,14 +24,14 @@ export interface LambdaBundling {
 }
 
 /**
- * The one bundling setup every function shares: minified CJS for Node.js 24, the AWS SDK v3 and
- * Powertools left to the runtime/layer so each bundle stays small (budget: <= 20 KB).
+ * The one bundling setup every function shares: minified CJS for Node.js 24, the AWS SDK v3 left
+ * to the runtime so each bundle stays small (budget: <= 20 KB).
  */
 export const SHARED_BUNDLING: LambdaBundling = {
   minify: true,
   target: 'node24',
   format: 'cjs',
-  external: ['@aws-sdk/*', '@aws-lambda-powertools/*'],
+  external: ['@aws-sdk/*'],
 };
 
 /** Defaults for every function of the app; spread first, then override per function. */

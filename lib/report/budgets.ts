@@ -1,6 +1,6 @@
 import type { AzFailoverModel, BudgetCheck, RegionFailoverModel, RpoModel } from './types';
 
-/** The recovery budgets of ARCHITECTURE.md ("Budgets"), in seconds. */
+/** The recovery budgets of docs/architecture.md ("Budgets"), in seconds. */
 export const BUDGETS = {
   regionFailoverSeconds: 120,
   azFailoverSeconds: 60,

@@ -21,7 +21,7 @@ export function verdictOf(checks: readonly InvariantCheck[]): InvariantVerdict {
 
 /**
  * Groups the rule pack's results and the report's presence checks by region
- * and invariant, in ARCHITECTURE.md order. Regions keep the order of the
+ * and invariant, in docs/architecture.md order. Regions keep the order of the
  * stacks that first name them.
  */
 export function invariantsByRegion(

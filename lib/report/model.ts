@@ -19,7 +19,7 @@ import type { AzFailoverModel, ResilienceReport } from './types';
 export interface BuildReportOptions {
   /**
    * Options for the resilience rule pack (thresholds, acknowledgement source).
-   * @default the pack's defaults (ARCHITECTURE.md values, template-metadata acknowledgements)
+   * @default the pack's defaults (docs/architecture.md values, template-metadata acknowledgements)
    */
   readonly evaluate?: EvaluateOptions;
 }

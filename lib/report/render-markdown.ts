@@ -30,7 +30,7 @@ function sumRows(s: Sum): string[][] {
 
 function budgetsSection(report: ResilienceReport): string[] {
   return [
-    '## Budgets (ARCHITECTURE.md)',
+    '## Budgets (docs/architecture.md)',
     '',
     ...table(
       ['Budget', 'Limit', 'Modeled', 'Result', 'Note'],

@@ -1,7 +1,7 @@
 import type { CheckStatus, Invariant, RuleLevel } from '../checks';
 import type { ConstantId, DocumentedConstant } from './constants';
 
-/** The invariants of ARCHITECTURE.md the report covers: the rule pack's, plus two it detects itself. */
+/** The invariants of docs/architecture.md the report covers: the rule pack's, plus two it detects itself. */
 export type ReportInvariant = Invariant | 'INV-OBS' | 'INV-CHAOS';
 
 export const REPORT_INVARIANTS: readonly ReportInvariant[] = [

@@ -59,7 +59,7 @@ test('THEN every stack template is written', () => {
 });
 
 test('THEN no policy finding (cdk-nag, resilience pack, CloudFormation validator) is left unacknowledged', () => {
-  const output = `${result.stdout}\n${result.stderr}`;
+  const output = `${String(result.stdout)}\n${String(result.stderr)}`;
   expect(output).not.toMatch(/\b(ERROR|WARNING)\b/);
   const report = JSON.parse(fs.readFileSync(path.join(outdir, 'validation-report.json'), 'utf8'));
   const failing = (report.pluginReports ?? []).filter(

@@ -1,60 +1,66 @@
-import { App, CloudFormationValidatePlugin } from 'aws-cdk-lib';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { App, CfnResource, CloudFormationValidatePlugin, Stack, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { addValidationPlugins, CONTROL_TOWER_CONTEXT_KEY } from '../../lib/checks/plugins';
 import { ControlTowerChecks } from '../../lib/checks/control-tower';
-import { ParallelCloudFormationValidation } from '../../lib/checks/parallel-cfn-validation';
 import { ResilienceChecks } from '../../lib/checks/resilience-checks';
-
-/** The plugins registered on an app, in the order aws-cdk-lib will run them. */
-function pluginsOf(app: App): unknown[] {
-  return (app as unknown as { _validationPlugins: unknown[] })._validationPlugins;
-}
+import { cdkJsonContext } from '../helpers/app';
 
 describe('addValidationPlugins', () => {
+  let addPlugins: jest.SpyInstance;
+  beforeEach(() => {
+    addPlugins = jest.spyOn(Validations.prototype, 'addPlugins');
+  });
+  afterEach(() => addPlugins.mockRestore());
+  const registered = () => addPlugins.mock.calls.flat().map((p: object) => p.constructor);
+
+  test('GIVEN a default app THEN cdk-nag and the resilience pack are registered, and no CloudFormation validator of its own', () => {
+    addValidationPlugins(new App());
+    expect(registered()).toEqual([AwsSolutionsChecks, ResilienceChecks]);
+    // Registering one would replace aws-cdk-lib's default instance.
+    expect(addPlugins.mock.calls.flat().some((p) => p instanceof CloudFormationValidatePlugin)).toBe(false);
+  });
+
+  test('GIVEN the Control Tower context key THEN its checks are added too', () => {
+    addValidationPlugins(new App({ context: { [CONTROL_TOWER_CONTEXT_KEY]: 'true' } }));
+    expect(registered()).toEqual([AwsSolutionsChecks, ResilienceChecks, ControlTowerChecks]);
+  });
+});
+
+describe("aws-cdk-lib's built-in CloudFormation validation under cdk.json's flags", () => {
   const saved = process.env.CDK_VALIDATION;
   afterEach(() => {
     if (saved === undefined) delete process.env.CDK_VALIDATION;
     else process.env.CDK_VALIDATION = saved;
   });
 
-  test('GIVEN a default app THEN cdk-nag and the resilience pack run first, then CloudFormation validation on its worker', () => {
-    delete process.env.CDK_VALIDATION;
-    const app = new App();
-    addValidationPlugins(app);
-    const plugins = pluginsOf(app);
-    expect(plugins.map((p) => p?.constructor)).toEqual([
-      AwsSolutionsChecks,
-      ResilienceChecks,
-      ParallelCloudFormationValidation,
-    ]);
-    // It replaces aws-cdk-lib's default instance only because it is one.
-    expect(plugins[2]).toBeInstanceOf(CloudFormationValidatePlugin);
-    (plugins[2] as ParallelCloudFormationValidation).close();
-  });
-
-  test.each([
-    ['builtinCloudFormationValidation: false', () => new App({ builtinCloudFormationValidation: false })],
-    [
-      'CDK_VALIDATION=false (cdk synth --no-validation)',
-      () => {
-        process.env.CDK_VALIDATION = 'false';
-        return new App();
-      },
-    ],
-  ])('GIVEN %s THEN CloudFormation validation stays off, the policy packs do not', (_, makeApp) => {
-    const app = makeApp();
-    addValidationPlugins(app);
-    const plugins = pluginsOf(app);
-    expect(plugins.some((p) => p instanceof CloudFormationValidatePlugin)).toBe(false);
-    expect(plugins.map((p) => p?.constructor)).toEqual([AwsSolutionsChecks, ResilienceChecks]);
-  });
-
-  test('GIVEN the Control Tower context key THEN its checks are added too', () => {
+  /** An app with the project's feature flags and one resource carrying a property CloudFormation does not have. */
+  function synthBadTemplate(): () => void {
     const app = new App({
-      context: { [CONTROL_TOWER_CONTEXT_KEY]: 'true' },
-      builtinCloudFormationValidation: false,
+      outdir: fs.mkdtempSync(path.join(os.tmpdir(), 'cfn-validation-')),
+      context: cdkJsonContext(),
     });
+    const stack = new Stack(app, 'Bad');
+    new CfnResource(stack, 'Bucket', { type: 'AWS::S3::Bucket', properties: { BogusName: 'x' } });
     addValidationPlugins(app);
-    expect(pluginsOf(app).some((p) => p instanceof ControlTowerChecks)).toBe(true);
+    return () => {
+      try {
+        app.synth();
+      } finally {
+        fs.rmSync(app.outdir, { recursive: true, force: true });
+      }
+    };
+  }
+
+  test('GIVEN an invalid property WHEN synthesized THEN synth fails naming it', () => {
+    delete process.env.CDK_VALIDATION;
+    expect(synthBadTemplate()).toThrow(/ERROR BogusName: Additional properties are not allowed/);
+  });
+
+  test('GIVEN CDK_VALIDATION=false (cdk synth --no-validation) THEN the same app synthesizes', () => {
+    process.env.CDK_VALIDATION = 'false';
+    expect(synthBadTemplate()).not.toThrow();
   });
 });

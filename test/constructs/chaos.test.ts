@@ -102,7 +102,7 @@ beforeAll(() => {
   Validations.of(asg).acknowledge({ id: 'AwsSolutions-EC26', reason: fixtureAck });
   Validations.of(vpc).acknowledge({
     id: 'CloudFormation-Validate::W3010',
-    reason: 'Explicit AZs keep synth offline (ARCHITECTURE.md, pinned toolchain facts).',
+    reason: 'Explicit AZs keep synth offline (docs/architecture.md, Gotchas).',
   });
 
   // WHEN it synthesizes (validation failures throw, after the template and the report are written)

@@ -280,8 +280,8 @@ describe.each(['primary', 'secondary'] as const)('%s security groups', (role) =>
     const t = side.template;
     const clientSg = idOf(side.stack, side.stack.clientSecurityGroup);
     const db = side.built.database;
-    const entrySg = idOf(side.stack, db.connections.securityGroups[0] as never);
-    const clusterSg = idOf(side.stack, db.clusterSecurityGroup as never);
+    const entrySg = idOf(side.stack, db.connections.securityGroups[0]);
+    const clusterSg = idOf(side.stack, db.clusterSecurityGroup);
     const ingress = ofType(t, 'AWS::EC2::SecurityGroupIngress').map(([, r]) => r.Properties);
     const inline = ofType(t, 'AWS::EC2::SecurityGroup').flatMap(
       ([, r]) => r.Properties.SecurityGroupIngress ?? [],

@@ -10,7 +10,7 @@ import { synthDataTier, type DataTierFixture, type FixtureStack } from './data-t
 
 /**
  * The bootstrap function takes the `pg` driver from the pg layer (built at synth by the local
- * esbuild), so its own bundle stays within the 20 KB Lambda budget (ARCHITECTURE.md "Budgets").
+ * esbuild), so its own bundle stays within the 20 KB Lambda budget (docs/architecture.md, "Budgets").
  * One synth of a primary and a secondary fixture stack with a DbBootstrap each.
  */
 
@@ -75,7 +75,7 @@ describe.each(['primary', 'secondary'] as const)('%s stack', (role) => {
   test('GIVEN a DbBootstrap WHEN synthesized THEN its function loads pg from a Node.js 22 arm64 layer', () => {
     const res = resources(stack());
     const fn = res[logicalId(stack(), built().function)];
-    const layerId = logicalId(stack(), built().pgLayer as never);
+    const layerId = logicalId(stack(), built().pgLayer);
     expect(fn.Properties.Layers).toEqual([{ Ref: layerId }]);
     const layer = res[layerId];
     expect(layer.Type).toBe('AWS::Lambda::LayerVersion');
@@ -95,7 +95,7 @@ describe.each(['primary', 'secondary'] as const)('%s stack', (role) => {
   });
 
   test('the layer holds pg and all its dependencies in one file that loads and exports the driver API', () => {
-    const dir = assetDir(stack(), logicalId(stack(), built().pgLayer as never));
+    const dir = assetDir(stack(), logicalId(stack(), built().pgLayer));
     const file = path.join(dir, PG_LAYER_ENTRY);
     const code = fs.readFileSync(file, 'utf8');
     for (const marker of PG_DRIVER_MARKERS) expect(code).toContain(marker);

@@ -55,6 +55,8 @@ describe('BundledFunction', () => {
 
   test('THEN the bundle exports the handler (loaded with the SDK from node_modules, as on Lambda)', () => {
     const exported = { exports: {} as Record<string, unknown> };
+    // Runs the generated bundle as Lambda's CommonJS loader would: executing it is the point.
+    // eslint-disable-next-line @typescript-eslint/no-implied-eval
     new Function('module', 'exports', 'require', bundle)(exported, exported.exports, require);
     expect(typeof exported.exports.handler).toBe('function');
     expect(fn.runtime.name).toBe('nodejs24.x');

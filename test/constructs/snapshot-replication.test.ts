@@ -15,14 +15,20 @@ const CONFIG: AppConfig = {
   ...DEFAULT_CONFIG,
   snapshots: { schedule: 'rate(6 hours)', retentionDays: 10, keepNewest: 4, freshnessMarginHours: 2 },
 };
+/** The same, on a cron schedule every 6 hours: the RPO alarm must follow the cron's interval. */
+const CRON_CONFIG: AppConfig = {
+  ...CONFIG,
+  snapshots: { ...CONFIG.snapshots, schedule: 'cron(0 */6 * * ? *)' },
+};
 type Props = Record<string, any>;
 let primary: { stack: Stack; construct: SnapshotReplication; template: Template };
 let dr: { stack: Stack; construct: SnapshotReplication; template: Template };
+let cron: Template;
 let nagFindings: string[];
 
-function build(app: App, role: 'primary' | 'secondary') {
-  const ctx = regionContext(CONFIG, role);
-  const stack = new Stack(app, `Snap-${role}`, {
+function build(app: App, role: 'primary' | 'secondary', config = CONFIG, id = `Snap-${role}`) {
+  const ctx = regionContext(config, role);
+  const stack = new Stack(app, id, {
     env: { account: ctx.region.account, region: ctx.region.region },
   });
   // Deliberately without enforceSSL: a known finding outside the construct proves the scan works.
@@ -31,7 +37,7 @@ function build(app: App, role: 'primary' | 'secondary') {
   const clusterKey =
     role === 'primary' ? new kms.Key(stack, 'StorageKey', { enableKeyRotation: true }) : undefined;
   const construct = new SnapshotReplication(stack, 'Snapshots', {
-    config: CONFIG,
+    config,
     ctx,
     alarmTopic: topic,
     clusterKey,
@@ -40,7 +46,7 @@ function build(app: App, role: 'primary' | 'secondary') {
   return { stack, construct };
 }
 
-const resourcesOf = (t: Template, type: string): Props[] => Object.values(t.findResources(type)) as Props[];
+const resourcesOf = (t: Template, type: string): Props[] => Object.values(t.findResources(type));
 const fnByHandler = (t: Template, envKey: string, value: string): Props =>
   resourcesOf(t, 'AWS::Lambda::Function').find(
     (f) => f.Properties.Environment?.Variables?.[envKey] === value,
@@ -54,8 +60,10 @@ beforeAll(() => {
   const app = new App({ context: cdkJsonContext(), builtinCloudFormationValidation: false });
   const p = build(app, 'primary');
   const d = build(app, 'secondary');
+  const c = build(app, 'primary', CRON_CONFIG, 'Snap-cron');
   primary = { ...p, template: Template.fromStack(p.stack) };
   dr = { ...d, template: Template.fromStack(d.stack) };
+  cron = Template.fromStack(c.stack);
   const nag = new AwsSolutionsChecks(app);
   const report = nag.validateScope(app) as unknown as Props;
   nagFindings = report.violations.flatMap((v: Props) =>
@@ -148,9 +156,15 @@ describe('SnapshotReplication', () => {
 
   test('THEN the environment carries the derived names and the config values', () => {
     const t = primary.template;
-    expect(
-      fnByHandler(t, 'GLOBAL_CLUSTER_ID', 'ha-ref-global').Properties.Environment.Variables,
-    ).toBeDefined();
+    t.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: {
+        Variables: Match.exact({
+          APP_NAME: 'ha-ref',
+          CLUSTER_ID: 'ha-ref-us-east-1',
+          GLOBAL_CLUSTER_ID: 'ha-ref-global',
+        }),
+      },
+    });
     expect(fnByHandler(t, 'DESTINATION_REGION', 'us-west-2').Properties.Environment.Variables).toEqual({
       APP_NAME: 'ha-ref',
       CLUSTER_ID: 'ha-ref-us-east-1',
@@ -173,7 +187,15 @@ describe('SnapshotReplication', () => {
     expect(
       fnByHandler(dr.template, 'DESTINATION_REGION', 'us-east-1').Properties.Environment.Variables.CLUSTER_ID,
     ).toBe('ha-ref-us-west-2');
-    expect(fnByHandler(dr.template, 'CLUSTER_ID', 'ha-ref-us-west-2')).toBeDefined();
+    dr.template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: {
+        Variables: Match.exact({
+          APP_NAME: 'ha-ref',
+          CLUSTER_ID: 'ha-ref-us-west-2',
+          GLOBAL_CLUSTER_ID: 'ha-ref-global',
+        }),
+      },
+    });
   });
 
   test('THEN the RPO alarm fires above interval + margin, and when the metric is missing', () => {
@@ -187,6 +209,29 @@ describe('SnapshotReplication', () => {
       AlarmActions: [{ Ref: Match.stringLikeRegexp('Alarms') }],
     });
     expect(primary.construct.freshnessThresholdSeconds).toBe(8 * 3600);
+  });
+
+  test('GIVEN a cron schedule THEN create and prune run on it', () => {
+    const schedules = resourcesOf(cron, 'AWS::Events::Rule')
+      .map((r) => r.Properties.ScheduleExpression)
+      .filter(Boolean)
+      .sort();
+    expect(schedules).toEqual(
+      ['rate(1 hour)', 'rate(15 minutes)', 'cron(0 */6 * * ? *)', 'cron(0 */6 * * ? *)'].sort(),
+    );
+  });
+
+  // Waits for the single schedule parser in lib/config (issue 16, item 1): lib/config/derived.ts
+  // still reads every cron(...) as daily, which puts this threshold at 26 h. Make it `test` once
+  // that fix is merged.
+  test.failing('GIVEN a cron schedule every 6 hours THEN the RPO alarm fires above 6 h + margin', () => {
+    cron.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'SnapshotAgeSeconds',
+      Threshold: 6 * 3600 + 2 * 3600,
+    });
+    cron.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: { THRESHOLD_SECONDS: String(6 * 3600 + 2 * 3600) } },
+    });
   });
 
   test('THEN the failure alarm fires on any DLQ message and notifies the topic', () => {

@@ -35,7 +35,7 @@ describe('failover CLI', () => {
   ])(
     'GIVEN %j WHEN run THEN a usage error with the usage text, exit 64, nothing invoked',
     async (argv, message) => {
-      const r = await run(argv as string[]);
+      const r = await run(argv);
       expect(r.code).toBe(64);
       expect(r.err).toMatch(message);
       expect(r.err).toMatch(/Usage: npm run failover/);

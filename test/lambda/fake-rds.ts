@@ -95,7 +95,7 @@ export class FakeRds {
           const found = list.find((s) => s.DBClusterSnapshotIdentifier === input.DBClusterSnapshotIdentifier);
           if (!found)
             throw new DBClusterSnapshotNotFoundFault({
-              message: `${String(input.DBClusterSnapshotIdentifier)} not found`,
+              message: `${input.DBClusterSnapshotIdentifier as string} not found`,
               $metadata: {},
             });
           return { DBClusterSnapshots: [found] };

@@ -13,7 +13,7 @@ function reportOf(synth: SynthesizedApp): ResilienceReport {
   const stacks: StackInput[] = [synth.primary, synth.secondary, synth.globalMonitoring].map((s) => ({
     stackName: s.stackName,
     region: s.region,
-    template: synth.json[s.stackName] as StackInput['template'],
+    template: synth.json[s.stackName],
   }));
   return buildReport(stacks);
 }

@@ -46,7 +46,7 @@ describe('buildReport invariants (rule pack findings per region)', () => {
     expect(inv('us-west-2', 'INV-ASG')?.checks.find((c) => c.ruleId === 'RES-ASG2')?.status).toBe('pass');
   });
 
-  test('GIVEN no database WHEN reported THEN INV-DB is not applicable and every invariant of ARCHITECTURE.md is listed', () => {
+  test('GIVEN no database WHEN reported THEN INV-DB is not applicable and every invariant of docs/architecture.md is listed', () => {
     expect(inv('us-east-1', 'INV-DB')?.verdict).toBe('not-applicable');
     expect(report.regions[0].invariants.map((i) => i.invariant)).toEqual([
       'INV-NET',
