@@ -27,12 +27,6 @@ export interface BuildAppOptions {
    * @default true
    */
   readonly validations?: boolean;
-  /**
-   * The service bundle, already built. Nothing passes it any more (ServiceBundle builds it during
-   * construction); to be removed together with ServiceBundle's `prebuiltDir`.
-   * @default built during construction
-   */
-  readonly prebuiltServiceBundle?: string;
 }
 
 /**
@@ -45,13 +39,11 @@ export function buildApp(options: BuildAppOptions): HaApp {
   const primary = new RegionalStack(app, stackName(config, 'primary'), {
     config,
     role: 'primary',
-    prebuiltServiceBundle: options.prebuiltServiceBundle,
     description: `${config.appName}: primary region (${config.primary.region})`,
   });
   const secondary = new RegionalStack(app, stackName(config, 'secondary'), {
     config,
     role: 'secondary',
-    prebuiltServiceBundle: options.prebuiltServiceBundle,
     description: `${config.appName}: DR region (${config.dr.region})`,
   });
   secondary.addStackDependency(

@@ -97,7 +97,8 @@ export class StackModel {
       if (target) found.add(target);
       if ('Fn::Sub' in v) {
         const sub = v['Fn::Sub'];
-        const [body, vars] = Array.isArray(sub) ? [sub[0], sub[1]] : [sub, undefined];
+        const parts: readonly unknown[] = Array.isArray(sub) ? sub : [sub];
+        const [body, vars] = [parts[0], parts[1]];
         const local = isObject(vars) ? Object.keys(vars) : [];
         if (typeof body === 'string') {
           for (const m of body.matchAll(/\$\{([^}!][^}.]*)(\.[^}]*)?\}/g)) {
@@ -190,7 +191,8 @@ export class StackModel {
     }
     if ('Fn::Sub' in value) {
       const sub = value['Fn::Sub'];
-      const [body, vars] = Array.isArray(sub) ? [sub[0], sub[1]] : [sub, undefined];
+      const parts: readonly unknown[] = Array.isArray(sub) ? sub : [sub];
+      const [body, vars] = [parts[0], parts[1]];
       if (typeof body !== 'string') return unresolved();
       let failed = false;
       const out = body.replace(/\$\{([^}!]+)\}/g, (_m, name: string) => {

@@ -50,7 +50,7 @@ export interface MonitoringThresholds {
   readonly cacheConnections: number;
 }
 
-/** Defaults chosen from the models in ARCHITECTURE.md (RPO ~1 s, in-region failover < 30-60 s). */
+/** Defaults chosen from the models in docs/architecture.md (RPO ~1 s, in-region failover < 30-60 s). */
 export const DEFAULT_MONITORING_THRESHOLDS: MonitoringThresholds = {
   http5xxPercent: 5,
   http5xxMinRequestsPerMinute: 50,

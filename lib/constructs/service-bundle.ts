@@ -1,4 +1,3 @@
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { AssetHashType, BundlingOutput } from 'aws-cdk-lib';
 import * as s3assets from 'aws-cdk-lib/aws-s3-assets';
@@ -9,15 +8,6 @@ import { filesDigest, listFiles, localBundling, PROJECT_ROOT } from './local-bun
 
 const SERVICE_DIR = path.join(PROJECT_ROOT, 'service');
 
-export interface ServiceBundleProps {
-  /**
-   * A directory already holding the bundle (index.js) built from the current sources with
-   * serviceBuildOptions: bin/app.ts builds it while the CDK modules load.
-   * @default bundled here, during construction
-   */
-  readonly prebuiltDir?: string;
-}
-
 /**
  * The sample service as one JavaScript file in an S3 asset (file packaging), bundled at synth by the local
  * esbuild (no Docker). The hash covers the service sources and the lock file, so an unchanged
@@ -26,23 +16,15 @@ export interface ServiceBundleProps {
 export class ServiceBundle extends Construct {
   public readonly asset: s3assets.Asset;
 
-  constructor(scope: Construct, id: string, props: ServiceBundleProps = {}) {
+  constructor(scope: Construct, id: string) {
     super(scope, id);
-    if (props.prebuiltDir !== undefined && !fs.existsSync(path.join(props.prebuiltDir, 'index.js'))) {
-      throw new Error(`ServiceBundle: prebuiltDir ${props.prebuiltDir} has no index.js; build it first`);
-    }
-    const prebuiltDir = props.prebuiltDir;
-    // One asset definition either way: the asset hash covers the bundling options too, so a
-    // prebuilt bundle is staged through the same (local) bundling step as a fresh one.
     this.asset = new s3assets.Asset(this, 'Asset', {
       path: path.join(SERVICE_DIR, 'src'),
       assetHashType: AssetHashType.CUSTOM,
       assetHash: sourceHash(),
       bundling: {
         ...localBundling((outputDir) => {
-          const outfile = path.join(outputDir, 'index.js');
-          if (prebuiltDir !== undefined) fs.copyFileSync(path.join(prebuiltDir, 'index.js'), outfile);
-          else buildSync(serviceBuildOptions(outfile));
+          buildSync(serviceBuildOptions(path.join(outputDir, 'index.js')));
         }),
         // The one file is the asset (file packaging, key ending .js): the boot runs it with node.
         // Without this a bundling output directory is uploaded as a zip.

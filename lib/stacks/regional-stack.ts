@@ -30,8 +30,6 @@ export interface RegionalStackProps extends StackProps {
   readonly config: AppConfig;
   /** primary: owns the global cluster and the PRIMARY record; secondary: the DR region. */
   readonly role: RegionRole;
-  /** The service bundle, already built (see ServiceBundleProps.prebuiltDir). @default built here */
-  readonly prebuiltServiceBundle?: string;
 }
 
 /**
@@ -104,8 +102,7 @@ export class RegionalStack extends Stack {
       hostedZone,
       certificateNames: [config.dns.recordName, regionalName],
       servicePort: config.service.port,
-      serviceAsset: new ServiceBundle(this, 'ServiceBundle', { prebuiltDir: props.prebuiltServiceBundle })
-        .asset,
+      serviceAsset: new ServiceBundle(this, 'ServiceBundle').asset,
       runtimeParameterPath: parameterPath,
       environment: {
         READINESS_GRACE_SECONDS: String(config.service.readinessGraceSeconds),

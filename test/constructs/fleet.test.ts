@@ -24,7 +24,7 @@ function fleet(overrides: Partial<FleetProps['fleet']> = {}, asset: 'file' | 'di
   new Fleet(stack, 'Fleet', {
     vpc,
     availabilityZones: AZS,
-    fleet: { ...DEFAULT_CONFIG.fleet, ...overrides } as FleetProps['fleet'],
+    fleet: { ...DEFAULT_CONFIG.fleet, ...overrides },
     hostedZone: route53.HostedZone.fromHostedZoneAttributes(stack, 'Zone', {
       hostedZoneId: 'Z1',
       zoneName: 'example.com',

@@ -1,10 +1,8 @@
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { App, AssetStaging, Stack } from 'aws-cdk-lib';
 import { ServiceBundle } from '../../lib/constructs/service-bundle';
-import { buildServiceBundle } from '../../service/build-options';
 
 // Bundling is the subject here; CloudFormation validation of these one-asset stacks is not.
 const NO_VALIDATION = { builtinCloudFormationValidation: false };
@@ -20,16 +18,10 @@ function stagedBundle(app: App, bundle: ServiceBundle): string {
 
 describe('ServiceBundle', () => {
   const env = { account: '111111111111', region: 'us-east-1' };
-  let prebuiltDir: string;
-  beforeAll(async () => {
-    prebuiltDir = fs.mkdtempSync(path.join(os.tmpdir(), 'service-bundle-test-'));
-    await buildServiceBundle(path.join(prebuiltDir, 'index.js'));
-  });
-  afterAll(() => fs.rmSync(prebuiltDir, { recursive: true, force: true }));
   // Staging is cached per process by asset hash; each test stages its own.
   beforeEach(() => AssetStaging.clearAssetHashCache());
 
-  test('GIVEN no prebuilt bundle THEN it bundles the service at construction into one index.js', () => {
+  test('GIVEN the service sources THEN it bundles the service at construction into one index.js', () => {
     const app = new App(NO_VALIDATION);
     const bundle = new ServiceBundle(new Stack(app, 'Built', { env }), 'Bundle');
     const code = stagedBundle(app, bundle);
@@ -59,35 +51,9 @@ describe('ServiceBundle', () => {
     expect(() => execFileSync(process.execPath, ['--check', file], { stdio: 'pipe' })).not.toThrow();
   });
 
-  test('GIVEN a prebuilt bundle THEN the asset is that file, under the hash a fresh build gets', () => {
-    // A marker proves the staged file is the prebuilt one, not a rebuild.
-    const marked = fs.readFileSync(path.join(prebuiltDir, 'index.js'), 'utf8') + '\n// prebuilt\n';
-    const markedDir = fs.mkdtempSync(path.join(os.tmpdir(), 'service-bundle-marked-'));
-    fs.writeFileSync(path.join(markedDir, 'index.js'), marked);
-    try {
-      const app = new App(NO_VALIDATION);
-      const prebuilt = new ServiceBundle(new Stack(app, 'Prebuilt', { env }), 'Bundle', {
-        prebuiltDir: markedDir,
-      });
-      const fresh = new ServiceBundle(new Stack(new App(NO_VALIDATION), 'Built', { env }), 'Bundle');
-      expect(prebuilt.asset.assetHash).toBe(fresh.asset.assetHash);
-      expect(stagedBundle(app, prebuilt)).toBe(marked);
-    } finally {
-      fs.rmSync(markedDir, { recursive: true });
-    }
-  });
-
-  test('GIVEN a prebuilt directory without index.js THEN construction fails naming the directory', () => {
-    const empty = fs.mkdtempSync(path.join(os.tmpdir(), 'service-bundle-empty-'));
-    try {
-      expect(
-        () =>
-          new ServiceBundle(new Stack(new App(NO_VALIDATION), 'S', { env }), 'Bundle', {
-            prebuiltDir: empty,
-          }),
-      ).toThrow(`ServiceBundle: prebuiltDir ${empty} has no index.js`);
-    } finally {
-      fs.rmSync(empty, { recursive: true });
-    }
+  test('GIVEN unchanged sources THEN two constructions get the same asset hash (no new launch template version)', () => {
+    const a = new ServiceBundle(new Stack(new App(NO_VALIDATION), 'A', { env }), 'Bundle');
+    const b = new ServiceBundle(new Stack(new App(NO_VALIDATION), 'B', { env }), 'Bundle');
+    expect(a.asset.assetHash).toBe(b.asset.assetHash);
   });
 });
