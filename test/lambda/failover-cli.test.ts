@@ -73,6 +73,25 @@ describe('failover CLI', () => {
     expect(r.out).toMatch(/Outcome: started[\s\S]*writer {2}arn:c1/);
   });
 
+  test('GIVEN a fail-back (--target primary) WHEN run THEN it invokes the copy in the primary region and prints the fence it lifted', async () => {
+    let region = '';
+    lambdaMock.on(InvokeCommand).callsFake(async (_input, getClient) => {
+      region = await getClient().config.region();
+      return {
+        StatusCode: 200,
+        Payload: encode({
+          outcome: 'unfenced',
+          message: "Lifted the fence on us-east-1's health check hc-1",
+          fences: [{ region: 'us-east-1', healthCheckId: 'hc-1', before: 'fenced', after: 'open' }],
+        }),
+      };
+    });
+    const r = await run(['--planned', '--target', 'primary']);
+    expect(r.code).toBe(0);
+    expect(region).toBe('us-east-1');
+    expect(r.out).toMatch(/Outcome: unfenced[\s\S]*Fence: us-east-1 health check hc-1: fenced -> open/);
+  });
+
   test('GIVEN the runbook refuses WHEN run THEN the reason is printed and the exit code is 2', async () => {
     lambdaMock.on(InvokeCommand).resolves({
       StatusCode: 200,
