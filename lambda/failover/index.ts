@@ -1,5 +1,5 @@
 import { FailoverGlobalClusterCommand, RDSClient, SwitchoverGlobalClusterCommand } from '@aws-sdk/client-rds';
-import { requireEnv } from '../shared/env';
+import { requireEnv, requireIntEnv } from '../shared/env';
 import { InvalidEventError, isAwsError } from '../shared/errors';
 import { createLogger } from '../shared/logger';
 import { describeGlobalCluster } from '../shared/rds';
@@ -24,7 +24,7 @@ import {
  *
  * Event: { "mode": "planned" | "unplanned", "dryRun"?: boolean, "target"?: "dr" | "primary" }
  * Env: GLOBAL_CLUSTER_ID, PRIMARY_REGION, PRIMARY_CLUSTER_ID, PRIMARY_HEALTH_CHECK_FQDN, DR_REGION, DR_CLUSTER_ID,
- *      DR_HEALTH_CHECK_FQDN.
+ *      DR_HEALTH_CHECK_FQDN, FENCE_DRAIN_SECONDS.
  */
 
 export type {
@@ -40,9 +40,12 @@ const rds = new RDSClient({});
 const log = createLogger('failover-runbook');
 let route53: RunbookApis['healthChecks'] | undefined;
 
-/** Tests replace the Route 53 module (the package is the Lambda runtime's, not this repository's). */
-export function setRoute53Module(sdk: Route53Module | undefined): void {
+let sleep: RunbookApis['sleep'];
+
+/** Tests replace the Route 53 module (the package is the Lambda runtime's, not this repository's) and the clock. */
+export function setRoute53Module(sdk: Route53Module | undefined, wait?: RunbookApis['sleep']): void {
   route53 = sdk ? route53HealthChecks(sdk) : undefined;
+  sleep = wait;
 }
 
 function healthChecks(): RunbookApis['healthChecks'] {
@@ -94,6 +97,7 @@ function settingsFromEnv(): RunbookSettings {
       healthCheckFqdn: requireEnv('DR_HEALTH_CHECK_FQDN'),
     },
     runningIn: requireEnv('AWS_REGION'),
+    fenceDrainMs: requireIntEnv('FENCE_DRAIN_SECONDS') * 1000,
   };
 }
 
@@ -120,6 +124,7 @@ export async function handler(event: unknown, context?: { awsRequestId?: string 
     },
     healthChecks: healthChecks(),
     isStateRejection: (e) => isAwsError(e, 'InvalidGlobalClusterState', 'InvalidDBClusterState'),
+    sleep,
   });
   log[report.outcome === 'refused' ? 'warn' : 'info'](report.message, { ...report });
   return report;

@@ -32,6 +32,12 @@ export interface RunbookSettings {
   readonly dr: RegionSettings;
   /** Region this copy of the runbook runs in (its RDS endpoint). */
   readonly runningIn: string;
+  /**
+   * Wait between setting the fence and promoting: Route 53 must see the fenced check and every resolver must drop
+   * the old answer (alias TTL), or a user with a cached answer could still write to the old writer while the new
+   * one takes writes. 0 only in tests.
+   */
+  readonly fenceDrainMs: number;
 }
 
 export interface RegionSettings {
@@ -72,6 +78,8 @@ export interface RunbookApis {
   readonly healthChecks: HealthCheckApi;
   /** Thrown errors that mean "RDS rejected the state" (a refusal), not a bug. */
   readonly isStateRejection: (e: unknown) => boolean;
+  /** @default setTimeout */
+  readonly sleep?: (ms: number) => Promise<void>;
 }
 
 export interface MemberState {
@@ -108,6 +116,14 @@ export interface FailoverReport {
 }
 
 export const isFenced = (c: HealthCheckView): boolean => c.inverted && c.disabled;
+
+/**
+ * How long the runbook waits between fencing and promoting: one health-check request interval for Route 53's
+ * checkers to report the fenced status, then the record's TTL for every resolver to drop the old answer.
+ */
+export function fenceDrainSeconds(requestIntervalSeconds: number, recordTtlSeconds: number): number {
+  return requestIntervalSeconds + recordTtlSeconds;
+}
 
 function foundState(globalId: string, g: GlobalCluster): FoundState {
   const fs = g.FailoverState;
@@ -308,8 +324,16 @@ export async function runRunbook(
     );
 
   const effect = `fail over ${s.globalClusterId} to ${targetCluster}, allowing data loss (writes not yet replicated from ${found.writer ?? 'the old writer'} are lost)`;
+  const drain = `wait ${Math.round(s.fenceDrainMs / 1000)} s for Route 53 and resolvers to drop the old answer`;
   if (request.dryRun)
-    return report('dry-run', `Dry run: ${fenced}; then would ${effect}`, 'FailoverGlobalCluster');
+    return report(
+      'dry-run',
+      `Dry run: ${fenced}; then would ${drain}, then ${effect}`,
+      'FailoverGlobalCluster',
+    );
+  // Set just now: no user may still reach the old writer by a cached answer when the new one takes writes.
+  if (fences.some((f) => f.before === 'open') && s.fenceDrainMs > 0)
+    await (apis.sleep ?? ((ms) => new Promise<void>((r) => setTimeout(r, ms))))(s.fenceDrainMs);
   try {
     await apis.globalCluster.failover(s.globalClusterId, targetArn);
   } catch (e) {
@@ -321,7 +345,7 @@ export async function runRunbook(
   }
   return report(
     'started',
-    `Started: ${fenced}; FailoverGlobalCluster to ${effect}. Run the same command again until it reports the target as the writer, then set writerRegion=${target.region} in the config and deploy the reachable stacks (README: "Failing over with a region down").`,
+    `Started: ${fenced}; waited for the fence to drain; FailoverGlobalCluster to ${effect}. Run the same command again until it reports the target as the writer, then set writerRegion=${target.region} in the config and deploy the reachable stacks (README: "Failing over with a region down").`,
     'FailoverGlobalCluster',
   );
 }

@@ -19,7 +19,9 @@ import {
   type AppConfig,
   type RegionContext,
 } from '../config';
+import { fenceDrainSeconds } from '../../lambda/failover/runbook';
 import { failoverRunbookFunctionName } from '../../lambda/shared/names';
+import { constant } from '../report/constants';
 import { lambdaEntry } from './lambda-defaults';
 import { ObservedFunction } from './snapshot-replication';
 
@@ -39,6 +41,8 @@ export class FailoverRunbook extends Construct {
   /** Named failoverRunbookFunctionName(config.appName), so the CLI finds it from config alone. */
   public readonly function: lambda.IFunction;
   public readonly functionName: string;
+  /** Seconds an unplanned failover waits between fencing the old writer and promoting (see fenceDrainSeconds). */
+  public readonly fenceDrainSeconds: number;
 
   constructor(scope: Construct, id: string, props: FailoverRunbookProps) {
     super(scope, id);
@@ -56,12 +60,18 @@ export class FailoverRunbook extends Construct {
     const primaryCluster = clusterIdentifier(config, config.primary.region);
     const drCluster = clusterIdentifier(config, config.dr.region);
     this.functionName = failoverRunbookFunctionName(config.appName);
+    // Alias records to the ALB carry the ALB's TTL (DnsFailover), the same figure the report models.
+    this.fenceDrainSeconds = fenceDrainSeconds(
+      config.dns.healthCheck.requestIntervalSeconds,
+      constant('elbAliasTtl').value,
+    );
 
     const runbook = new ObservedFunction(this, 'Runbook', {
       entry: lambdaEntry('failover'),
       functionName: this.functionName,
       description: `Switchover (planned) or failover (unplanned) of ${globalId} to a member cluster`,
-      timeout: Duration.seconds(30),
+      // The fence's drain wait plus the API calls around it.
+      timeout: Duration.seconds(this.fenceDrainSeconds + 60),
       // Invoked synchronously by an operator: a silent retry of a promotion is never wanted.
       retryAttempts: 0,
       logRetention: logs.RetentionDays.ONE_YEAR, // an audit trail of every promotion attempt
@@ -74,6 +84,7 @@ export class FailoverRunbook extends Construct {
         DR_REGION: config.dr.region,
         DR_CLUSTER_ID: drCluster,
         DR_HEALTH_CHECK_FQDN: regionalRecordName(config, config.dr.region),
+        FENCE_DRAIN_SECONDS: String(this.fenceDrainSeconds),
       },
     });
     const globalArn = `arn:${partition}:rds::${account}:global-cluster:${globalId}`;

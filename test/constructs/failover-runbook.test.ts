@@ -33,6 +33,7 @@ describe('FailoverRunbook', () => {
       FunctionName: 'ha-ref-failover-runbook',
       Runtime: 'nodejs22.x',
       Architectures: ['arm64'],
+      Timeout: 130,
       Environment: {
         Variables: {
           GLOBAL_CLUSTER_ID: 'ha-ref-global',
@@ -42,6 +43,8 @@ describe('FailoverRunbook', () => {
           DR_REGION: 'us-west-2',
           DR_CLUSTER_ID: 'ha-ref-us-west-2',
           DR_HEALTH_CHECK_FQDN: 'us-west-2.app.example.com',
+          // health-check interval 10 s + the ALB alias TTL 60 s
+          FENCE_DRAIN_SECONDS: '70',
         },
       },
     });

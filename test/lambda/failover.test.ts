@@ -9,6 +9,8 @@ const PRIMARY_ARN = clusterArn(PRIMARY.region, PRIMARY.cluster);
 const DR_ARN = clusterArn(DR.region, DR.cluster);
 const rds = new FakeRds();
 const route53 = new FakeRoute53();
+/** Every call across RDS, Route 53 and the runbook's wait, in order. */
+let order: string[] = [];
 
 /** Finishes whatever switchover or failover the fake RDS has pending, as Aurora does after a while. */
 function completePromotion(): void {
@@ -30,7 +32,15 @@ const fenced = (id: string) => {
 beforeEach(() => {
   rds.reset();
   route53.reset();
-  setRoute53Module(route53.module());
+  order = [];
+  route53.onCall = (c) => order.push(c);
+  rds.hooks.failover = () => {
+    order.push('FailoverGlobalCluster');
+    return undefined;
+  };
+  setRoute53Module(route53.module(), async (ms) => {
+    order.push(`sleep ${ms}`);
+  });
   captureLogs();
   Object.assign(process.env, {
     AWS_REGION: DR.region,
@@ -41,6 +51,7 @@ beforeEach(() => {
     DR_REGION: DR.region,
     DR_CLUSTER_ID: DR.cluster,
     DR_HEALTH_CHECK_FQDN: DR.fqdn,
+    FENCE_DRAIN_SECONDS: '70',
   });
   rds.setGlobal('ha-ref-global', [PRIMARY, DR], 'us-east-1');
   // Two unrelated checks first, so finding ours needs the second page.
@@ -124,19 +135,14 @@ describe('failover runbook: planned switchover', () => {
 });
 
 describe('failover runbook: unplanned failover is fenced first', () => {
-  test("GIVEN the primary region is down WHEN unplanned THEN it fences the primary's health check BEFORE it fails over, allowing data loss", async () => {
-    const order: string[] = [];
-    route53.onCall = (c) => order.push(c);
-    rds.hooks.failover = () => {
-      order.push('FailoverGlobalCluster');
-      return undefined;
-    };
+  test("GIVEN the primary region is down WHEN unplanned THEN it fences the primary's health check, waits for DNS to drain, THEN fails over allowing data loss", async () => {
     const report = await handler({ mode: 'unplanned' });
 
     expect(report).toEqual(expect.objectContaining({ outcome: 'started', action: 'FailoverGlobalCluster' }));
     expect(report.message).toMatch(/us-east-1's health check hc-primary is fenced .*allowing data loss/);
     expect(order.filter((c) => c !== 'ListHealthChecks')).toEqual([
       'UpdateHealthCheck',
+      'sleep 70000',
       'FailoverGlobalCluster',
     ]);
     expect(route53.calls.find((c) => c.command === 'UpdateHealthCheck')).toEqual({
@@ -231,6 +237,7 @@ describe('failover runbook: unplanned failover is fenced first', () => {
     expect(again.fences).toEqual([
       { region: 'us-east-1', healthCheckId: 'hc-primary', before: 'fenced', after: 'fenced' },
     ]);
+    expect(order.filter((c) => c.startsWith('sleep'))).toHaveLength(1);
     expect(rds.count('FailoverGlobalCluster')).toBe(1);
     expect(route53.count('UpdateHealthCheck')).toBe(1);
   });
@@ -257,7 +264,7 @@ describe('failover runbook: unplanned failover is fenced first', () => {
   test('GIVEN dry-run WHEN unplanned THEN it reports the fence and the failover it would make and changes nothing', async () => {
     const report = await handler({ mode: 'unplanned', dryRun: true });
     expect(report.outcome).toBe('dry-run');
-    expect(report.message).toMatch(/hc-primary is to be fenced.*then would fail over/);
+    expect(report.message).toMatch(/hc-primary is to be fenced.*then would wait 70 s for Route 53 and resolvers to drop the old answer, then fail over/);
     expect(report.fences).toEqual([
       { region: 'us-east-1', healthCheckId: 'hc-primary', before: 'open', after: 'open' },
     ]);
