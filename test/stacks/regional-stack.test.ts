@@ -131,6 +131,13 @@ describe.each(roles)('%s regional stack', (role, name) => {
       expect(perAz * (azs().length - 1)).toBeGreaterThanOrEqual(2 * (azs().length - 1));
     });
 
+    test('AZ impairment: the group is registered with ARC zonal shift, impaired-zone behaviour from config', () => {
+      expect(asg().AvailabilityZoneImpairmentPolicy).toEqual({
+        ZonalShiftEnabled: true,
+        ImpairedZoneHealthCheckBehavior: synth.config.fleet.impairedZoneHealthCheck,
+      });
+    });
+
     test('balanced best-effort distribution, ELB health checks with a grace period', () => {
       expect(asg().AvailabilityZoneDistribution).toEqual({
         CapacityDistributionStrategy: 'balanced-best-effort',
