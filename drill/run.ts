@@ -32,7 +32,7 @@ import { azKill, instanceKill, rollingRestart } from './scenarios/instances';
 import type { Scenario, ScenarioContext } from './scenarios/types';
 import { summarize } from './stats';
 import { downEvents, FLEET_BACKEND } from './topology/haproxy';
-import { killAllSync, removeTempDirs, sleep } from './topology/proc';
+import { killAllSync, removeTempDirs, runDrillMain, sleep } from './topology/proc';
 import { Topology } from './topology/topology';
 import { countDuplicateWrites, countLostWrites } from './verify';
 
@@ -312,13 +312,4 @@ async function main(): Promise<number> {
   return 0;
 }
 
-process.on('exit', () => killAllSync());
-main().then(
-  (code) => process.exit(code),
-  (err: unknown) => {
-    log(`error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
-    killAllSync();
-    removeTempDirs();
-    process.exit(2);
-  },
-);
+runDrillMain(main, log);

@@ -52,6 +52,7 @@ import {
   makeTempDir,
   registerTempDir,
   removeTempDirs,
+  runDrillMain,
   sleep,
   waitUntil,
 } from '../topology/proc';
@@ -199,9 +200,22 @@ async function rejoinAndFailBack(env: Env): Promise<void> {
   );
 }
 
-async function noteLag(env: Env, run: ScenarioRun): Promise<void> {
+/** The operator acts on the PRIMARY health-check alarm: the unplanned runbook, in DR. */
+async function failOverOnceUnhealthy(env: Env, run: ScenarioRun): Promise<void> {
+  await waitUnhealthy(env, env.r53.primary, 'the PRIMARY health check to fail');
+  run.notes.push(`PRIMARY check unhealthy after ${Math.round(env.now() - run.faultAt)} ms`);
+  await operate(env, { mode: 'unplanned', dryRun: false, target: 'dr' }, run);
+}
+
+/**
+ * Notes the replication lag, then loses what `lose` takes: writes the old writer acknowledged within that lag
+ * (plus a small margin for the measurement) may be lost, none before.
+ */
+async function loseAfterNotingLag(env: Env, run: ScenarioRun, lose: () => Promise<void>): Promise<void> {
   const lag = await env.gdb.replicationLagMs();
   run.lagAtLossMs = lag === undefined ? undefined : Math.round(lag);
+  await lose();
+  run.unreplicatedSince = env.now() - (run.lagAtLossMs ?? 0) - 250;
 }
 
 const SCENARIOS: Scenario[] = [
@@ -210,16 +224,8 @@ const SCENARIOS: Scenario[] = [
     title: "Primary region's database lost (SIGKILL); its instances keep answering",
     planned: false,
     model: 'db-lost',
-    async inject(env, run) {
-      await noteLag(env, run);
-      await env.regions.primary.pg.kill();
-      run.unreplicatedSince = env.now() - (run.lagAtLossMs ?? 0) - 250;
-    },
-    async recover(env, run) {
-      await waitUnhealthy(env, env.r53.primary, 'the PRIMARY health check to fail');
-      run.notes.push(`PRIMARY check unhealthy after ${Math.round(env.now() - run.faultAt)} ms`);
-      await operate(env, { mode: 'unplanned', dryRun: false, target: 'dr' }, run);
-    },
+    inject: (env, run) => loseAfterNotingLag(env, run, () => env.regions.primary.pg.kill()),
+    recover: failOverOnceUnhealthy,
     restore: rejoinAndFailBack,
   },
   {
@@ -227,17 +233,12 @@ const SCENARIOS: Scenario[] = [
     title: 'Whole primary region lost: every process SIGKILLed, its RDS control plane unreachable',
     planned: false,
     model: 'region-lost',
-    async inject(env, run) {
-      await noteLag(env, run);
-      env.gdb.controlPlaneUp.primary = false;
-      await env.regions.primary.killAll();
-      run.unreplicatedSince = env.now() - (run.lagAtLossMs ?? 0) - 250;
-    },
-    async recover(env, run) {
-      await waitUnhealthy(env, env.r53.primary, 'the PRIMARY health check to fail');
-      run.notes.push(`PRIMARY check unhealthy after ${Math.round(env.now() - run.faultAt)} ms`);
-      await operate(env, { mode: 'unplanned', dryRun: false, target: 'dr' }, run);
-    },
+    inject: (env, run) =>
+      loseAfterNotingLag(env, run, async () => {
+        env.gdb.controlPlaneUp.primary = false;
+        await env.regions.primary.killAll();
+      }),
+    recover: failOverOnceUnhealthy,
     async restore(env) {
       env.gdb.controlPlaneUp.primary = true;
       await env.gdb.attachStandby('primary');
@@ -605,15 +606,4 @@ async function main(): Promise<number> {
   return 0;
 }
 
-if (require.main === module) {
-  process.on('exit', () => killAllSync());
-  main().then(
-    (code) => process.exit(code),
-    (err: unknown) => {
-      log(`error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
-      killAllSync();
-      removeTempDirs();
-      process.exit(2);
-    },
-  );
-}
+if (require.main === module) runDrillMain(main, log);

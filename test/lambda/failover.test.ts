@@ -264,7 +264,9 @@ describe('failover runbook: unplanned failover is fenced first', () => {
   test('GIVEN dry-run WHEN unplanned THEN it reports the fence and the failover it would make and changes nothing', async () => {
     const report = await handler({ mode: 'unplanned', dryRun: true });
     expect(report.outcome).toBe('dry-run');
-    expect(report.message).toMatch(/hc-primary is to be fenced.*then would wait 70 s for Route 53 and resolvers to drop the old answer, then fail over/);
+    expect(report.message).toMatch(
+      /hc-primary is to be fenced.*then would wait 70 s for Route 53 and resolvers to drop the old answer, then fail over/,
+    );
     expect(report.fences).toEqual([
       { region: 'us-east-1', healthCheckId: 'hc-primary', before: 'open', after: 'open' },
     ]);
