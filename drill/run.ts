@@ -18,15 +18,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import {
-  CLIENT_RETRY,
-  HttpClient,
-  LoadGenerator,
-  seed,
-  warmCache,
-  writeName,
-  type RetryPolicy,
-} from './load';
+import { CLIENT_RETRY, HttpClient, LoadGenerator, seed, warmCache, type RetryPolicy } from './load';
 import {
   formatMarkdown,
   formatTable,
@@ -40,9 +32,9 @@ import { azKill, instanceKill, rollingRestart } from './scenarios/instances';
 import type { Scenario, ScenarioContext } from './scenarios/types';
 import { summarize } from './stats';
 import { downEvents, FLEET_BACKEND } from './topology/haproxy';
-import { APP_DB } from './topology/postgres';
-import { killAllSync, removeTempDirs, sleep } from './topology/proc';
+import { killAllSync, removeTempDirs, runDrillMain, sleep } from './topology/proc';
 import { Topology } from './topology/topology';
+import { countDuplicateWrites, countLostWrites } from './verify';
 
 interface Args {
   readonly ci: boolean;
@@ -123,46 +115,13 @@ function scenarios(ci: boolean): Scenario[] {
 async function lostWrites(topo: Topology, ids: readonly string[]): Promise<number> {
   const primary = await topo.pg.primary();
   if (!primary) throw new Error('drill: no PostgreSQL primary to verify writes against');
-  const unparseable = ids.filter((id) => !/^[0-9a-f-]{36}$/i.test(id));
-  const valid = ids.filter((id) => /^[0-9a-f-]{36}$/i.test(id));
-  let found = 0;
-  for (let i = 0; i < valid.length; i += 1_000) {
-    const batch = valid.slice(i, i + 1_000);
-    const rows = await primary.sql<{ n: string }>(
-      'SELECT count(*) AS n FROM items WHERE id = ANY($1::uuid[])',
-      [batch],
-      APP_DB,
-    );
-    found += Number(rows[0].n);
-  }
-  return valid.length - found + unparseable.length;
+  return countLostWrites(primary, ids);
 }
 
-/**
- * Logical writes stored more than once: rows sharing one of the scenario's Idempotency-Keys, or its write's unique
- * name (which would also catch a server ignoring the key). The unique index should make this 0 by construction;
- * the check is here so that a regression there, or a client retrying a write without a key, cannot go unnoticed.
- */
 async function duplicateWrites(topo: Topology, keys: readonly string[]): Promise<number> {
   const primary = await topo.pg.primary();
   if (!primary) throw new Error('drill: no PostgreSQL primary to check duplicates against');
-  let duplicates = 0;
-  for (let i = 0; i < keys.length; i += 1_000) {
-    const batch = keys.slice(i, i + 1_000);
-    const rows = await primary.sql<{ n: string }>(
-      `WITH k AS (SELECT * FROM unnest($1::text[], $2::text[]) AS k(key, name)),
-            stored AS (
-              SELECT i.id, k.key FROM k JOIN items i ON i.idempotency_key = k.key
-              UNION
-              SELECT i.id, k.key FROM k JOIN items i ON i.name = k.name
-            )
-       SELECT count(*) AS n FROM (SELECT key FROM stored GROUP BY key HAVING count(*) > 1) d`,
-      [batch, batch.map(writeName)],
-      APP_DB,
-    );
-    duplicates += Number(rows[0].n);
-  }
-  return duplicates;
+  return countDuplicateWrites(primary, keys);
 }
 
 async function runScenario(
@@ -353,13 +312,4 @@ async function main(): Promise<number> {
   return 0;
 }
 
-process.on('exit', () => killAllSync());
-main().then(
-  (code) => process.exit(code),
-  (err: unknown) => {
-    log(`error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
-    killAllSync();
-    removeTempDirs();
-    process.exit(2);
-  },
-);
+runDrillMain(main, log);

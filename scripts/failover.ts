@@ -1,12 +1,13 @@
 /*
- * Operator CLI for the Global Database failover runbook (deployed in the DR region).
+ * Operator CLI for the Global Database failover runbook (deployed in both regions).
  *
  *   npm run failover -- --planned   [--dry-run] [--target dr|primary] [--config path.json]
  *   npm run failover -- --unplanned [--dry-run] [--target dr|primary] [--config path.json]
  *
- * It invokes `${appName}-failover-runbook` in the DR region (from the same config the app
- * synthesizes from), prints what the runbook found and did, and exits 0 (started, dry run, nothing
- * to do), 2 (refused: state did not match), 1 (error) or 64 (usage).
+ * It invokes `${appName}-failover-runbook` in the TARGET region (the region to become the writer, so
+ * the failed region's control plane is never on the path; from the same config the app synthesizes
+ * from), prints what the runbook found and did, and exits 0 (started, dry run, in progress, fence
+ * lifted, nothing to do), 2 (refused: state did not match), 1 (error) or 64 (usage).
  */
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { loadConfig } from '../lib/config';
@@ -113,7 +114,8 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
   try {
     const { config } = loadConfig({ configFile: args.configFile, env: io.env });
     functionName = failoverRunbookFunctionName(config.appName);
-    region = config.dr.region;
+    // The copy in the region being promoted: it is up by definition, the other may not be.
+    region = args.request.target === 'dr' ? config.dr.region : config.primary.region;
   } catch (e) {
     io.err(`Error: cannot load the config: ${(e as Error).message}`);
     return 1;
@@ -156,6 +158,9 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
       );
     }
     if (report.found.failoverState) io.out(`  in progress: ${JSON.stringify(report.found.failoverState)}`);
+  }
+  for (const f of report.fences ?? []) {
+    io.out(`Fence: ${f.region} health check ${f.healthCheckId}: ${f.before} -> ${f.after}`);
   }
   return report.outcome === 'refused' ? 2 : 0;
 }

@@ -114,8 +114,11 @@ export class PgNode {
     );
   }
 
-  /** A fresh standby of `primary` (pg_basebackup), streaming with this node's name as application_name. */
-  initReplicaOf(primary: PgNode): void {
+  /**
+   * A fresh standby of `primary` (pg_basebackup), streaming with this node's name as application_name; through
+   * 127.0.0.1:`streamVia` instead of the primary's own port when given (a proxy the drill can cut).
+   */
+  initReplicaOf(primary: PgNode, streamVia?: number): void {
     this.freshDirs();
     runSync(
       this.bin('pg_basebackup'),
@@ -141,7 +144,7 @@ export class PgNode {
     this.own(signal);
     appendFileSync(
       join(this.dataDir, 'postgresql.auto.conf'),
-      `primary_conninfo = 'host=${LOOPBACK} port=${primary.port} user=postgres application_name=${this.name}'\n`,
+      `primary_conninfo = 'host=${LOOPBACK} port=${streamVia ?? primary.port} user=postgres application_name=${this.name}'\n`,
     );
   }
 

@@ -276,3 +276,20 @@ export function registerTempDir(dir: string): string {
 export function removeTempDirs(): void {
   for (const dir of tempDirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 }
+
+/**
+ * Runs a drill's main(): exits with its code; on an error logs it, kills every process and removes the temp dirs
+ * (exit 2). Every child is also killed when the process exits for any other reason.
+ */
+export function runDrillMain(main: () => Promise<number>, log: (msg: string) => void): void {
+  process.on('exit', () => killAllSync());
+  main().then(
+    (code) => process.exit(code),
+    (err: unknown) => {
+      log(`error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+      killAllSync();
+      removeTempDirs();
+      process.exit(2);
+    },
+  );
+}

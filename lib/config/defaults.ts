@@ -41,6 +41,8 @@ export const DEFAULT_CONFIG: AppConfig = {
     deregistrationDelaySeconds: 30,
     loadBalancingAlgorithm: 'round_robin',
     rootVolumeGiB: 20,
+    impairedZoneHealthCheck: 'IgnoreUnhealthy',
+    sizeForAzLoss: false,
   },
   database: {
     engineVersion: '16.6',

@@ -107,6 +107,17 @@ export const fleetSchema = z
     loadBalancingAlgorithm: z.enum(['round_robin', 'least_outstanding_requests', 'weighted_random']),
     /** Root volume size in GiB. */
     rootVolumeGiB: z.number().int().min(8).max(200),
+    /**
+     * During a zonal shift of the group (its AvailabilityZoneImpairmentPolicy; the group is registered with ARC
+     * zonal shift): IgnoreUnhealthy leaves the impaired AZ's instances alone (no churn in a zone that takes no
+     * traffic), ReplaceUnhealthy replaces unhealthy instances in every AZ.
+     */
+    impairedZoneHealthCheck: z.enum(['IgnoreUnhealthy', 'ReplaceUnhealthy']),
+    /**
+     * Size every AZ so the others carry the load of a lost one without scaling: target tracking aims at
+     * targetRequestsPerInstance × (AZs − 1) / AZs, which costs AZs / (AZs − 1) the instances (+50 % with 3 AZs).
+     */
+    sizeForAzLoss: z.boolean(),
   })
   .strict();
 

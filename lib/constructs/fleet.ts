@@ -393,7 +393,26 @@ export class Fleet extends Construct {
     });
 
     this.autoScalingGroup.scaleOnRequestCount('RequestsPerInstance', {
-      targetRequestsPerMinute: fleet.targetRequestsPerInstance,
+      targetRequestsPerMinute: targetRequestsPerInstance(fleet, azCount),
     });
+    // AZ impairment: the group registered with ARC zonal shift launches only in the healthy AZs during a shift.
+    (
+      this.autoScalingGroup.node.defaultChild as autoscaling.CfnAutoScalingGroup
+    ).availabilityZoneImpairmentPolicy = {
+      zonalShiftEnabled: true,
+      impairedZoneHealthCheckBehavior: fleet.impairedZoneHealthCheck,
+    };
   }
+}
+
+/**
+ * The target-tracking value: the configured one, or with fleet.sizeForAzLoss the share of it that leaves the
+ * other AZs at the configured value when one AZ is lost (N AZs at T × (N − 1) / N each carry T after losing one).
+ */
+export function targetRequestsPerInstance(
+  fleet: Pick<FleetConfig, 'targetRequestsPerInstance' | 'sizeForAzLoss'>,
+  azCount: number,
+): number {
+  if (!fleet.sizeForAzLoss) return fleet.targetRequestsPerInstance;
+  return Math.max(1, Math.floor((fleet.targetRequestsPerInstance * (azCount - 1)) / azCount));
 }

@@ -46,8 +46,8 @@ export class RegionalStack extends Stack {
   public readonly monitoring: Monitoring;
   public readonly chaos: ChaosExperiments;
   public readonly snapshots: SnapshotReplication;
-  /** DR only: the Global Database switchover/failover runbook. */
-  public readonly runbook?: FailoverRunbook;
+  /** The Global Database switchover/failover runbook (in both regions: it runs in the target region). */
+  public readonly runbook: FailoverRunbook;
   /** The web ACL on the ALB (`waf.enabled`). */
   public readonly webAcl?: WebAcl;
   /** DR only: the outside-in probe of the peer region's endpoint. */
@@ -153,9 +153,9 @@ export class RegionalStack extends Stack {
     });
 
     // --- Regional failover runbook -------------------------------------------------------------
-    // In DR, so it works when the primary region's APIs do not; operator-triggered by design.
-    if (props.role === 'secondary')
-      this.runbook = new FailoverRunbook(this, 'FailoverRunbook', { config, ctx, vpc });
+    // In both regions: a failover or fail-back runs in the region that is to become the writer, so it never needs
+    // the failed region's APIs; operator-triggered by design.
+    this.runbook = new FailoverRunbook(this, 'FailoverRunbook', { config, ctx, vpc });
 
     // --- Operations ---------------------------------------------------------------------------
     if (props.role === 'secondary') {
@@ -201,7 +201,7 @@ export class RegionalStack extends Stack {
         SnapshotCopy: this.snapshots.functions.copy,
         SnapshotPrune: this.snapshots.functions.prune,
         SnapshotFreshness: this.snapshots.functions.freshness,
-        ...(this.runbook ? { FailoverRunbook: this.runbook.function } : {}),
+        FailoverRunbook: this.runbook.function,
       },
       existingAlarms: operationalAlarms,
       snapshotAgeMetric: this.snapshots.snapshotAgeMetric,

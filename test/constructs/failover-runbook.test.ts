@@ -1,5 +1,5 @@
 import { App, Stack } from 'aws-cdk-lib';
-import { Template } from 'aws-cdk-lib/assertions';
+import { Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { DEFAULT_CONFIG, regionContext } from '../../lib/config';
 import { FailoverRunbook } from '../../lib/constructs/failover-runbook';
@@ -33,13 +33,18 @@ describe('FailoverRunbook', () => {
       FunctionName: 'ha-ref-failover-runbook',
       Runtime: 'nodejs24.x',
       Architectures: ['arm64'],
+      Timeout: 130,
       Environment: {
         Variables: {
           GLOBAL_CLUSTER_ID: 'ha-ref-global',
           PRIMARY_REGION: 'us-east-1',
           PRIMARY_CLUSTER_ID: 'ha-ref-us-east-1',
+          PRIMARY_HEALTH_CHECK_FQDN: 'us-east-1.app.example.com',
           DR_REGION: 'us-west-2',
           DR_CLUSTER_ID: 'ha-ref-us-west-2',
+          DR_HEALTH_CHECK_FQDN: 'us-west-2.app.example.com',
+          // health-check interval 10 s + the ALB alias TTL 60 s
+          FENCE_DRAIN_SECONDS: '70',
         },
       },
     });
@@ -74,8 +79,25 @@ describe('FailoverRunbook', () => {
     ]);
     const wildcards = statements.filter((s) => [s.Resource].flat().includes('*'));
     expect(wildcards.flatMap((s) => [s.Action].flat()).sort()).toEqual([
+      'route53:ListHealthChecks',
       'xray:PutTelemetryRecords',
       'xray:PutTraceSegments',
+    ]);
+  });
+
+  test('THEN the fence may change health checks and nothing else in Route 53', () => {
+    const statements: Props[] = Object.values(template.findResources('AWS::IAM::Policy')).flatMap(
+      (p: Props) => p.Properties.PolicyDocument.Statement,
+    );
+    const route53 = statements.flatMap((s) =>
+      [s.Action]
+        .flat()
+        .filter((a: string) => a.startsWith('route53:'))
+        .map((a: string) => ({ action: a, resources: [s.Resource].flat() })),
+    );
+    expect(route53).toEqual([
+      { action: 'route53:ListHealthChecks', resources: ['*'] },
+      { action: 'route53:UpdateHealthCheck', resources: ['arn:aws:route53:::healthcheck/*'] },
     ]);
   });
 
@@ -83,19 +105,22 @@ describe('FailoverRunbook', () => {
     template.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 365 });
   });
 
-  test("GIVEN the primary region's context THEN construction fails: the runbook belongs in DR", () => {
+  test("GIVEN the primary region's context THEN it builds there too, with the same settings", () => {
     const ctx = regionContext(DEFAULT_CONFIG, 'primary');
-    const stack = new Stack(new App(), 'P', { env: { account: '111111111111', region: 'us-east-1' } });
-    expect(() => new FailoverRunbook(stack, 'R', { config: DEFAULT_CONFIG, ctx })).toThrow(
-      /ctx.role = "primary" \(us-east-1\); allowed: "secondary" \(us-west-2\) only/,
-    );
+    const app = new App({ context: cdkJsonContext(), builtinCloudFormationValidation: false });
+    const stack = new Stack(app, 'P', { env: { account: '111111111111', region: 'us-east-1' } });
+    new FailoverRunbook(stack, 'R', { config: DEFAULT_CONFIG, ctx });
+    Template.fromStack(stack).hasResourceProperties('AWS::Lambda::Function', {
+      FunctionName: 'ha-ref-failover-runbook',
+      Environment: { Variables: Match.objectLike({ PRIMARY_REGION: 'us-east-1', DR_REGION: 'us-west-2' }) },
+    });
   });
 
   test('GIVEN a DR context in a stack of another region THEN construction fails naming it', () => {
     const ctx = regionContext(DEFAULT_CONFIG, 'secondary');
     const stack = new Stack(new App(), 'X', { env: { account: '111111111111', region: 'eu-west-1' } });
     expect(() => new FailoverRunbook(stack, 'R', { config: DEFAULT_CONFIG, ctx })).toThrow(
-      /the stack is in "eu-west-1"; allowed: the DR region "us-west-2"/,
+      /the stack is in "eu-west-1"; allowed: the region of ctx \(secondary, "us-west-2"\)/,
     );
   });
 });

@@ -15,6 +15,16 @@ async function run(argv: string[]) {
 
 beforeEach(() => lambdaMock.reset());
 
+/** Answers every Invoke with `report` and records the region of the client that sent it. */
+function answerWith(report: Record<string, unknown>): { region: string } {
+  const seen = { region: '' };
+  lambdaMock.on(InvokeCommand).callsFake(async (_input, getClient) => {
+    seen.region = await getClient().config.region();
+    return { StatusCode: 200, Payload: encode(report) };
+  });
+  return seen;
+}
+
 describe('failover CLI', () => {
   test('GIVEN --unplanned --dry-run WHEN parsed THEN the request says so and targets DR', () => {
     expect(parseArgs(['--unplanned', '--dry-run'])).toEqual({
@@ -44,25 +54,18 @@ describe('failover CLI', () => {
   );
 
   test('GIVEN --planned WHEN run THEN it invokes the deterministic runbook name in the DR region and exits 0 on start', async () => {
-    let region = '';
-    lambdaMock.on(InvokeCommand).callsFake(async (_input, getClient) => {
-      region = await getClient().config.region();
-      return {
-        StatusCode: 200,
-        Payload: encode({
-          outcome: 'started',
-          message: 'Started: SwitchoverGlobalCluster',
-          found: {
-            globalClusterId: 'ha-ref-global',
-            status: 'available',
-            members: [{ clusterArn: 'arn:c1', isWriter: true }],
-          },
-        }),
-      };
+    const seen = answerWith({
+      outcome: 'started',
+      message: 'Started: SwitchoverGlobalCluster',
+      found: {
+        globalClusterId: 'ha-ref-global',
+        status: 'available',
+        members: [{ clusterArn: 'arn:c1', isWriter: true }],
+      },
     });
     const r = await run(['--planned']);
     expect(r.code).toBe(0);
-    expect(region).toBe('us-west-2');
+    expect(seen.region).toBe('us-west-2');
     const input = lambdaMock.commandCalls(InvokeCommand)[0].args[0].input;
     expect(input.FunctionName).toBe('ha-ref-failover-runbook');
     expect(JSON.parse(new TextDecoder().decode(input.Payload as Uint8Array))).toEqual({
@@ -71,6 +74,18 @@ describe('failover CLI', () => {
       target: 'dr',
     });
     expect(r.out).toMatch(/Outcome: started[\s\S]*writer {2}arn:c1/);
+  });
+
+  test('GIVEN a fail-back (--target primary) WHEN run THEN it invokes the copy in the primary region and prints the fence it lifted', async () => {
+    const seen = answerWith({
+      outcome: 'unfenced',
+      message: "Lifted the fence on us-east-1's health check hc-1",
+      fences: [{ region: 'us-east-1', healthCheckId: 'hc-1', before: 'fenced', after: 'open' }],
+    });
+    const r = await run(['--planned', '--target', 'primary']);
+    expect(r.code).toBe(0);
+    expect(seen.region).toBe('us-east-1');
+    expect(r.out).toMatch(/Outcome: unfenced[\s\S]*Fence: us-east-1 health check hc-1: fenced -> open/);
   });
 
   test('GIVEN the runbook refuses WHEN run THEN the reason is printed and the exit code is 2', async () => {

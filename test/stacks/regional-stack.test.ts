@@ -138,6 +138,13 @@ describe.each(roles)('%s regional stack', (role, name) => {
       expect(leftAfterLosingOne).toBeGreaterThanOrEqual(2 * (n - 1));
     });
 
+    test('AZ impairment: the group is registered with ARC zonal shift, impaired-zone behaviour from config', () => {
+      expect(asg().AvailabilityZoneImpairmentPolicy).toEqual({
+        ZonalShiftEnabled: true,
+        ImpairedZoneHealthCheckBehavior: synth.config.fleet.impairedZoneHealthCheck,
+      });
+    });
+
     test('balanced best-effort distribution, ELB health checks with a grace period', () => {
       expect(asg().AvailabilityZoneDistribution).toEqual({
         CapacityDistributionStrategy: 'balanced-best-effort',
@@ -296,20 +303,20 @@ describe.each(roles)('%s regional stack', (role, name) => {
       }
     });
 
-    test('the failover runbook lives only in the DR region', () => {
+    test('the failover runbook lives in every region (a failover runs in the region it promotes)', () => {
       const runbooks = resourcesOfType(tpl(), 'AWS::Lambda::Function').filter(
         ([, p]) => p.FunctionName === `${synth.config.appName}-failover-runbook`,
       );
-      expect(runbooks).toHaveLength(role === 'secondary' ? 1 : 0);
+      expect(runbooks).toHaveLength(1);
     });
   });
 
   describe('operational Lambdas (AWS Control Tower CT.LAMBDA.PR.3)', () => {
-    test('the snapshot functions (and the DR runbook) run in every AZ private subnet, HTTPS out only', () => {
+    test('the snapshot functions and the runbook run in every AZ private subnet, HTTPS out only', () => {
       const fns = resourcesOfType(tpl(), 'AWS::Lambda::Function').filter(([id]) =>
         /^Snapshots|^FailoverRunbook/.test(id),
       );
-      expect(fns).toHaveLength(role === 'secondary' ? 5 : 4);
+      expect(fns).toHaveLength(5);
       const groups = new Map(resourcesOfType(tpl(), 'AWS::EC2::SecurityGroup'));
       for (const [id, fn] of fns) {
         expect({ id, subnets: azsOf(tpl(), fn.VpcConfig.SubnetIds) }).toEqual({ id, subnets: azs() });
