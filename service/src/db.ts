@@ -5,7 +5,6 @@
  * the database itself and re-checked on an interval, and the idempotent schema migration runs whenever the
  * writer is writable and it has not run yet.
  */
-import fs from 'node:fs';
 import { Pool, PoolClient, PoolConfig } from 'pg';
 import { Breaker, createBreaker, isBreakerOpen, isBreakerTimeout } from './breaker';
 import { BreakerConfig, DbConfig } from './config';
@@ -21,6 +20,7 @@ import { DbHealth, DbHealthTracker, ProbeResult } from './health';
 import { Logger } from './logger';
 import { MIGRATION_SQL, MIGRATION_LOCK_ID } from './schema';
 import { retry } from './retry';
+import { tlsTrust } from './trust';
 
 export type PoolName = 'writer' | 'reader';
 
@@ -50,6 +50,8 @@ export interface PgDatabaseOptions {
   readonly logger: Logger;
   /** @default Date.now */
   readonly now?: () => number;
+  /** CAs trusted besides DB_SSL_CA_FILE (tests stand in for the public roots). @default Node's default CAs */
+  readonly trustedRoots?: readonly string[];
 }
 
 /** Errors that say nothing about the database's availability (bad input, constraint violations, ...). */
@@ -84,12 +86,7 @@ export class PgDatabase implements Database {
     this.now = options.now ?? Date.now;
     this.log = options.logger.child({ component: 'db' });
     this.tracker = new DbHealthTracker(this.now());
-    this.ssl = config.ssl
-      ? {
-          rejectUnauthorized: true,
-          ...(config.sslCaFile ? { ca: fs.readFileSync(config.sslCaFile, 'utf8') } : {}),
-        }
-      : false;
+    this.ssl = config.ssl ? tlsTrust('DB_SSL_CA_FILE', config.sslCaFile, options.trustedRoots) : false;
     const common = { ...breaker, timeoutMs: config.latencyBudgetMs, isApplicationError };
     this.writerBreaker = createBreaker({ name: 'db-writer', ...common });
     this.readerBreaker = createBreaker({ name: 'db-reader', ...common });
