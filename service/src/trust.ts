@@ -64,17 +64,17 @@ export function defaultTrustedCas(env: NodeJS.ProcessEnv = process.env): string[
 export function tlsTrust(
   variable: string,
   caFile: string | undefined,
-  roots: readonly string[] = defaultTrustedCas(),
+  roots?: readonly string[],
 ): Pick<tls.ConnectionOptions, 'rejectUnauthorized' | 'secureContext'> {
   if (!caFile) return { rejectUnauthorized: true };
-  let certificates: string[];
+  let trusted: string[];
   try {
-    certificates = parsePemBundle(fs.readFileSync(caFile, 'utf8'), caFile);
+    trusted = [...(roots ?? defaultTrustedCas()), ...parsePemBundle(fs.readFileSync(caFile, 'utf8'), caFile)];
   } catch (err) {
     throw new ConfigError({ invalid: [`${variable} '${caFile}' is not usable: ${(err as Error).message}`] });
   }
   return {
     rejectUnauthorized: true,
-    secureContext: tls.createSecureContext({ ca: [...roots, ...certificates] }),
+    secureContext: tls.createSecureContext({ ca: trusted }),
   };
 }
