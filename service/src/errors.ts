@@ -33,6 +33,7 @@ const CONNECTION_CODES = new Set([
 
 /** True for errors where the statement surely or possibly did not run because the server was unavailable. */
 export function isConnectionError(err: unknown): boolean {
+  if (isAuthError(err)) return false; // e.g. RDS Proxy's refusal with an 08xxx code: a secret re-read fixes it
   // Duck-typed, not `instanceof Error`: socket errors may come from another realm (vm contexts, test runners).
   if (typeof err !== 'object' || err === null) return false;
   const { code, message } = err as { code?: unknown; message?: unknown };
@@ -50,8 +51,22 @@ export function pgCode(err: unknown): string | undefined {
 
 /** 25006 read_only_sql_transaction: the "writer" is a standby (DR region, or an old writer after failover). */
 export const READ_ONLY_SQLSTATE = '25006';
-/** 28P01 invalid_password (also 28000 invalid_authorization_specification): credentials rotated. */
+/**
+ * RDS Proxy checks the client's password against its own copy of the secret and refuses with its own wording
+ * (RDS Proxy troubleshooting guide, PostgreSQL): "The password that was provided for the role <role> is wrong."
+ * and "This RDS proxy has no credentials for the role <role>. ...". AWS documents no SQLSTATE for them, so the
+ * message decides, whatever code comes with it.
+ */
+const RDS_PROXY_AUTH_MESSAGE =
+  /The password that was provided for the role .* is wrong|RDS proxy has no credentials for the role/i;
+
+/**
+ * The login was refused for its credentials, so re-reading the secret (after a rotation) can fix it: PostgreSQL's
+ * 28P01 invalid_password / 28000 invalid_authorization_specification, or RDS Proxy's refusal in any code.
+ */
 export function isAuthError(err: unknown): boolean {
   const code = pgCode(err);
-  return code === '28P01' || code === '28000';
+  if (code === '28P01' || code === '28000') return true;
+  const message = (err as { message?: unknown } | undefined)?.message;
+  return typeof message === 'string' && RDS_PROXY_AUTH_MESSAGE.test(message);
 }
