@@ -63,6 +63,16 @@ const ERROR_SCHEMA = { type: 'object', properties: { error: { type: 'string' } }
 /** Idempotency-Key header values accepted on POST /api/items. */
 const IDEMPOTENCY_KEY_PATTERN = /^[A-Za-z0-9_-]{1,128}$/;
 
+/**
+ * The ALB always sets X-Forwarded-For; what reaches the service without it is local or in-VPC: the ALB's own
+ * target health checks, the CloudWatch agent scraping /metrics, an operator on the host. Requests from the internet
+ * (and Route 53's checks, which also come through the ALB) get status codes and minimal bodies only: no instance
+ * id, AZ, dependency state or pool statistics.
+ */
+function viaLoadBalancer(request: FastifyRequest): boolean {
+  return request.headers['x-forwarded-for'] !== undefined;
+}
+
 /** Measures event-loop lag with a timer; a stalled loop makes /healthz answer 503 once it runs again. */
 class EventLoopWatch {
   lagMs = 0;
@@ -163,14 +173,17 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
     return reply.code(500).send({ error: 'internal error' });
   });
 
-  app.setNotFoundHandler((request, reply) => {
+  const notFound = (request: FastifyRequest, reply: FastifyReply): FastifyReply =>
     reply.code(404).send({ error: `no route ${request.method} ${request.url.split('?')[0]}` });
-  });
+  app.setNotFoundHandler(notFound);
 
-  app.get('/healthz', async (_request, reply) => {
+  app.get('/healthz', async (request, reply) => {
     const stalled = loop.lagMs > (deps.eventLoopStallMs ?? 2000);
-    return reply.code(stalled ? 503 : 200).send({
-      status: stalled ? 'event_loop_stalled' : 'ok',
+    const status = stalled ? 'event_loop_stalled' : 'ok';
+    reply.code(stalled ? 503 : 200);
+    if (viaLoadBalancer(request)) return reply.send({ status });
+    return reply.send({
+      status,
       eventLoopLagMs: Math.round(loop.lagMs),
       uptimeSeconds: Math.round((now() - startedAt) / 1000),
       ...deps.identity,
@@ -199,8 +212,11 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
         graceMs: deps.readinessGraceMs,
         draining: deps.lifecycle.draining,
       });
-      return reply.code(readiness.ready ? 200 : 503).send({
-        status: readiness.ready ? 'ready' : 'not_ready',
+      const status = readiness.ready ? 'ready' : 'not_ready';
+      reply.code(readiness.ready ? 200 : 503);
+      if (viaLoadBalancer(request)) return reply.send({ status });
+      return reply.send({
+        status,
         reason: readiness.reason,
         role,
         draining: deps.lifecycle.draining,
@@ -217,7 +233,8 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
     },
   );
 
-  app.get('/metrics', async (_request, reply) => {
+  app.get('/metrics', async (request, reply) => {
+    if (viaLoadBalancer(request)) return notFound(request, reply);
     const body = await deps.metrics.registry.metrics();
     return reply.header('content-type', deps.metrics.registry.contentType).send(body);
   });
