@@ -351,6 +351,14 @@ export class PgDatabase implements Database {
     pool.on('error', (err) =>
       this.log.warn({ err: err.message, pool: name }, 'idle database connection failed'),
     );
+    // The pool listens for errors only on idle clients: a connection that dies while checked out (failover, proxy
+    // or HAProxy cutting sessions, pg_terminate_backend) would emit an unhandled 'error' and crash the process. Its
+    // query rejects anyway and the client is then discarded (mustDiscard), so the event only needs a listener.
+    pool.on('connect', (client) =>
+      client.on('error', (err) =>
+        this.log.debug({ err: err.message, pool: name }, 'database connection failed while in use'),
+      ),
+    );
     return pool;
   }
 
