@@ -1,6 +1,7 @@
 /** Errors the HTTP layer maps to status codes. */
 
-export type UnavailableReason = 'unreachable' | 'read_only' | 'circuit_open' | 'timeout' | 'draining';
+export type UnavailableReason =
+  'unreachable' | 'read_only' | 'resource_exhausted' | 'circuit_open' | 'timeout' | 'draining';
 
 /** A dependency cannot serve the request right now: answered 503 with Retry-After. */
 export class ServiceUnavailableError extends Error {
@@ -12,6 +13,18 @@ export class ServiceUnavailableError extends Error {
   ) {
     super(message, options);
     this.name = 'ServiceUnavailableError';
+  }
+}
+
+/**
+ * A write was sent and no answer came back (connection lost or the client-side query timeout fired): it may have
+ * committed or not. Answered 504 without Retry-After: only a retry with the same Idempotency-Key is safe.
+ */
+export class OutcomeUnknownError extends Error {
+  readonly reason = 'outcome_unknown';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'OutcomeUnknownError';
   }
 }
 
@@ -47,6 +60,16 @@ export function isConnectionError(err: unknown): boolean {
 export function pgCode(err: unknown): string | undefined {
   const code = (err as { code?: unknown } | undefined)?.code;
   return typeof code === 'string' ? code : undefined;
+}
+
+/**
+ * Class 53 insufficient_resources (53100 disk_full, 53200 out_of_memory, 53400 configuration_limit_exceeded):
+ * the server refused the statement for want of a resource; nothing was written. 53300 too_many_connections is a
+ * login refusal and counts as a connection error instead.
+ */
+export function isResourceExhausted(err: unknown): boolean {
+  const code = pgCode(err);
+  return code !== undefined && code.startsWith('53') && !isConnectionError(err);
 }
 
 /** 25006 read_only_sql_transaction: the "writer" is a standby (DR region, or an old writer after failover). */

@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import Fastify, { FastifyError, LogController, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Cache } from './cache';
 import { Database } from './db';
-import { ServiceUnavailableError } from './errors';
+import { OutcomeUnknownError, ServiceUnavailableError } from './errors';
 import { Logger } from './logger';
 import { Metrics } from './metrics';
 import { evaluateReadiness, ReadinessRole } from './readiness';
@@ -153,6 +153,15 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
   app.setErrorHandler((error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
     if (error.validation) {
       return reply.code(400).send({ error: `invalid request: ${error.message}` });
+    }
+    if (error instanceof OutcomeUnknownError) {
+      // No Retry-After: a blind retry could write twice; only the same Idempotency-Key makes a retry safe.
+      return reply.code(504).send({
+        error:
+          'the write may or may not have been applied (the database did not answer in time); ' +
+          'retry with the same Idempotency-Key to get its outcome without writing twice',
+        reason: error.reason,
+      });
     }
     if (error instanceof ServiceUnavailableError) {
       return reply
