@@ -60,6 +60,44 @@ const ITEM_SCHEMA = {
 
 const ERROR_SCHEMA = { type: 'object', properties: { error: { type: 'string' } } } as const;
 
+/** The methods a 405 can answer for (Fastify serves HEAD for every GET route itself). */
+const HTTP_METHODS = ['DELETE', 'GET', 'HEAD', 'OPTIONS', 'PATCH', 'POST', 'PUT'];
+
+const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true });
+
+/** A 4xx the error handler passes through with this message. */
+function badRequest(message: string): FastifyError {
+  return Object.assign(new Error(message), { statusCode: 400, code: 'HA_BAD_REQUEST' }) as FastifyError;
+}
+
+/** An item id: the canonical 8-4-4-4-12 hex form only (ajv's "uuid" format also takes `urn:uuid:...`). */
+const UUID_PATTERN = '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$';
+
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/**
+ * Why a string cannot be stored exactly as sent, or undefined: PostgreSQL text cannot hold U+0000, and a lone
+ * surrogate has no UTF-8 form (it would be stored as U+FFFD). Refused, never altered.
+ */
+function unstorable(value: string): string | undefined {
+  if (value.includes('\u0000')) return 'must not contain NUL (U+0000) characters';
+  if (LONE_SURROGATE.test(value)) return 'must be well-formed Unicode (it contains a lone surrogate)';
+  return undefined;
+}
+
+/** preValidation hook: 400 naming the first body field (of `fields`) that cannot be stored byte for byte. */
+function refuseUnstorableText(...fields: string[]) {
+  return (request: FastifyRequest, _reply: FastifyReply, done: (err?: FastifyError) => void): void => {
+    const body = request.body as Record<string, unknown> | undefined;
+    for (const field of fields) {
+      const value = body?.[field];
+      const problem = typeof value === 'string' ? unstorable(value) : undefined;
+      if (problem) return done(badRequest(`invalid request: body/${field} ${problem}`));
+    }
+    done();
+  };
+}
+
 /** Idempotency-Key header values accepted on POST /api/items. */
 const IDEMPOTENCY_KEY_PATTERN = /^[A-Za-z0-9_-]{1,128}$/;
 
@@ -113,8 +151,33 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
     },
     // No per-request child logger (an allocation per request on the hot path); the few request logs carry reqId.
     childLoggerFactory: (logger) => logger,
-    ajv: { customOptions: { allErrors: false } },
+    // Strict types: no coercion ("123" for 123, ["x"] for "x", null for ""), and unknown fields are refused rather
+    // than silently dropped (Fastify's defaults coerce and remove). The one numeric query parameter is parsed below.
+    ajv: { customOptions: { allErrors: false, coerceTypes: false, removeAdditional: false } },
   }) as unknown as FastifyInstance;
+
+  // JSON is the only body type: text/plain (a Fastify default) answers 415 like any other. The body is decoded as
+  // strict UTF-8 first, because the default decoder turns invalid bytes into U+FFFD without a word.
+  app.removeAllContentTypeParsers();
+  const parseJson = app.getDefaultJsonParser('error', 'error');
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) => {
+    let text: string;
+    try {
+      text = STRICT_UTF8.decode(body as Buffer);
+    } catch {
+      done(badRequest('invalid request: the body is not valid UTF-8'), undefined);
+      return;
+    }
+    parseJson(request, text, done);
+  });
+
+  // 405 + Allow for a known path with a method it does not serve (registered last, from the routes' own list).
+  const methodsByUrl = new Map<string, Set<string>>();
+  app.addHook('onRoute', (route) => {
+    const methods = methodsByUrl.get(route.url) ?? new Set<string>();
+    for (const m of [route.method].flat()) methods.add(m);
+    methodsByUrl.set(route.url, methods);
+  });
 
   const loop = new EventLoopWatch();
   app.addHook('onClose', async () => loop.stop());
@@ -251,6 +314,7 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
   app.post<{ Body: { user: string } }>(
     '/api/sessions',
     {
+      preValidation: refuseUnstorableText('user'),
       schema: {
         body: {
           type: 'object',
@@ -298,6 +362,7 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
     items.post<{ Body: { name: string; value?: string } }>(
       '/api/items',
       {
+        preValidation: refuseUnstorableText('name', 'value'),
         schema: {
           body: {
             type: 'object',
@@ -334,7 +399,7 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
       '/api/items/:id',
       {
         schema: {
-          params: { type: 'object', properties: { id: { type: 'string', format: 'uuid' } } },
+          params: { type: 'object', properties: { id: { type: 'string', pattern: UUID_PATTERN } } },
           response: { 200: ITEM_SCHEMA, 404: ERROR_SCHEMA },
         },
       },
@@ -349,6 +414,14 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
     items.get<{ Querystring: { limit: number } }>(
       '/api/items',
       {
+        // Query values are strings and types are strict: a plain decimal becomes a number, anything else ("1e1",
+        // " 5", a repeated parameter) stays as sent and fails the integer check.
+        preValidation: (request, _reply, done) => {
+          const query = request.query as Record<string, unknown>;
+          if (typeof query.limit === 'string' && /^[0-9]{1,4}$/.test(query.limit))
+            query.limit = Number(query.limit);
+          done();
+        },
         schema: {
           querystring: {
             type: 'object',
@@ -360,6 +433,21 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
       },
       async (request) => ({ items: await deps.store.listItems(request.query.limit) }),
     );
+  });
+
+  app.register(async (rest) => {
+    for (const [url, served] of [...methodsByUrl]) {
+      const allow = [...served].sort().join(', ');
+      rest.route({
+        method: HTTP_METHODS.filter((m) => !served.has(m)),
+        url,
+        handler: (request, reply) =>
+          reply
+            .code(405)
+            .header('allow', allow)
+            .send({ error: `method ${request.method} not allowed on ${url}; allowed: ${allow}` }),
+      });
+    }
   });
 
   return app;
