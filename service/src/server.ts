@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import Fastify, { FastifyError, LogController, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Cache } from './cache';
 import { Database } from './db';
-import { OutcomeUnknownError, ServiceUnavailableError } from './errors';
+import { OutcomeUnknownError, pgCode, ServiceUnavailableError } from './errors';
 import { Logger } from './logger';
 import { Metrics } from './metrics';
 import { evaluateReadiness, ReadinessRole } from './readiness';
@@ -231,6 +231,13 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
         .code(503)
         .header('retry-after', String(error.retryAfterSeconds))
         .send({ error: error.message, reason: error.reason });
+    }
+    const code = pgCode(error);
+    if (code?.startsWith('22')) {
+      // A data exception is PostgreSQL refusing a value it was given: input the validation above let through.
+      return reply
+        .code(400)
+        .send({ error: `invalid request: the database refused a value (SQLSTATE ${code})` });
     }
     const status = error.statusCode ?? 500;
     if (status >= 400 && status < 500) {

@@ -149,6 +149,14 @@ describe('dependency failures map to 503 + Retry-After; unexpected errors to a b
     expect(res.json()).toEqual({ error: expect.stringMatching(/read-only/), reason: 'read_only' });
   });
 
+  test('GIVEN PostgreSQL refusing a value (class 22, e.g. 22P02) THEN 400, not 500', async () => {
+    db.onWrite = async () => {
+      throw Object.assign(new Error('invalid input syntax for type uuid: "x"'), { code: '22P02' });
+    };
+    const res = await request({ method: 'POST', url: '/api/items', headers: auth(), payload: { name: 'x' } });
+    expect([res.statusCode, res.json().error]).toEqual([400, expect.stringMatching(/SQLSTATE 22P02/)]);
+  });
+
   test('GIVEN an unexpected error THEN 500 without internal details', async () => {
     db.onWrite = async () => {
       throw new Error('secret internal detail');
