@@ -4,11 +4,13 @@
  * back to the database. Commands never queue while the cluster is unreachable (enableOfflineQueue: false), so a
  * cache outage costs a fast rejection, not a timeout per request.
  */
+import { ConnectionOptions } from 'node:tls';
 import { Cluster, ClusterOptions } from 'ioredis';
 import { Breaker, createBreaker } from './breaker';
 import { BreakerConfig, RedisConfig } from './config';
 import { CredentialSource } from './credentials';
 import { Logger } from './logger';
+import { tlsTrust } from './trust';
 
 export type CacheState = 'up' | 'down' | 'disabled';
 
@@ -53,6 +55,8 @@ export interface RedisClusterCacheOptions {
   readonly logger: Logger;
   /** How often every master is PINGed to report the cache state. @default 2000 */
   readonly healthIntervalMs?: number;
+  /** CAs trusted besides REDIS_TLS_CA_FILE (tests stand in for the public roots). @default Node's default CAs */
+  readonly trustedRoots?: readonly string[];
 }
 
 const AUTH_ERROR = /WRONGPASS|NOAUTH|invalid password/i;
@@ -66,9 +70,16 @@ export class RedisClusterCache implements Cache {
   private rebuilding?: Promise<void>;
   private healthy = false;
   private probeTimer?: NodeJS.Timeout;
+  private readonly tls?: ConnectionOptions;
 
   constructor(private readonly options: RedisClusterCacheOptions) {
     this.log = options.logger.child({ component: 'cache' });
+    // ElastiCache in-transit encryption presents an Amazon-issued certificate chaining to Amazon Root CA 1 (Amazon
+    // Trust Services), which Node's bundled roots include: in AWS no REDIS_TLS_CA_FILE is needed. The file is for
+    // self-managed Redis with a private CA (and the drills' local CA); it adds to the defaults, as for PostgreSQL.
+    this.tls = options.config.tls
+      ? tlsTrust('REDIS_TLS_CA_FILE', options.config.tlsCaFile, options.trustedRoots)
+      : undefined;
     this.breaker = createBreaker({
       name: 'cache',
       ...options.breaker,
@@ -198,7 +209,7 @@ export class RedisClusterCache implements Cache {
       dnsLookup: (address, callback) => callback(null, address),
       redisOptions: {
         password,
-        tls: config.tls ? {} : undefined,
+        tls: this.tls,
         connectTimeout: Math.max(1000, config.commandTimeoutMs * 4),
         commandTimeout: config.commandTimeoutMs,
         maxRetriesPerRequest: 1,

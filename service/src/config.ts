@@ -22,6 +22,7 @@ export interface DbConfig {
   /** Secrets Manager id of JSON {username,password}; takes precedence over user/password. */
   readonly secretId?: string;
   readonly ssl: boolean;
+  /** PEM bundle trusted in addition to Node's default CAs (see trust.ts). */
   readonly sslCaFile?: string;
   /** Time to open a connection (TCP + TLS + auth). */
   readonly connectTimeoutMs: number;
@@ -37,6 +38,8 @@ export interface DbConfig {
 export interface RedisConfig {
   readonly nodes: readonly HostPort[];
   readonly tls: boolean;
+  /** PEM bundle trusted in addition to Node's default CAs (see trust.ts). */
+  readonly tlsCaFile?: string;
   readonly password?: string;
   readonly secretId?: string;
   /** Per-command timeout; also the cache breaker's latency budget. */
@@ -74,10 +77,38 @@ export interface ServiceConfig {
   readonly instanceId?: string;
 }
 
+/** sysexits.h EX_TEMPFAIL: required configuration is not there yet (systemd restarts the service). */
+export const EXIT_CONFIG_NOT_YET_AVAILABLE = 75;
+/** sysexits.h EX_CONFIG: configuration is there but wrong; no restart can fix it (systemd leaves it down). */
+export const EXIT_CONFIG_INVALID = 78;
+
+/**
+ * Every configuration problem, split by what fixes it: `missing` (a required variable is unset, e.g. the SSM
+ * parameters the boot turns into the environment do not exist yet; time fixes it) and `invalid` (a value is
+ * present but wrong; only a person fixes it).
+ */
 export class ConfigError extends Error {
-  constructor(readonly problems: readonly string[]) {
-    super(`invalid service configuration:\n  - ${problems.join('\n  - ')}`);
+  readonly missing: readonly string[];
+  readonly invalid: readonly string[];
+  constructor(problems: { readonly missing?: readonly string[]; readonly invalid?: readonly string[] }) {
+    const missing = problems.missing ?? [];
+    const invalid = problems.invalid ?? [];
+    const all = [...invalid, ...missing];
+    super(
+      `service configuration ${invalid.length > 0 ? 'invalid' : 'incomplete'}:\n  - ${all.join('\n  - ')}`,
+    );
     this.name = 'ConfigError';
+    this.missing = missing;
+    this.invalid = invalid;
+  }
+
+  get problems(): readonly string[] {
+    return [...this.invalid, ...this.missing];
+  }
+
+  /** 78 when anything is invalid (restarting cannot help), else 75 (restart until the configuration appears). */
+  get exitCode(): number {
+    return this.invalid.length > 0 ? EXIT_CONFIG_INVALID : EXIT_CONFIG_NOT_YET_AVAILABLE;
   }
 }
 
@@ -85,7 +116,8 @@ type Env = Readonly<Record<string, string | undefined>>;
 
 /** Parses the environment into a ServiceConfig or throws ConfigError listing every problem. */
 export function parseConfig(env: Env): ServiceConfig {
-  const problems: string[] = [];
+  const invalid: string[] = [];
+  const missing: string[] = [];
   const str = (name: string): string | undefined => {
     const v = env[name]?.trim();
     return v === undefined || v === '' ? undefined : v;
@@ -95,7 +127,7 @@ export function parseConfig(env: Env): ServiceConfig {
     if (raw === undefined) return def;
     const n = Number(raw);
     if (!/^-?\d+$/.test(raw) || n < min || n > max) {
-      problems.push(`${name} must be an integer from ${min} to ${max}, got '${raw}'`);
+      invalid.push(`${name} must be an integer from ${min} to ${max}, got '${raw}'`);
       return def;
     }
     return n;
@@ -106,23 +138,22 @@ export function parseConfig(env: Env): ServiceConfig {
     const v = raw.toLowerCase();
     if (v === 'true' || v === '1') return true;
     if (v === 'false' || v === '0') return false;
-    problems.push(`${name} must be true or false, got '${raw}'`);
+    invalid.push(`${name} must be true or false, got '${raw}'`);
     return def;
   };
 
   const writerHost = str('DB_WRITER_HOST');
-  if (!writerHost)
-    problems.push('DB_WRITER_HOST is required (the writer/cluster endpoint or RDS Proxy host)');
+  if (!writerHost) missing.push('DB_WRITER_HOST is required (the writer/cluster endpoint or RDS Proxy host)');
   const secretId = str('DB_SECRET_ID');
   const password = str('DB_PASSWORD');
   if (!secretId && password === undefined) {
-    problems.push('one of DB_SECRET_ID (Secrets Manager id) or DB_PASSWORD is required');
+    missing.push('one of DB_SECRET_ID (Secrets Manager id) or DB_PASSWORD is required');
   }
   const sslCaFile = str('DB_SSL_CA_FILE');
   const ssl = bool('DB_SSL', false);
-  if (sslCaFile && !ssl) problems.push(`DB_SSL_CA_FILE is set ('${sslCaFile}') but DB_SSL is not true`);
+  if (sslCaFile && !ssl) invalid.push(`DB_SSL_CA_FILE is set ('${sslCaFile}') but DB_SSL is not true`);
   if ((secretId || str('REDIS_SECRET_ID')) && !str('AWS_REGION')) {
-    problems.push('AWS_REGION is required when DB_SECRET_ID or REDIS_SECRET_ID is set');
+    missing.push('AWS_REGION is required when DB_SECRET_ID or REDIS_SECRET_ID is set');
   }
 
   const queryTimeoutMs = int('DB_QUERY_TIMEOUT_MS', 2000, 50, 60000);
@@ -154,25 +185,33 @@ export function parseConfig(env: Env): ServiceConfig {
       const m = /^(.+):(\d{1,5})$/.exec(entry);
       const port = m ? Number(m[2]) : NaN;
       if (!m || port < 1 || port > 65535) {
-        problems.push(`REDIS_NODES entry '${entry}' must be host:port (port 1-65535)`);
+        invalid.push(`REDIS_NODES entry '${entry}' must be host:port (port 1-65535)`);
         continue;
       }
       nodes.push({ host: m[1], port });
     }
+    const redisTls = bool('REDIS_TLS', false);
+    const redisTlsCaFile = str('REDIS_TLS_CA_FILE');
+    if (redisTlsCaFile && !redisTls) {
+      invalid.push(`REDIS_TLS_CA_FILE is set ('${redisTlsCaFile}') but REDIS_TLS is not true`);
+    }
     redis = {
       nodes,
-      tls: bool('REDIS_TLS', false),
+      tls: redisTls,
+      tlsCaFile: redisTlsCaFile,
       password: str('REDIS_PASSWORD'),
       secretId: str('REDIS_SECRET_ID'),
       commandTimeoutMs: int('REDIS_COMMAND_TIMEOUT_MS', 250, 10, 60000),
     };
   } else if (str('REDIS_SECRET_ID') || str('REDIS_PASSWORD')) {
-    problems.push('REDIS_PASSWORD/REDIS_SECRET_ID is set but REDIS_NODES is not (no cache would be used)');
+    missing.push(
+      'REDIS_NODES is required when REDIS_PASSWORD/REDIS_SECRET_ID is set (no cache would be used)',
+    );
   }
 
   const logLevelRaw = (str('LOG_LEVEL') ?? 'info').toLowerCase();
   if (!(LOG_LEVELS as readonly string[]).includes(logLevelRaw)) {
-    problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got '${logLevelRaw}'`);
+    invalid.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got '${logLevelRaw}'`);
   }
 
   const config: ServiceConfig = {
@@ -197,6 +236,6 @@ export function parseConfig(env: Env): ServiceConfig {
     az: str('AZ'),
     instanceId: str('INSTANCE_ID'),
   };
-  if (problems.length > 0) throw new ConfigError(problems);
+  if (invalid.length > 0 || missing.length > 0) throw new ConfigError({ missing, invalid });
   return config;
 }

@@ -5,22 +5,24 @@
  * the database itself and re-checked on an interval, and the idempotent schema migration runs whenever the
  * writer is writable and it has not run yet.
  */
-import fs from 'node:fs';
-import { Pool, PoolClient, PoolConfig } from 'pg';
+import { DatabaseError, Pool, PoolClient, PoolConfig } from 'pg';
 import { Breaker, createBreaker, isBreakerOpen, isBreakerTimeout } from './breaker';
 import { BreakerConfig, DbConfig } from './config';
 import { CredentialSource, DbCredentials } from './credentials';
 import {
   isAuthError,
   isConnectionError,
+  isResourceExhausted,
+  OutcomeUnknownError,
   pgCode,
   READ_ONLY_SQLSTATE,
   ServiceUnavailableError,
 } from './errors';
 import { DbHealth, DbHealthTracker, ProbeResult } from './health';
 import { Logger } from './logger';
-import { MIGRATION_SQL, MIGRATION_LOCK_ID } from './schema';
+import { MIGRATION_SQL, MIGRATION_LOCK_ID, PROBE_WRITE_SQL } from './schema';
 import { retry } from './retry';
+import { tlsTrust } from './trust';
 
 export type PoolName = 'writer' | 'reader';
 
@@ -50,13 +52,29 @@ export interface PgDatabaseOptions {
   readonly logger: Logger;
   /** @default Date.now */
   readonly now?: () => number;
+  /** CAs trusted besides DB_SSL_CA_FILE (tests stand in for the public roots). @default Node's default CAs */
+  readonly trustedRoots?: readonly string[];
 }
 
 /** Errors that say nothing about the database's availability (bad input, constraint violations, ...). */
 function isApplicationError(err: unknown): boolean {
   const code = pgCode(err);
-  return code !== undefined && !isConnectionError(err) && !isAuthError(err) && code !== '42P01';
+  return (
+    code !== undefined &&
+    !isConnectionError(err) &&
+    !isAuthError(err) &&
+    !isResourceExhausted(err) &&
+    code !== '42P01'
+  );
 }
+
+/**
+ * Errors of statements that were handed to a connection and got no answer from the server (the connection broke,
+ * or the client-side query timeout fired): the server may have run them. A server-reported error (a DatabaseError,
+ * even FATAL 57P01 from pg_terminate_backend) means the statement did not commit: PostgreSQL sends a statement's
+ * CommandComplete before any later error on the same connection.
+ */
+const unanswered = new WeakSet<object>();
 
 /** Connections that must not go back to the pool: broken ones, and ones that reached a standby. */
 function mustDiscard(err: unknown): boolean {
@@ -84,15 +102,13 @@ export class PgDatabase implements Database {
     this.now = options.now ?? Date.now;
     this.log = options.logger.child({ component: 'db' });
     this.tracker = new DbHealthTracker(this.now());
-    this.ssl = config.ssl
-      ? {
-          rejectUnauthorized: true,
-          ...(config.sslCaFile ? { ca: fs.readFileSync(config.sslCaFile, 'utf8') } : {}),
-        }
-      : false;
-    const common = { ...breaker, timeoutMs: config.latencyBudgetMs, isApplicationError };
-    this.writerBreaker = createBreaker({ name: 'db-writer', ...common });
-    this.readerBreaker = createBreaker({ name: 'db-reader', ...common });
+    this.ssl = config.ssl ? tlsTrust('DB_SSL_CA_FILE', config.sslCaFile, options.trustedRoots) : false;
+    const common = { ...breaker, isApplicationError };
+    // No latency budget for writes: abandoning a write that is still running would report "not done" for a write
+    // that may yet commit. Writes end by statement_timeout (server-side: cancelled, known not applied) or by the
+    // client query timeout just after it (no answer: outcome unknown).
+    this.writerBreaker = createBreaker({ name: 'db-writer', ...common, timeoutMs: false });
+    this.readerBreaker = createBreaker({ name: 'db-reader', ...common, timeoutMs: config.latencyBudgetMs });
     this.breakers = [this.writerBreaker, this.readerBreaker];
     for (const b of this.breakers) {
       b.on('open', () => this.log.warn({ breaker: b.name }, 'circuit breaker opened'));
@@ -161,8 +177,24 @@ export class PgDatabase implements Database {
       );
     }
     try {
-      return await this.writerBreaker.run(() => this.withAuthRetry('writer', sql, params));
+      const rows = await this.writerBreaker.run(() => this.withAuthRetry<R>('writer', sql, params));
+      this.tracker.markWriteSucceeded();
+      return rows;
     } catch (err) {
+      if (typeof err === 'object' && err !== null && unanswered.has(err)) {
+        throw new OutcomeUnknownError(`database write got no answer: ${(err as Error).message}`, {
+          cause: err,
+        });
+      }
+      if (isResourceExhausted(err)) {
+        this.tracker.markWriteBlocked(`${pgCode(err)} ${(err as Error).message}`);
+        throw new ServiceUnavailableError(
+          'resource_exhausted',
+          'the database cannot take writes right now (out of disk, memory or another resource); nothing was written, retry later',
+          30,
+          { cause: err },
+        );
+      }
       if (pgCode(err) === READ_ONLY_SQLSTATE) {
         this.tracker.markReadOnly(this.now());
         void this.probe().catch(() => undefined);
@@ -253,7 +285,19 @@ export class PgDatabase implements Database {
       );
     }
     if (after.writable && !this.migrated) await this.migrate();
+    if (after.writeBlocked !== undefined && writer.ok && writer.inRecovery === false) await this.probeWrite();
     return this.tracker.snapshot();
+  }
+
+  /** While writes fail for want of resources, only a real write proves they work again (a SELECT still does). */
+  private async probeWrite(): Promise<void> {
+    try {
+      await this.withAuthRetry('writer', PROBE_WRITE_SQL, []);
+      this.tracker.markWriteSucceeded();
+      this.log.info('database writes succeed again');
+    } catch (err) {
+      if (isResourceExhausted(err)) this.tracker.markWriteBlocked(`${pgCode(err)} ${(err as Error).message}`);
+    }
   }
 
   /** Idempotent schema creation under an advisory lock (several instances start at once). */
@@ -294,13 +338,14 @@ export class PgDatabase implements Database {
     params: readonly unknown[],
   ): Promise<R[]> {
     const pool = poolName === 'writer' ? this.writerPool : this.readerPool;
-    const client: PoolClient = await pool.connect();
+    const client: PoolClient = await pool.connect(); // a failure here: nothing was sent
     try {
       const result = await client.query<R>(sql, params as unknown[]);
       client.release();
       return Array.isArray(result) ? (result[result.length - 1]?.rows ?? []) : result.rows;
     } catch (err) {
       client.release(mustDiscard(err) ? (err as Error) : undefined);
+      if (!(err instanceof DatabaseError) && typeof err === 'object' && err !== null) unanswered.add(err);
       throw err;
     }
   }
@@ -353,6 +398,14 @@ export class PgDatabase implements Database {
     });
     pool.on('error', (err) =>
       this.log.warn({ err: err.message, pool: name }, 'idle database connection failed'),
+    );
+    // The pool listens for errors only on idle clients: a connection that dies while checked out (failover, proxy
+    // or HAProxy cutting sessions, pg_terminate_backend) would emit an unhandled 'error' and crash the process. Its
+    // query rejects anyway and the client is then discarded (mustDiscard), so the event only needs a listener.
+    pool.on('connect', (client) =>
+      client.on('error', (err) =>
+        this.log.debug({ err: err.message, pool: name }, 'database connection failed while in use'),
+      ),
     );
     return pool;
   }

@@ -1,6 +1,7 @@
 /** Errors the HTTP layer maps to status codes. */
 
-export type UnavailableReason = 'unreachable' | 'read_only' | 'circuit_open' | 'timeout' | 'draining';
+export type UnavailableReason =
+  'unreachable' | 'read_only' | 'resource_exhausted' | 'circuit_open' | 'timeout' | 'draining';
 
 /** A dependency cannot serve the request right now: answered 503 with Retry-After. */
 export class ServiceUnavailableError extends Error {
@@ -12,6 +13,18 @@ export class ServiceUnavailableError extends Error {
   ) {
     super(message, options);
     this.name = 'ServiceUnavailableError';
+  }
+}
+
+/**
+ * A write was sent and no answer came back (connection lost or the client-side query timeout fired): it may have
+ * committed or not. Answered 504 without Retry-After: only a retry with the same Idempotency-Key is safe.
+ */
+export class OutcomeUnknownError extends Error {
+  readonly reason = 'outcome_unknown';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'OutcomeUnknownError';
   }
 }
 
@@ -33,6 +46,7 @@ const CONNECTION_CODES = new Set([
 
 /** True for errors where the statement surely or possibly did not run because the server was unavailable. */
 export function isConnectionError(err: unknown): boolean {
+  if (isAuthError(err)) return false; // e.g. RDS Proxy's refusal with an 08xxx code: a secret re-read fixes it
   // Duck-typed, not `instanceof Error`: socket errors may come from another realm (vm contexts, test runners).
   if (typeof err !== 'object' || err === null) return false;
   const { code, message } = err as { code?: unknown; message?: unknown };
@@ -48,10 +62,34 @@ export function pgCode(err: unknown): string | undefined {
   return typeof code === 'string' ? code : undefined;
 }
 
+/**
+ * Class 53 insufficient_resources (53100 disk_full, 53200 out_of_memory, 53400 configuration_limit_exceeded):
+ * the server refused the statement for want of a resource; nothing was written. 53300 too_many_connections is a
+ * login refusal and counts as a connection error instead.
+ */
+export function isResourceExhausted(err: unknown): boolean {
+  const code = pgCode(err);
+  return code !== undefined && code.startsWith('53') && !isConnectionError(err);
+}
+
 /** 25006 read_only_sql_transaction: the "writer" is a standby (DR region, or an old writer after failover). */
 export const READ_ONLY_SQLSTATE = '25006';
-/** 28P01 invalid_password (also 28000 invalid_authorization_specification): credentials rotated. */
+/**
+ * RDS Proxy checks the client's password against its own copy of the secret and refuses with its own wording
+ * (RDS Proxy troubleshooting guide, PostgreSQL): "The password that was provided for the role <role> is wrong."
+ * and "This RDS proxy has no credentials for the role <role>. ...". AWS documents no SQLSTATE for them, so the
+ * message decides, whatever code comes with it.
+ */
+const RDS_PROXY_AUTH_MESSAGE =
+  /The password that was provided for the role .* is wrong|RDS proxy has no credentials for the role/i;
+
+/**
+ * The login was refused for its credentials, so re-reading the secret (after a rotation) can fix it: PostgreSQL's
+ * 28P01 invalid_password / 28000 invalid_authorization_specification, or RDS Proxy's refusal in any code.
+ */
 export function isAuthError(err: unknown): boolean {
   const code = pgCode(err);
-  return code === '28P01' || code === '28000';
+  if (code === '28P01' || code === '28000') return true;
+  const message = (err as { message?: unknown } | undefined)?.message;
+  return typeof message === 'string' && RDS_PROXY_AUTH_MESSAGE.test(message);
 }

@@ -22,8 +22,13 @@ export interface EndpointHealth {
 export interface DbHealth {
   /** The writer or the reader answered the latest probe. */
   readonly reachable: boolean;
-  /** The writer answered the latest probe and is not in recovery. */
+  /** The writer answered the latest probe, is not in recovery and is not refusing writes for want of resources. */
   readonly writable: boolean;
+  /**
+   * Why writes fail although the writer answers (e.g. disk full, 53100), until a write succeeds again; undefined
+   * while writes work.
+   */
+  readonly writeBlocked?: string;
   /** Last known pg_is_in_recovery() of the writer endpoint (undefined if never answered). */
   readonly inRecovery?: boolean;
   /** Since when neither endpoint answered (undefined while reachable). */
@@ -46,6 +51,7 @@ export class DbHealthTracker {
   private readonly reader: MutableEndpoint;
   private inRecovery?: boolean;
   private everReachable = false;
+  private writeBlocked?: string;
 
   constructor(startedAt: number) {
     // Unknown until the first probe: counted as failing since start, so readiness waits for a real answer.
@@ -68,11 +74,22 @@ export class DbHealthTracker {
     this.record(this.writer, now, { ok: true, inRecovery: true });
   }
 
+  /** A write failed for want of a resource (class 53): the writer cannot write, whatever its probe says. */
+  markWriteBlocked(reason: string): void {
+    this.writeBlocked = reason;
+  }
+
+  /** A write succeeded (a request's or the probe's). */
+  markWriteSucceeded(): void {
+    this.writeBlocked = undefined;
+  }
+
   snapshot(): DbHealth {
     const reachable = this.writer.reachable || this.reader.reachable;
     return {
       reachable,
-      writable: this.writer.reachable && this.inRecovery === false,
+      writable: this.writer.reachable && this.inRecovery === false && this.writeBlocked === undefined,
+      writeBlocked: this.writeBlocked,
       inRecovery: this.inRecovery,
       unreachableSince: reachable
         ? undefined

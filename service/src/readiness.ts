@@ -1,8 +1,8 @@
 /**
  * /readyz decision. Plain form (Route 53 SECONDARY): the database answers, or answered until less than the grace
  * ago (an in-region Aurora failover must not fail the region). Writer form (PRIMARY): additionally the writer
- * endpoint accepts writes; a writer that answers "in recovery" fails at once, an unreachable one that was
- * writable gets the same grace. A cache outage never fails readiness. Draining always fails it.
+ * endpoint accepts writes; a writer that answers "in recovery" or whose writes fail for want of resources (disk
+ * full) fails at once, an unreachable one that was writable gets the same grace. A cache outage never fails readiness. Draining always fails it.
  */
 import { DbHealth } from './health';
 
@@ -29,6 +29,9 @@ export function evaluateReadiness(input: ReadinessInput): Readiness {
     db.everReachable && since !== undefined && now - since < graceMs;
 
   if (role === 'writer') {
+    if (db.writeBlocked !== undefined) {
+      return { ready: false, reason: `writer cannot write: ${db.writeBlocked}` };
+    }
     if (db.writer.reachable) {
       return db.inRecovery === false
         ? { ready: true, reason: 'writer reachable and writable' }

@@ -22,4 +22,15 @@ CREATE TABLE IF NOT EXISTS sessions (
   expires_at timestamptz NOT NULL
 );
 CREATE INDEX IF NOT EXISTS sessions_expires_at_idx ON sessions (expires_at);
+-- One row the health probe rewrites while writes are failing for want of a resource (disk full, ...): the writer
+-- readiness comes back only once a real write succeeds again.
+CREATE TABLE IF NOT EXISTS service_probe (
+  id int PRIMARY KEY,
+  written_at timestamptz NOT NULL
+);
 `;
+
+/** The probe's write (see service_probe above). */
+export const PROBE_WRITE_SQL =
+  'INSERT INTO service_probe (id, written_at) VALUES (1, now()) ' +
+  'ON CONFLICT (id) DO UPDATE SET written_at = excluded.written_at';

@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import Fastify, { FastifyError, LogController, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Cache } from './cache';
 import { Database } from './db';
-import { ServiceUnavailableError } from './errors';
+import { OutcomeUnknownError, pgCode, ServiceUnavailableError } from './errors';
 import { Logger } from './logger';
 import { Metrics } from './metrics';
 import { evaluateReadiness, ReadinessRole } from './readiness';
@@ -60,8 +60,56 @@ const ITEM_SCHEMA = {
 
 const ERROR_SCHEMA = { type: 'object', properties: { error: { type: 'string' } } } as const;
 
+/** The methods a 405 can answer for (Fastify serves HEAD for every GET route itself). */
+const HTTP_METHODS = ['DELETE', 'GET', 'HEAD', 'OPTIONS', 'PATCH', 'POST', 'PUT'];
+
+const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true });
+
+/** A 4xx the error handler passes through with this message. */
+function badRequest(message: string): FastifyError {
+  return Object.assign(new Error(message), { statusCode: 400, code: 'HA_BAD_REQUEST' }) as FastifyError;
+}
+
+/** An item id: the canonical 8-4-4-4-12 hex form only (ajv's "uuid" format also takes `urn:uuid:...`). */
+const UUID_PATTERN = '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$';
+
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/**
+ * Why a string cannot be stored exactly as sent, or undefined: PostgreSQL text cannot hold U+0000, and a lone
+ * surrogate has no UTF-8 form (it would be stored as U+FFFD). Refused, never altered.
+ */
+function unstorable(value: string): string | undefined {
+  if (value.includes('\u0000')) return 'must not contain NUL (U+0000) characters';
+  if (LONE_SURROGATE.test(value)) return 'must be well-formed Unicode (it contains a lone surrogate)';
+  return undefined;
+}
+
+/** preValidation hook: 400 naming the first body field (of `fields`) that cannot be stored byte for byte. */
+function refuseUnstorableText(...fields: string[]) {
+  return (request: FastifyRequest, _reply: FastifyReply, done: (err?: FastifyError) => void): void => {
+    const body = request.body as Record<string, unknown> | undefined;
+    for (const field of fields) {
+      const value = body?.[field];
+      const problem = typeof value === 'string' ? unstorable(value) : undefined;
+      if (problem) return done(badRequest(`invalid request: body/${field} ${problem}`));
+    }
+    done();
+  };
+}
+
 /** Idempotency-Key header values accepted on POST /api/items. */
 const IDEMPOTENCY_KEY_PATTERN = /^[A-Za-z0-9_-]{1,128}$/;
+
+/**
+ * The ALB always sets X-Forwarded-For; what reaches the service without it is local or in-VPC: the ALB's own
+ * target health checks, the CloudWatch agent scraping /metrics, an operator on the host. Requests from the internet
+ * (and Route 53's checks, which also come through the ALB) get status codes and minimal bodies only: no instance
+ * id, AZ, dependency state or pool statistics.
+ */
+function viaLoadBalancer(request: FastifyRequest): boolean {
+  return request.headers['x-forwarded-for'] !== undefined;
+}
 
 /** Measures event-loop lag with a timer; a stalled loop makes /healthz answer 503 once it runs again. */
 class EventLoopWatch {
@@ -103,8 +151,33 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
     },
     // No per-request child logger (an allocation per request on the hot path); the few request logs carry reqId.
     childLoggerFactory: (logger) => logger,
-    ajv: { customOptions: { allErrors: false } },
+    // Strict types: no coercion ("123" for 123, ["x"] for "x", null for ""), and unknown fields are refused rather
+    // than silently dropped (Fastify's defaults coerce and remove). The one numeric query parameter is parsed below.
+    ajv: { customOptions: { allErrors: false, coerceTypes: false, removeAdditional: false } },
   }) as unknown as FastifyInstance;
+
+  // JSON is the only body type: text/plain (a Fastify default) answers 415 like any other. The body is decoded as
+  // strict UTF-8 first, because the default decoder turns invalid bytes into U+FFFD without a word.
+  app.removeAllContentTypeParsers();
+  const parseJson = app.getDefaultJsonParser('error', 'error');
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) => {
+    let text: string;
+    try {
+      text = STRICT_UTF8.decode(body as Buffer);
+    } catch {
+      done(badRequest('invalid request: the body is not valid UTF-8'), undefined);
+      return;
+    }
+    parseJson(request, text, done);
+  });
+
+  // 405 + Allow for a known path with a method it does not serve (registered last, from the routes' own list).
+  const methodsByUrl = new Map<string, Set<string>>();
+  app.addHook('onRoute', (route) => {
+    const methods = methodsByUrl.get(route.url) ?? new Set<string>();
+    for (const m of [route.method].flat()) methods.add(m);
+    methodsByUrl.set(route.url, methods);
+  });
 
   const loop = new EventLoopWatch();
   app.addHook('onClose', async () => loop.stop());
@@ -144,11 +217,27 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
     if (error.validation) {
       return reply.code(400).send({ error: `invalid request: ${error.message}` });
     }
+    if (error instanceof OutcomeUnknownError) {
+      // No Retry-After: a blind retry could write twice; only the same Idempotency-Key makes a retry safe.
+      return reply.code(504).send({
+        error:
+          'the write may or may not have been applied (the database did not answer in time); ' +
+          'retry with the same Idempotency-Key to get its outcome without writing twice',
+        reason: error.reason,
+      });
+    }
     if (error instanceof ServiceUnavailableError) {
       return reply
         .code(503)
         .header('retry-after', String(error.retryAfterSeconds))
         .send({ error: error.message, reason: error.reason });
+    }
+    const code = pgCode(error);
+    if (code?.startsWith('22')) {
+      // A data exception is PostgreSQL refusing a value it was given: input the validation above let through.
+      return reply
+        .code(400)
+        .send({ error: `invalid request: the database refused a value (SQLSTATE ${code})` });
     }
     const status = error.statusCode ?? 500;
     if (status >= 400 && status < 500) {
@@ -163,14 +252,17 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
     return reply.code(500).send({ error: 'internal error' });
   });
 
-  app.setNotFoundHandler((request, reply) => {
+  const notFound = (request: FastifyRequest, reply: FastifyReply): FastifyReply =>
     reply.code(404).send({ error: `no route ${request.method} ${request.url.split('?')[0]}` });
-  });
+  app.setNotFoundHandler(notFound);
 
-  app.get('/healthz', async (_request, reply) => {
+  app.get('/healthz', async (request, reply) => {
     const stalled = loop.lagMs > (deps.eventLoopStallMs ?? 2000);
-    return reply.code(stalled ? 503 : 200).send({
-      status: stalled ? 'event_loop_stalled' : 'ok',
+    const status = stalled ? 'event_loop_stalled' : 'ok';
+    reply.code(stalled ? 503 : 200);
+    if (viaLoadBalancer(request)) return reply.send({ status });
+    return reply.send({
+      status,
       eventLoopLagMs: Math.round(loop.lagMs),
       uptimeSeconds: Math.round((now() - startedAt) / 1000),
       ...deps.identity,
@@ -199,8 +291,11 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
         graceMs: deps.readinessGraceMs,
         draining: deps.lifecycle.draining,
       });
-      return reply.code(readiness.ready ? 200 : 503).send({
-        status: readiness.ready ? 'ready' : 'not_ready',
+      const status = readiness.ready ? 'ready' : 'not_ready';
+      reply.code(readiness.ready ? 200 : 503);
+      if (viaLoadBalancer(request)) return reply.send({ status });
+      return reply.send({
+        status,
         reason: readiness.reason,
         role,
         draining: deps.lifecycle.draining,
@@ -217,7 +312,8 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
     },
   );
 
-  app.get('/metrics', async (_request, reply) => {
+  app.get('/metrics', async (request, reply) => {
+    if (viaLoadBalancer(request)) return notFound(request, reply);
     const body = await deps.metrics.registry.metrics();
     return reply.header('content-type', deps.metrics.registry.contentType).send(body);
   });
@@ -225,6 +321,7 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
   app.post<{ Body: { user: string } }>(
     '/api/sessions',
     {
+      preValidation: refuseUnstorableText('user'),
       schema: {
         body: {
           type: 'object',
@@ -272,6 +369,7 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
     items.post<{ Body: { name: string; value?: string } }>(
       '/api/items',
       {
+        preValidation: refuseUnstorableText('name', 'value'),
         schema: {
           body: {
             type: 'object',
@@ -308,7 +406,7 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
       '/api/items/:id',
       {
         schema: {
-          params: { type: 'object', properties: { id: { type: 'string', format: 'uuid' } } },
+          params: { type: 'object', properties: { id: { type: 'string', pattern: UUID_PATTERN } } },
           response: { 200: ITEM_SCHEMA, 404: ERROR_SCHEMA },
         },
       },
@@ -323,6 +421,14 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
     items.get<{ Querystring: { limit: number } }>(
       '/api/items',
       {
+        // Query values are strings and types are strict: a plain decimal becomes a number, anything else ("1e1",
+        // " 5", a repeated parameter) stays as sent and fails the integer check.
+        preValidation: (request, _reply, done) => {
+          const query = request.query as Record<string, unknown>;
+          if (typeof query.limit === 'string' && /^[0-9]{1,4}$/.test(query.limit))
+            query.limit = Number(query.limit);
+          done();
+        },
         schema: {
           querystring: {
             type: 'object',
@@ -334,6 +440,21 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
       },
       async (request) => ({ items: await deps.store.listItems(request.query.limit) }),
     );
+  });
+
+  app.register(async (rest) => {
+    for (const [url, served] of [...methodsByUrl]) {
+      const allow = [...served].sort().join(', ');
+      rest.route({
+        method: HTTP_METHODS.filter((m) => !served.has(m)),
+        url,
+        handler: (request, reply) =>
+          reply
+            .code(405)
+            .header('allow', allow)
+            .send({ error: `method ${request.method} not allowed on ${url}; allowed: ${allow}` }),
+      });
+    }
   });
 
   return app;

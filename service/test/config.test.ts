@@ -12,6 +12,16 @@ function problemsOf(env: Record<string, string>): string[] {
   throw new Error('expected a ConfigError');
 }
 
+function errorOf(env: Record<string, string>): ConfigError {
+  try {
+    parseConfig(env);
+  } catch (err) {
+    if (err instanceof ConfigError) return err;
+    throw err;
+  }
+  throw new Error('expected a ConfigError');
+}
+
 describe('parseConfig', () => {
   test('GIVEN only the writer host and a password THEN the contract defaults apply', () => {
     const c = parseConfig(MIN);
@@ -47,10 +57,31 @@ describe('parseConfig', () => {
     ],
     [{ DB_SECRET_ID: 'arn:secret' }, /AWS_REGION is required when DB_SECRET_ID/],
     [{ DB_SSL_CA_FILE: '/ca.pem' }, /DB_SSL_CA_FILE is set .* but DB_SSL is not true/],
-    [{ REDIS_PASSWORD: 'x' }, /REDIS_NODES is not/],
+    [{ REDIS_PASSWORD: 'x' }, /REDIS_NODES is required when REDIS_PASSWORD/],
+    [
+      { REDIS_NODES: 'a:1', REDIS_TLS_CA_FILE: '/ca.pem' },
+      /REDIS_TLS_CA_FILE is set .* but REDIS_TLS is not true/,
+    ],
     [{ READINESS_GRACE_SECONDS: '-1' }, /READINESS_GRACE_SECONDS must be an integer from 0/],
   ])('GIVEN %j THEN the problem names the variable and value', (extra, message) => {
     expect(problemsOf({ ...MIN, ...extra } as Record<string, string>).join('\n')).toMatch(message);
+  });
+
+  test('GIVEN only required variables missing (the SSM parameters do not exist yet) THEN the error is "not available yet" (75)', () => {
+    const err = errorOf({ AWS_REGION: 'eu-west-1', DB_SSL: 'true', PORT: '8080' });
+    expect(err.invalid).toEqual([]);
+    expect(err.missing).toHaveLength(2);
+    expect(err.exitCode).toBe(75);
+  });
+
+  test('GIVEN a value present but wrong, even with others missing THEN the error is "invalid" (78) and lists both kinds', () => {
+    const err = errorOf({ PORT: 'abc' });
+    expect(err.invalid).toEqual([expect.stringMatching(/^PORT must be an integer/)]);
+    expect(err.missing).toEqual(
+      expect.arrayContaining([expect.stringMatching(/DB_WRITER_HOST is required/)]),
+    );
+    expect(err.exitCode).toBe(78);
+    expect(err.message).toMatch(/PORT must be an integer[\s\S]*DB_WRITER_HOST is required/);
   });
 
   test('GIVEN a full environment THEN every value is parsed', () => {
@@ -63,6 +94,7 @@ describe('parseConfig', () => {
       DB_SSL: 'true',
       REDIS_NODES: 'cfg.cache.amazonaws.com:6379, 10.0.0.1:6380',
       REDIS_TLS: 'true',
+      REDIS_TLS_CA_FILE: '/etc/ha-service/redis-ca.pem',
       READINESS_GRACE_SECONDS: '45',
       AZ: 'az1',
     });
@@ -72,7 +104,7 @@ describe('parseConfig', () => {
       { host: 'cfg.cache.amazonaws.com', port: 6379 },
       { host: '10.0.0.1', port: 6380 },
     ]);
-    expect(c.redis?.tls).toBe(true);
+    expect(c.redis).toMatchObject({ tls: true, tlsCaFile: '/etc/ha-service/redis-ca.pem' });
     expect(c.readinessGraceMs).toBe(45000);
     expect(c.az).toBe('az1');
   });

@@ -149,6 +149,14 @@ describe('dependency failures map to 503 + Retry-After; unexpected errors to a b
     expect(res.json()).toEqual({ error: expect.stringMatching(/read-only/), reason: 'read_only' });
   });
 
+  test('GIVEN PostgreSQL refusing a value (class 22, e.g. 22P02) THEN 400, not 500', async () => {
+    db.onWrite = async () => {
+      throw Object.assign(new Error('invalid input syntax for type uuid: "x"'), { code: '22P02' });
+    };
+    const res = await request({ method: 'POST', url: '/api/items', headers: auth(), payload: { name: 'x' } });
+    expect([res.statusCode, res.json().error]).toEqual([400, expect.stringMatching(/SQLSTATE 22P02/)]);
+  });
+
   test('GIVEN an unexpected error THEN 500 without internal details', async () => {
     db.onWrite = async () => {
       throw new Error('secret internal detail');
@@ -156,6 +164,37 @@ describe('dependency failures map to 503 + Retry-After; unexpected errors to a b
     const res = await request({ method: 'POST', url: '/api/items', headers: auth(), payload: { name: 'x' } });
     expect(res.statusCode).toBe(500);
     expect(res.body).not.toMatch(/secret internal detail/);
+  });
+});
+
+describe('internal details stay off the load balancer path (ALB always sets X-Forwarded-For)', () => {
+  const viaAlb = { 'x-forwarded-for': '203.0.113.7' };
+
+  test('GIVEN /healthz and both /readyz forms through the ALB THEN the status code is unchanged and the body is the status only', async () => {
+    db.tracker.recordWriter(now, { ok: true, inRecovery: true }); // a read-only region: writer readiness 503
+    try {
+      for (const url of ['/healthz', '/readyz', '/readyz?role=writer']) {
+        const direct = await request({ method: 'GET', url });
+        const proxied = await request({ method: 'GET', url, headers: viaAlb });
+        expect(proxied.statusCode).toBe(direct.statusCode);
+        expect(proxied.json()).toEqual({ status: direct.json().status });
+        expect(direct.json()).toHaveProperty('az', 'az1'); // direct callers (target health checks, operators) see it all
+      }
+      expect((await request({ method: 'GET', url: '/readyz?role=writer', headers: viaAlb })).statusCode).toBe(
+        503,
+      );
+    } finally {
+      db.tracker.recordWriter(now, { ok: true, inRecovery: false });
+    }
+  });
+
+  test('GIVEN /metrics through the ALB THEN 404 like any unknown path; directly THEN the metrics', async () => {
+    const proxied = await request({ method: 'GET', url: '/metrics', headers: viaAlb });
+    expect(proxied.statusCode).toBe(404);
+    expect(proxied.body).not.toMatch(/db_pool_connections|http_requests_total/);
+    expect(proxied.json()).toEqual({ error: 'no route GET /metrics' }); // indistinguishable from an unknown path
+    const direct = await request({ method: 'GET', url: '/metrics' });
+    expect([direct.statusCode, direct.body]).toEqual([200, expect.stringMatching(/db_pool_connections/)]);
   });
 });
 

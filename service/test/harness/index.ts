@@ -6,6 +6,8 @@
  *   const replica = await startReplica(pg);      // hot standby: reads ok, writes fail, pg_is_in_recovery() = true
  *   const redis = await startRedisCluster();     // 3 masters; redis.seeds = "127.0.0.1:p1,127.0.0.1:p2,127.0.0.1:p3"
  *   const proxy = await startTcpProxy(pg.port);  // proxy.port; proxy.latencyMs = 200; proxy.setRefusing(true)
+ *   const rds = await startAuthRejectingProxy(pg.port); // rds.rejectNext = 1: the next login gets RDS Proxy's
+ *                                                // "password ... is wrong" FATAL (rds.error), the rest pass through
  *   await pg.stop(); await pg.start();           // same port and data; redis.stop()/start() likewise
  *   const svc = await startServiceProcess({ DB_WRITER_HOST: '127.0.0.1', DB_PORT: String(pg.port), DB_PASSWORD: pg.app.password });
  *                                                // the real bundle as a child process (env only); svc.baseUrl
@@ -22,6 +24,7 @@ import {
 } from './postgres';
 import { RedisCluster, startRedisCluster as startRedis, StartRedisClusterOptions } from './redis-cluster';
 import { startTcpProxy as startProxy, TcpProxy } from './tcp-proxy';
+import { AuthRejectingProxy, startAuthRejectingProxy as startAuthProxy } from './auth-rejecting-proxy';
 import { removeServiceBundle, ServiceProcess, startServiceProcess as startSvc } from './service-process';
 
 export { freePort, isPortFree } from './ports';
@@ -31,6 +34,8 @@ export type { PgAppLogin, StartPostgresOptions } from './postgres';
 export { RedisCluster } from './redis-cluster';
 export type { StartRedisClusterOptions } from './redis-cluster';
 export { TcpProxy } from './tcp-proxy';
+export { AuthRejectingProxy } from './auth-rejecting-proxy';
+export type { ProxyAuthError } from './auth-rejecting-proxy';
 
 const started: { destroy?: () => Promise<void>; close?: () => Promise<void> }[] = [];
 
@@ -58,6 +63,13 @@ export async function startRedisCluster(options?: StartRedisClusterOptions): Pro
 /** Starts a loopback TCP proxy to targetPort; closed by {@link stopAll}. */
 export async function startTcpProxy(targetPort: number, targetHost?: string): Promise<TcpProxy> {
   const proxy = await startProxy(targetPort, targetHost);
+  started.push(proxy);
+  return proxy;
+}
+
+/** Starts an RDS Proxy stand-in that refuses chosen connections' passwords; closed by {@link stopAll}. */
+export async function startAuthRejectingProxy(targetPort: number): Promise<AuthRejectingProxy> {
+  const proxy = await startAuthProxy(targetPort);
   started.push(proxy);
   return proxy;
 }

@@ -222,6 +222,30 @@ export class PgServer {
     this.role = 'primary';
   }
 
+  /**
+   * Sends `signal` to the postmaster and every process it started (backends, WAL writer, ...): SIGSTOP freezes the
+   * whole server as a hung host would (sockets stay open, nothing answers), SIGCONT resumes it where it stopped.
+   */
+  signalAll(signal: 'SIGSTOP' | 'SIGCONT'): void {
+    const postmaster = Number(
+      fs.readFileSync(path.join(this.dataDir, 'postmaster.pid'), 'utf8').split('\n')[0],
+    );
+    const children = fs
+      .readdirSync('/proc')
+      .filter((entry) => /^\d+$/.test(entry))
+      .filter((pid) => {
+        try {
+          // /proc/<pid>/stat: "pid (comm) state ppid ..."; comm may contain spaces, so split after the last ')'.
+          const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+          return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === postmaster;
+        } catch {
+          return false; // exited meanwhile
+        }
+      })
+      .map(Number);
+    for (const pid of [postmaster, ...children]) process.kill(pid, signal);
+  }
+
   /** Stops the server and deletes its data directory. */
   async destroy(): Promise<void> {
     await this.stop('immediate');
