@@ -32,6 +32,12 @@ export interface FleetProps {
   readonly runtimeParameterPath: string;
   /** Static environment for the service, written beside the SSM values. @default {} */
   readonly environment?: Readonly<Record<string, string>>;
+  /**
+   * Pilot light only: instances per AZ the group keeps at rest (0 to fleet.minPerAz − 1); the
+   * failover runbook raises MinSize to fleet.minPerAz × AZs before traffic moves.
+   * @default fleet.minPerAz
+   */
+  readonly restingMinPerAz?: number;
 }
 
 /**
@@ -66,7 +72,13 @@ export class Fleet extends Construct {
         `Fleet: fleet.instanceTypes has ${fleet.instanceTypes.length} type(s); INV-ASG needs at least 2`,
       );
     }
-    const minCapacity = fleet.minPerAz * azCount;
+    const resting = props.restingMinPerAz ?? fleet.minPerAz;
+    if (!Number.isInteger(resting) || resting < 0 || resting > fleet.minPerAz) {
+      throw new Error(
+        `Fleet: restingMinPerAz = ${resting}; must be an integer from 0 to fleet.minPerAz (${fleet.minPerAz})`,
+      );
+    }
+    const minCapacity = resting * azCount;
     const privateSubnets: ec2.SubnetSelection = { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS };
 
     // --- Load balancer -----------------------------------------------------------------------
