@@ -136,3 +136,31 @@ export function profileProblems(c: AppConfig): { path: string; value: unknown; m
   }
   return problems;
 }
+
+/** Stack template metadata key under which the report finds the profile (`npm run report`). */
+export const PROFILE_METADATA_KEY = 'HaRef::Profile';
+
+/** What a regional stack records about its profile, for the report and the runbook. */
+export interface ProfileMetadata {
+  readonly drStrategy: DrStrategy;
+  readonly role: 'primary' | 'secondary';
+  /** Usage assumptions of the cost model. */
+  readonly cost: CostAssumptions;
+  /** Pilot light, DR only: what the runbook restores before traffic moves. */
+  readonly scaleUp?: {
+    /** The fleet's MinSize at production shape (fleet.minPerAz × AZs). */
+    readonly fleetMinSize: number;
+    /** Aurora instances the runbook adds to the headless secondary (0 when it has its own). */
+    readonly databaseInstances: number;
+    readonly databaseInstanceClass: string;
+  };
+}
+
+/** Prefix of every acknowledgement a profile makes; the report shows these as "relaxed by profile". */
+export const RELAXED_BY_PROFILE = 'Relaxed by profile';
+
+/** The profile named by an acknowledgement reason a profile wrote, else undefined. */
+export function relaxingProfile(reason: string | undefined): string | undefined {
+  const m = new RegExp(`^${RELAXED_BY_PROFILE} ([a-z-]+):`).exec(reason ?? '');
+  return m?.[1];
+}

@@ -1,26 +1,7 @@
 import { CfnOutput, type CfnResource, Stack } from 'aws-cdk-lib';
 import type * as autoscaling from 'aws-cdk-lib/aws-autoscaling';
 import { Construct } from 'constructs';
-import type { CostAssumptions, DrStrategy } from '../config';
-
-/** Stack template metadata key under which the report finds the profile (`npm run report`). */
-export const PROFILE_METADATA_KEY = 'HaRef::Profile';
-
-/** What a regional stack records about its profile, for the report and the runbook. */
-export interface ProfileMetadata {
-  readonly drStrategy: DrStrategy;
-  readonly role: 'primary' | 'secondary';
-  /** Usage assumptions of the cost model. */
-  readonly cost: CostAssumptions;
-  /** Pilot light, DR only: what the runbook restores before traffic moves. */
-  readonly scaleUp?: {
-    /** The fleet's MinSize at production shape (fleet.minPerAz × AZs). */
-    readonly fleetMinSize: number;
-    /** Aurora instances the runbook adds to the headless secondary (0 when it has its own). */
-    readonly databaseInstances: number;
-    readonly databaseInstanceClass: string;
-  };
-}
+import { PROFILE_METADATA_KEY, type ProfileMetadata, RELAXED_BY_PROFILE } from '../config';
 
 /** One invariant check a profile relaxes on purpose, with the reason the report prints. */
 export interface RelaxedRule {
@@ -37,9 +18,6 @@ export interface DrProfileProps {
   /** Checks this profile relaxes in this stack. @default none */
   readonly relaxed?: readonly RelaxedRule[];
 }
-
-/** Prefix of every acknowledgement a profile makes; the report shows these as "relaxed by profile". */
-export const RELAXED_BY_PROFILE = 'Relaxed by profile';
 
 /**
  * Makes the DR strategy visible in the synthesized template: stack metadata for the report,
