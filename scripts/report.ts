@@ -24,7 +24,9 @@ import {
   renderComparison,
   renderJson,
   renderMarkdown,
+  REPORT_EXIT,
   REPORT_JSON_VERSION,
+  reportExitCode,
   stacksFromManifest,
 } from '../lib/report';
 
@@ -78,7 +80,7 @@ function reportAssembly(args: Args): number {
       `No cloud assembly at ${dir} (manifest.json not found). Run \`npm run synth\` first, ` +
         'or pass --out <directory> if you synthesized elsewhere.',
     );
-    return 2;
+    return REPORT_EXIT.usage;
   }
   let report;
   try {
@@ -98,30 +100,26 @@ function reportAssembly(args: Args): number {
       console.error(
         `Partial cloud assembly at ${dir}: ${e.message}. A synth failed half-way; fix the error it printed and run \`npm run synth\` again.`,
       );
-      return 4;
+      return REPORT_EXIT.partialAssembly;
     }
     if (e instanceof AssemblyError || e instanceof SyntaxError) {
       console.error(`Cannot read the cloud assembly at ${dir}: ${e.message}. Run \`npm run synth\` first.`);
-      return 2;
+      return REPORT_EXIT.usage;
     }
     throw e;
   }
   process.stdout.write(args.json ? renderJson(report) : renderMarkdown(report));
-  if (!report.invariantsPass) {
+  const code = reportExitCode(report, args);
+  if (code === REPORT_EXIT.invariantFails) {
     console.error('Resilience report: at least one invariant FAILS (see "Not passing" above).');
-    return 1;
-  }
-  if (!report.budgetsPass) {
-    if (args.allowBudgetOverrun) {
-      console.error('Resilience report: a recovery budget is exceeded (allowed by --allow-budget-overrun).');
-      return 0;
-    }
+  } else if (code === REPORT_EXIT.budgetExceeded) {
     console.error(
       'Resilience report: a recovery budget is exceeded (see "Budgets" above); --allow-budget-overrun relaxes this.',
     );
-    return 3;
+  } else if (!report.budgetsPass) {
+    console.error('Resilience report: a recovery budget is exceeded (allowed by --allow-budget-overrun).');
   }
-  return 0;
+  return code;
 }
 
 /** Synthesizes the app with one DR strategy, offline and in this process, with cdk.json's context. */
@@ -160,7 +158,7 @@ function compare(args: Args): number {
   } catch (e) {
     if (e instanceof ConfigError) {
       console.error(e.message);
-      return 2;
+      return REPORT_EXIT.usage;
     }
     throw e;
   }
@@ -175,7 +173,7 @@ function compare(args: Args): number {
     console.error(
       `DR strategies with a failing invariant: ${failing.join(', ')} (run npm run report on each).`,
     );
-    return 1;
+    return REPORT_EXIT.invariantFails;
   }
   return 0;
 }

@@ -8,6 +8,7 @@ export {
 export { compareProfiles, drScaleUp } from './compare';
 export type { ProfileRun } from './compare';
 export { costModel, COST_LABEL, vcpusOfClass } from './cost';
+export { REPORT_EXIT, reportExitCode } from './exit-code';
 export { findPrice, HOURS_PER_MONTH, PRICE_TABLE, PRICED_REGIONS } from './prices';
 export type { PriceConstant, PriceId } from './prices';
 export { availabilityEstimate } from './availability';
