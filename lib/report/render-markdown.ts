@@ -275,6 +275,17 @@ export function formatUsd(usd: number): string {
   return usd >= 100 ? `$${Math.round(usd).toLocaleString('en-US')}` : `$${usd.toFixed(2)}`;
 }
 
+/** The cost model's method, printed under the cost tables. */
+const COST_METHOD: readonly string[] = [
+  '**Instances**: each Auto Scaling group’s DesiredCapacity, else MinSize, × the first instance type of its prioritized mixed-instances policy (what it launches first), plus its gp3 root volumes.',
+  '**Aurora instances**: every DBInstance by class. **Aurora storage**: `dbStorageGb` per cluster, in each region (a Global Database secondary stores its own copy); I/O is not modeled except replication.',
+  '**Global Database replication**: `dbWriteGbPerMonth` as 4 KiB replicated write I/Os, billed in the secondary’s region, plus the same GB as inter-region transfer from the writer’s.',
+  '**RDS Proxy**: the vCPUs of the instances of the clusters it targets (at least 2). **Cache nodes**: shards × (1 + replicas) of each replication group, by node type and engine.',
+  '**NAT gateways**: one per NAT gateway-hour plus `natGbPerMonth` processed; **Public IPv4**: the NAT Elastic IPs and one address per AZ of an internet-facing ALB; **Interface endpoints**: endpoint × subnet (AZ) hours.',
+  '**Load balancer**: ALB hours, and where the PRIMARY record serves, `trafficGbPerMonth` as LCU-hours (1 GB/hour = 1 LCU) and as internet egress (**Data transfer out**).',
+  '**KMS keys**, **Secrets** (a replica is billed in its region), **WAF** web ACLs and rules when present, **Canary runs** from each canary’s schedule, **Log storage** (`logGbPerMonth` ingested, kept for the longest RetentionInDays), **Alarms and dashboards**, **Route 53 health checks** with their optional features.',
+];
+
 function costSection(report: ResilienceReport): string[] {
   const c = report.cost;
   const out = [`## Monthly cost (${c.label})`, ''];
@@ -342,6 +353,10 @@ function costSection(report: ResilienceReport): string[] {
     '',
     ...c.unpriced.map((u) => `- Unpriced (counted at $0): ${u}`),
     ...c.notes.map((n) => `- ${n}`),
+    '',
+    'How each component is computed (`lib/report/cost.ts`, 730 hours a month):',
+    '',
+    ...COST_METHOD.map((m) => `- ${m}`),
     '',
   );
   return out;
