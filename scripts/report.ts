@@ -1,34 +1,66 @@
 #!/usr/bin/env node
 /**
- * npm run report [-- --json] [--out <cdk.out>] [--fail-on-budget]
+ * npm run report [-- --json] [--out <cdk.out>] [--allow-budget-overrun]
+ * npm run report -- --compare [--json] [-c config=<file>]
  *
- * Prints the resilience report of a synthesized app (run `npm run synth` first).
- * Exit codes: 0 every invariant passes; 1 an invariant fails; 2 usage error or
- * no cloud assembly; 3 (only with --fail-on-budget) a recovery budget is exceeded.
+ * Prints the resilience and cost report of a synthesized app (run `npm run synth` first), or,
+ * with --compare, synthesizes the app once per DR strategy (offline, in this process) and prints
+ * cost against RTO/RPO side by side.
+ *
+ * Exit codes: 0 every invariant passes and every budget holds; 1 an invariant fails; 2 usage
+ * error, no cloud assembly or an unreadable one; 3 a recovery budget is exceeded (relax with
+ * --allow-budget-overrun); 4 a partial assembly (a stack without its template, or a stack missing).
  */
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
-import type { CfnTemplate } from '../lib/checks';
-import { AssemblyError, buildReport, renderJson, renderMarkdown, stacksFromManifest } from '../lib/report';
+import type { CfnTemplate, StackInput } from '../lib/checks';
+import {
+  AssemblyError,
+  buildReport,
+  compareProfiles,
+  missingStacks,
+  PartialAssemblyError,
+  renderComparison,
+  renderJson,
+  renderMarkdown,
+  REPORT_EXIT,
+  REPORT_JSON_VERSION,
+  reportExitCode,
+  stacksFromManifest,
+} from '../lib/report';
 
 interface Args {
   readonly json: boolean;
   readonly out: string;
-  readonly failOnBudget: boolean;
+  readonly allowBudgetOverrun: boolean;
+  readonly compare: boolean;
+  readonly configFile?: string;
 }
 
-const USAGE = 'usage: npm run report -- [--json] [--out <cdk.out directory>] [--fail-on-budget]';
+const USAGE =
+  'usage: npm run report -- [--json] [--out <cdk.out directory>] [--allow-budget-overrun]\n' +
+  '       npm run report -- --compare [--json] [-c config=<file>]';
 
 function parseArgs(argv: readonly string[]): Args {
   let json = false;
   let out = 'cdk.out';
-  let failOnBudget = false;
+  let allowBudgetOverrun = false;
+  let compare = false;
+  let configFile: string | undefined;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (arg === '--json') json = true;
-    else if (arg === '--fail-on-budget') failOnBudget = true;
+    else if (arg === '--compare') compare = true;
+    else if (arg === '--allow-budget-overrun') allowBudgetOverrun = true;
+    // Failing on a budget is the default now; the old flag is still accepted.
+    else if (arg === '--fail-on-budget') allowBudgetOverrun = false;
     else if (arg === '--out' && argv[i + 1] !== undefined) out = argv[++i];
     else if (arg.startsWith('--out=')) out = arg.slice('--out='.length);
+    else if ((arg === '-c' || arg === '--context') && argv[i + 1]?.startsWith('config=')) {
+      configFile = argv[++i].slice('config='.length);
+    } else if (arg === '--config' && argv[i + 1] !== undefined) configFile = argv[++i];
+    else if (arg.startsWith('--config=')) configFile = arg.slice('--config='.length);
     else if (arg === '--help' || arg === '-h') {
       console.log(USAGE);
       process.exit(0);
@@ -37,11 +69,10 @@ function parseArgs(argv: readonly string[]): Args {
       process.exit(2);
     }
   }
-  return { json, out, failOnBudget };
+  return { json, out, allowBudgetOverrun, compare, configFile };
 }
 
-function main(): number {
-  const args = parseArgs(process.argv.slice(2));
+function reportAssembly(args: Args): number {
   const dir = path.resolve(args.out);
   const manifestPath = path.join(dir, 'manifest.json');
   if (!fs.existsSync(manifestPath)) {
@@ -49,7 +80,7 @@ function main(): number {
       `No cloud assembly at ${dir} (manifest.json not found). Run \`npm run synth\` first, ` +
         'or pass --out <directory> if you synthesized elsewhere.',
     );
-    return 2;
+    return REPORT_EXIT.usage;
   }
   let report;
   try {
@@ -57,26 +88,92 @@ function main(): number {
     const stacks = stacksFromManifest(manifest, (file) => {
       const templatePath = path.join(dir, file);
       if (!fs.existsSync(templatePath)) {
-        throw new AssemblyError(`${templatePath} is missing: run \`npm run synth\` again`);
+        throw new PartialAssemblyError(`the manifest lists ${file} but ${templatePath} does not exist`);
       }
       return JSON.parse(fs.readFileSync(templatePath, 'utf8')) as CfnTemplate;
     });
+    const missing = missingStacks(manifest, stacks);
+    if (missing.length > 0) throw new PartialAssemblyError(`stacks missing: ${missing.join('; ')}`);
     report = buildReport(stacks);
   } catch (e) {
+    if (e instanceof PartialAssemblyError) {
+      console.error(
+        `Partial cloud assembly at ${dir}: ${e.message}. A synth failed half-way; fix the error it printed and run \`npm run synth\` again.`,
+      );
+      return REPORT_EXIT.partialAssembly;
+    }
     if (e instanceof AssemblyError || e instanceof SyntaxError) {
       console.error(`Cannot read the cloud assembly at ${dir}: ${e.message}. Run \`npm run synth\` first.`);
-      return 2;
+      return REPORT_EXIT.usage;
     }
     throw e;
   }
   process.stdout.write(args.json ? renderJson(report) : renderMarkdown(report));
-  if (!report.invariantsPass) {
+  const code = reportExitCode(report, args);
+  if (code === REPORT_EXIT.invariantFails) {
     console.error('Resilience report: at least one invariant FAILS (see "Not passing" above).');
-    return 1;
+  } else if (code === REPORT_EXIT.budgetExceeded) {
+    console.error(
+      'Resilience report: a recovery budget is exceeded (see "Budgets" above); --allow-budget-overrun relaxes this.',
+    );
+  } else if (!report.budgetsPass) {
+    console.error('Resilience report: a recovery budget is exceeded (allowed by --allow-budget-overrun).');
   }
-  if (args.failOnBudget && !report.budgetsPass) {
-    console.error('Resilience report: a recovery budget is exceeded (see "Budgets" above).');
-    return 3;
+  return code;
+}
+
+/** Synthesizes the app with one DR strategy, offline and in this process, with cdk.json's context. */
+function synthesizeProfile(drStrategy: string, configFile: string | undefined): StackInput[] {
+  /* eslint-disable @typescript-eslint/no-require-imports -- loaded only for --compare */
+  const { App } = require('aws-cdk-lib') as typeof import('aws-cdk-lib');
+  const { buildApp } = require('../lib/app-builder') as typeof import('../lib/app-builder');
+  const { loadConfig } = require('../lib/config') as typeof import('../lib/config');
+  /* eslint-enable @typescript-eslint/no-require-imports */
+  const root = path.resolve(__dirname, '..');
+  const context = (JSON.parse(fs.readFileSync(path.join(root, 'cdk.json'), 'utf8')) as { context: object })
+    .context;
+  const { config, warnings } = loadConfig({ configFile, overrides: { drStrategy }, env: process.env });
+  const outdir = fs.mkdtempSync(path.join(os.tmpdir(), `ha-ref-compare-${drStrategy}-`));
+  try {
+    const app = new App({ outdir, context: { ...context } });
+    buildApp({ app, config, warnings, validations: false });
+    return app.synth().stacks.map((s) => ({
+      stackName: s.stackName,
+      region: s.environment.region === 'unknown-region' ? undefined : s.environment.region,
+      template: s.template as StackInput['template'],
+    }));
+  } finally {
+    fs.rmSync(outdir, { recursive: true, force: true });
+  }
+}
+
+function compare(args: Args): number {
+  const { ConfigError, DR_STRATEGIES } = require('../lib/config') as typeof import('../lib/config'); // eslint-disable-line @typescript-eslint/no-require-imports
+  let runs;
+  try {
+    runs = DR_STRATEGIES.map((drStrategy) => {
+      const stacks = synthesizeProfile(drStrategy, args.configFile);
+      return { drStrategy, stacks, report: buildReport(stacks) };
+    });
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      console.error(e.message);
+      return REPORT_EXIT.usage;
+    }
+    throw e;
+  }
+  const rows = compareProfiles(runs);
+  process.stdout.write(
+    args.json
+      ? `${JSON.stringify({ version: REPORT_JSON_VERSION, profiles: rows }, null, 2)}\n`
+      : renderComparison(rows),
+  );
+  const failing = rows.filter((r) => !r.invariantsPass).map((r) => r.drStrategy);
+  if (failing.length > 0) {
+    console.error(
+      `DR strategies with a failing invariant: ${failing.join(', ')} (run npm run report on each).`,
+    );
+    return REPORT_EXIT.invariantFails;
   }
   return 0;
 }
@@ -86,4 +183,5 @@ process.stdout.on('error', (e: NodeJS.ErrnoException) => {
   if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
   throw e;
 });
-process.exitCode = main();
+const args = parseArgs(process.argv.slice(2));
+process.exitCode = args.compare ? compare(args) : reportAssembly(args);

@@ -1,3 +1,4 @@
+import { DEFAULT_COST_ASSUMPTIONS } from './profiles';
 import type { AppConfig } from './schema';
 
 /** Placeholder account: synth needs a concrete account to be offline-safe; deploys must replace it. */
@@ -91,4 +92,7 @@ export const DEFAULT_CONFIG: AppConfig = {
     rateLimitPer5Minutes: 2000,
     blockedRequestsAlarmThreshold: 500,
   },
+  drStrategy: 'warm-standby',
+  drCapacity: {},
+  cost: DEFAULT_COST_ASSUMPTIONS,
 };

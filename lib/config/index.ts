@@ -3,3 +3,4 @@ export * from './defaults';
 export * from './validate';
 export * from './load';
 export * from './derived';
+export * from './profiles';

@@ -1,6 +1,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { DEFAULT_CONFIG, PLACEHOLDER_ACCOUNT } from './defaults';
+import { DR_STRATEGIES, profileOverrides, type DrStrategy } from './profiles';
+import type { AppConfig, DeepPartial } from './schema';
 import { ConfigError, validateConfig, type ValidatedConfig } from './validate';
 
 /** Where overrides come from; the app passes its context and environment. */
@@ -18,12 +20,23 @@ export interface ConfigSources {
  * file, then inline overrides; validates the result and throws on any problem.
  */
 export function loadConfig(sources: ConfigSources = {}): ValidatedConfig {
-  let merged: unknown = structuredClone(DEFAULT_CONFIG);
+  // The user's layers first (CDK_DEFAULT_ACCOUNT, file, inline), so the profile they choose
+  // can sit between the defaults and them: defaults, then profile, then the user's values.
+  let user: unknown = {};
   const account = sources.env?.CDK_DEFAULT_ACCOUNT;
-  if (account) merged = deepMerge(merged, { primary: { account }, dr: { account } });
-  if (sources.configFile) merged = deepMerge(merged, readJson(sources.configFile));
-  if (sources.overrides !== undefined) merged = deepMerge(merged, sources.overrides);
-  return validateConfig(merged);
+  if (account) user = deepMerge(user, { primary: { account }, dr: { account } });
+  if (sources.configFile) user = deepMerge(user, readJson(sources.configFile));
+  if (sources.overrides !== undefined) user = deepMerge(user, sources.overrides);
+  const requested = deepMerge(structuredClone(DEFAULT_CONFIG), user);
+  return validateConfig(deepMerge(deepMerge(structuredClone(DEFAULT_CONFIG), profileOf(requested)), user));
+}
+
+/** The values of the profile `requested.drStrategy` names ({} for warm-standby or a bad name, which validation reports). */
+function profileOf(requested: unknown): DeepPartial<AppConfig> {
+  const strategy = (requested as { drStrategy?: unknown }).drStrategy;
+  return DR_STRATEGIES.includes(strategy as DrStrategy)
+    ? profileOverrides(strategy as DrStrategy, requested as AppConfig)
+    : {};
 }
 
 /** True while the account is still the shipped placeholder (deploys must replace it). */

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { costAssumptionsSchema, drCapacitySchema, drStrategySchema } from './profiles';
 
 /**
  * The one typed configuration of the app. Every field has a safe default (see
@@ -131,12 +132,8 @@ export const databaseSchema = z
     instanceClass: z.string().regex(INSTANCE_TYPE, 'must be an instance class such as r6g.large'),
     /** Reader instances in the primary region, spread over the other AZs (INV-DB: >= 1). */
     readers: z.number().int().min(1, 'must be at least 1 (INV-DB: a reader to fail over to)').max(15),
-    /** Instances of the Global Database secondary cluster in DR (>= 1; below 2 is warned about). */
-    drInstances: z
-      .number()
-      .int()
-      .min(1, 'must be at least 1 (a secondary cluster needs an instance)')
-      .max(16),
+    /** Instances of the Global Database secondary cluster in DR (>= 1, 0 only in pilot light; below 2 is warned about). */
+    drInstances: z.number().int().min(0).max(16),
     /** Automated backup retention (INV-DB: >= 7 days). */
     backupRetentionDays: z.number().int().min(7, 'must be at least 7 days (INV-DB)').max(35),
     /** Database name created in the cluster. */
@@ -263,6 +260,12 @@ export const appConfigSchema = z
     service: serviceSchema,
     monitoring: monitoringSchema,
     waf: wafSchema,
+    /** DR strategy (profile): warm-standby, pilot-light or minimal; see profiles.ts. */
+    drStrategy: drStrategySchema,
+    /** What DR keeps at rest when less than the primary's shape (pilot light). */
+    drCapacity: drCapacitySchema,
+    /** Usage assumptions of the cost model in `npm run report`. */
+    cost: costAssumptionsSchema,
   })
   .strict();
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { profileProblems } from './profiles';
 import { appConfigSchema, type AppConfig } from './schema';
 
 /** One bad field: where it is, what it holds, and what is allowed. */
@@ -101,6 +102,7 @@ function crossFieldProblems(c: AppConfig): ConfigProblem[] {
       `must not overlap cache.snapshotWindow (${c.cache.snapshotWindow}) on any day`,
     );
   }
+  problems.push(...profileProblems(c));
   return problems;
 }
 

@@ -58,6 +58,12 @@ export interface FleetProps {
    * @default none beyond the NAT routes
    */
   readonly bootDependencies?: readonly IDependable[];
+  /**
+   * Pilot light only: instances per AZ the group keeps at rest (0 to fleet.minPerAz − 1); the
+   * failover runbook raises MinSize to fleet.minPerAz × AZs before traffic moves.
+   * @default fleet.minPerAz
+   */
+  readonly restingMinPerAz?: number;
 }
 
 /**
@@ -97,7 +103,13 @@ export class Fleet extends Construct {
         'Fleet: serviceAsset must be a single-file asset (the boot runs it with node); a directory asset is uploaded as a zip. Bundle with BundlingOutput.SINGLE_FILE.',
       );
     }
-    const minCapacity = fleet.minPerAz * azCount;
+    const resting = props.restingMinPerAz ?? fleet.minPerAz;
+    if (!Number.isInteger(resting) || resting < 0 || resting > fleet.minPerAz) {
+      throw new Error(
+        `Fleet: restingMinPerAz = ${resting}; must be an integer from 0 to fleet.minPerAz (${fleet.minPerAz})`,
+      );
+    }
+    const minCapacity = resting * azCount;
     const privateSubnets: ec2.SubnetSelection = { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS };
 
     // --- Load balancer -----------------------------------------------------------------------

@@ -34,6 +34,7 @@ export type ConstantId =
   | 'route53ResponseTimeout'
   | 'elbAliasTtl'
   | 'ec2Launch'
+  | 'auroraInstanceCreate'
   | 'serviceReadinessGraceDefault'
   | 'slaAlb'
   | 'slaEc2Region'
@@ -175,6 +176,18 @@ const TABLE: readonly DocumentedConstant[] = [
       'no published figure; planning estimate. Bootstrap time is covered by the group health-check grace period read from the template',
     sourceTitle: 'Amazon EC2 Auto Scaling User Guide: Set the health check grace period',
     sourceUrl: 'https://docs.aws.amazon.com/autoscaling/ec2/userguide/health-check-grace-period.html',
+  },
+  {
+    id: 'auroraInstanceCreate',
+    label: 'Adding an Aurora instance to a headless Global Database secondary (create to available)',
+    value: 600,
+    unit: 'seconds',
+    basis: 'estimate',
+    statement:
+      'a headless secondary keeps only storage in sync; a reader must be created before it can serve or be promoted. No published figure; planning estimate, measure in a pilot-light game day',
+    sourceTitle: 'Amazon Aurora User Guide: Creating a headless Aurora DB cluster in a secondary Region',
+    sourceUrl:
+      'https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/aurora-global-database-attach.console.headless.html',
   },
   {
     id: 'serviceReadinessGraceDefault',

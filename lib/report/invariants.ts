@@ -1,4 +1,5 @@
 import type { EvaluationResult, StackInput } from '../checks';
+import { relaxingProfile } from '../config/profiles';
 import type {
   InvariantCheck,
   InvariantStatus,
@@ -11,11 +12,15 @@ import { REPORT_INVARIANTS } from './types';
 /** Region label for stacks whose template has no concrete region (env-agnostic). */
 export const UNKNOWN_REGION = 'region-agnostic';
 
-/** Pass when nothing fails; warn when only warning-level checks fail; n/a when nothing was checked. */
+/**
+ * Fail when an error-level check fails; relaxed when a profile relaxes a check on purpose; warn
+ * when only warning-level checks fail; pass otherwise; n/a when nothing was checked.
+ */
 export function verdictOf(checks: readonly InvariantCheck[]): InvariantVerdict {
   if (checks.length === 0) return 'not-applicable';
   const failing = checks.filter((c) => c.status === 'fail');
   if (failing.some((c) => c.level === 'error')) return 'fail';
+  if (checks.some((c) => c.relaxedByProfile !== undefined)) return 'relaxed';
   return failing.length > 0 ? 'warn' : 'pass';
 }
 
@@ -48,6 +53,8 @@ export function invariantsByRegion(
         resourceType: r.resourceType,
         status: r.status,
         message: r.acknowledgement ? `${r.message} (acknowledged: ${r.acknowledgement.reason})` : r.message,
+        relaxedByProfile:
+          r.status === 'acknowledged' ? relaxingProfile(r.acknowledgement?.reason) : undefined,
       },
     })),
     ...presence.map(({ invariant, ...check }) => ({

@@ -10,6 +10,9 @@ import { azFailover } from './az-failover';
 import { checkBudgets } from './budgets';
 import { capacityAfterAzLoss } from './capacity';
 import { DOCUMENTED_CONSTANTS } from './constants';
+import { costModel } from './cost';
+import { PRICE_TABLE } from './prices';
+import { profileMetadata } from './template-values';
 import { invariantsByRegion } from './invariants';
 import { presenceChecks } from './presence-checks';
 import { regionFailover } from './region-failover';
@@ -44,6 +47,7 @@ export function buildReport(
   const region = regionFailover(app, globalDatabase);
   const rpo = recoveryPoints(app, globalDatabase);
   const budgets = checkBudgets(az, region, rpo);
+  const profiles = stacks.map(profileMetadata).filter((p) => p !== undefined);
 
   return {
     stacks: stacks.map((s) => ({ stackName: s.stackName, region: s.region })),
@@ -52,6 +56,9 @@ export function buildReport(
     availability: availabilityEstimate(app),
     budgets,
     constants: DOCUMENTED_CONSTANTS,
+    cost: costModel(app, profiles[0] ? { assumptions: profiles[0].cost, source: 'template' } : undefined),
+    prices: PRICE_TABLE,
+    drStrategy: profiles[0]?.drStrategy,
     invariantsPass: regions.every((r) => r.invariants.every((i) => i.verdict !== 'fail')),
     budgetsPass: budgets.every((b) => b.pass),
   };

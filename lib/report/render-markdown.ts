@@ -1,6 +1,8 @@
 import { cell, formatPercent, formatSeconds, formatSource, passFail } from './format';
+import { COST_LABEL } from './cost';
 import type {
   AvailabilityModel,
+  ProfileComparison,
   AzFailoverModel,
   InvariantStatus,
   RegionFailoverModel,
@@ -12,6 +14,7 @@ import type {
 const VERDICT: Record<InvariantStatus['verdict'], string> = {
   pass: 'PASS',
   warn: 'PASS (warning)',
+  relaxed: 'RELAXED by profile',
   fail: 'FAIL',
   'not-applicable': 'n/a',
 };
@@ -75,9 +78,10 @@ function invariantsSection(report: ResilienceReport): string[] {
         region.invariants.map((inv) => {
           const rules = [...new Set(inv.checks.map((c) => c.ruleId))];
           const resources = resourceList(inv);
+          const by = inv.checks.find((c) => c.relaxedByProfile)?.relaxedByProfile;
           return [
             inv.invariant,
-            VERDICT[inv.verdict],
+            inv.verdict === 'relaxed' && by ? `${VERDICT.relaxed} ${by}` : VERDICT[inv.verdict],
             rules.join(', ') || '-',
             resources.join('<br>') || '-',
           ];
@@ -88,9 +92,8 @@ function invariantsSection(report: ResilienceReport): string[] {
     if (notPassing.length > 0) {
       out.push('', 'Not passing:', '');
       for (const c of notPassing) {
-        out.push(
-          `- **${c.ruleId}** (${c.level}, ${c.status}) \`${c.stackName}/${c.logicalId}\`: ${c.message}`,
-        );
+        const status = c.relaxedByProfile ? `relaxed by profile ${c.relaxedByProfile}` : c.status;
+        out.push(`- **${c.ruleId}** (${c.level}, ${status}) \`${c.stackName}/${c.logicalId}\`: ${c.message}`);
       }
     }
     out.push('');
@@ -267,6 +270,122 @@ function availabilitySection(a: AvailabilityModel | undefined): string[] {
   return out;
 }
 
+/** USD with cents below 100, whole dollars above ("$3,993"). */
+export function formatUsd(usd: number): string {
+  return usd >= 100 ? `$${Math.round(usd).toLocaleString('en-US')}` : `$${usd.toFixed(2)}`;
+}
+
+/** The cost model's method, printed under the cost tables. */
+const COST_METHOD: readonly string[] = [
+  '**Instances**: each Auto Scaling group’s DesiredCapacity, else MinSize, × the first instance type of its prioritized mixed-instances policy (what it launches first), plus its gp3 root volumes.',
+  '**Aurora instances**: every DBInstance by class. **Aurora storage**: `dbStorageGb` per cluster, in each region (a Global Database secondary stores its own copy); I/O is not modeled except replication.',
+  '**Global Database replication**: `dbWriteGbPerMonth` as 4 KiB replicated write I/Os, billed in the secondary’s region, plus the same GB as inter-region transfer from the writer’s.',
+  '**RDS Proxy**: the vCPUs of the instances of the clusters it targets (at least 2). **Cache nodes**: shards × (1 + replicas) of each replication group, by node type and engine.',
+  '**NAT gateways**: one per NAT gateway-hour plus `natGbPerMonth` processed; **Public IPv4**: the NAT Elastic IPs and one address per AZ of an internet-facing ALB; **Interface endpoints**: endpoint × subnet (AZ) hours.',
+  '**Load balancer**: ALB hours, and where the PRIMARY record serves, `trafficGbPerMonth` as LCU-hours (1 GB/hour = 1 LCU) and as internet egress (**Data transfer out**).',
+  '**KMS keys**, **Secrets** (a replica is billed in its region), **WAF** web ACLs and rules when present, **Canary runs** from each canary’s schedule, **Log storage** (`logGbPerMonth` ingested, kept for the longest RetentionInDays), **Alarms and dashboards**, **Route 53 health checks** with their optional features.',
+];
+
+function costSection(report: ResilienceReport): string[] {
+  const c = report.cost;
+  const out = [`## Monthly cost (${c.label})`, ''];
+  out.push(
+    `**${formatUsd(c.usdPerMonth)} per month** in USD for the templates as synthesized` +
+      `${report.drStrategy ? ` (drStrategy \`${report.drStrategy}\`)` : ''}: on-demand list prices from the price table ` +
+      'below times what the templates create, plus the usage assumptions. No discounts, free tiers, Savings Plans or taxes; ' +
+      'your bill will differ.',
+    '',
+  );
+  const components = [...new Set(c.regions.flatMap((r) => r.lines.map((l) => l.component)))];
+  out.push(
+    ...table(
+      ['Component', ...c.regions.map((r) => `${r.region} (${r.stackName})`), 'Total'],
+      [
+        ...components.map((component) => {
+          const per = c.regions.map((r) =>
+            r.lines.filter((l) => l.component === component).reduce((n, l) => n + l.usdPerMonth, 0),
+          );
+          return [
+            component,
+            ...per.map((u) => (u === 0 ? '-' : formatUsd(u))),
+            formatUsd(per.reduce((a, b) => a + b, 0)),
+          ];
+        }),
+        [
+          '**Total**',
+          ...c.regions.map((r) => `**${formatUsd(r.usdPerMonth)}**`),
+          `**${formatUsd(c.usdPerMonth)}**`,
+        ],
+      ],
+    ),
+    '',
+  );
+  for (const r of c.regions) {
+    out.push(`### Cost lines: ${r.region} (${r.stackName})`, '');
+    out.push(
+      ...table(
+        ['Component', 'What', 'Quantity', 'Price', 'Per month', 'From'],
+        r.lines.map((l) => {
+          const p = report.prices.find((x) => x.id === l.priceId);
+          return [
+            l.component,
+            l.detail,
+            `${trimNumber(l.quantity)} ${l.unit}`,
+            p ? `$${p.usd} / ${p.unit} (\`${p.id}\`)` : `unpriced (\`${l.priceId}\`)`,
+            formatUsd(l.usdPerMonth),
+            [
+              l.assumption ? `assumption \`${l.assumption}\`` : '',
+              ...l.refs.slice(0, 2).map((x) => `\`${x}\``),
+            ]
+              .filter(Boolean)
+              .join(', ') + (l.refs.length > 2 ? ` (+${l.refs.length - 2})` : ''),
+          ];
+        }),
+      ),
+      '',
+    );
+  }
+  out.push(
+    `Usage assumptions (${c.assumptionsSource === 'template' ? 'config `cost`, recorded in the templates' : 'project defaults: the templates record none'}; ` +
+      'override them under `cost` in the config file):',
+    '',
+    ...Object.entries(c.assumptions).map(([k, v]) => `- \`${k}\` = ${v}`),
+    '',
+    ...c.unpriced.map((u) => `- Unpriced (counted at $0): ${u}`),
+    ...c.notes.map((n) => `- ${n}`),
+    '',
+    'How each component is computed (`lib/report/cost.ts`, 730 hours a month):',
+    '',
+    ...COST_METHOD.map((m) => `- ${m}`),
+    '',
+  );
+  return out;
+}
+
+function pricesSection(report: ResilienceReport): string[] {
+  return [
+    '## Prices (on-demand list prices the cost model uses)',
+    '',
+    '`quoted`: the figure was read on the page named, on the date given; `unverified`: the list price as this project ' +
+      'knows it, with the AWS page that publishes it (the copy checked did not show the figure): check before relying on it.',
+    '',
+    ...table(
+      ['Id', 'Price', 'USD', 'Unit', 'Regions', 'Basis', 'Source', 'Checked'],
+      report.prices.map((p) => [
+        `\`${p.id}\``,
+        p.label,
+        String(p.usd),
+        p.unit,
+        p.regions.join(', '),
+        p.basis,
+        `[${p.sourceTitle}](${p.sourceUrl})`,
+        p.checked,
+      ]),
+    ),
+    '',
+  ];
+}
+
 function constantsSection(report: ResilienceReport): string[] {
   return [
     '## Constants (the only numbers not read from the templates)',
@@ -304,8 +423,78 @@ export function renderMarkdown(report: ResilienceReport): string {
     ...rpoSection(report.recovery.rpo),
     ...capacitySection(report),
     ...availabilitySection(report.availability),
+    ...costSection(report),
     ...constantsSection(report),
+    ...pricesSection(report),
   ];
+  return `${lines
+    .join('\n')
+    .replace(/\n{3,}/g, '\n\n')
+    .trimEnd()}\n`;
+}
+
+/** Cold-cache and runbook notes for the profiles a comparison holds. */
+function comparisonNotes(rows: readonly ProfileComparison[]): string[] {
+  const notes = [
+    'RTO is modeled from each profile’s own templates and the constants table: detection, readiness grace and DNS as in the region-failure section of the report, plus (pilot light) the DR scale-up the runbook performs, plus (writes) the Global Database failover. The operator’s decision time before starting the runbook is not included.',
+    'RPO on region loss is the Global Database replication lag in every profile: a headless secondary’s storage is kept in sync like any other.',
+  ];
+  if (rows.some((r) => r.drStrategy === 'pilot-light')) {
+    notes.push(
+      'Pilot light: the DR cache is smaller and starts cold after a failover: every read misses to the database until the working set is reloaded, so the Aurora instances the runbook adds carry the full read load for the first minutes (size them for it) and latency is higher until the cache warms.',
+      'Pilot light: with a headless secondary the DR region cannot answer `/readyz` until the runbook has added an Aurora instance, so Route 53 cannot move traffic before the scale-up: the SECONDARY health check (and its us-east-1 alarm) is unhealthy at rest by design.',
+    );
+  }
+  return notes;
+}
+
+/** The side-by-side table of DR strategies (`npm run report -- --compare`). */
+export function renderComparison(rows: readonly ProfileComparison[]): string {
+  const lines = [
+    '# DR strategies side by side',
+    '',
+    `Each profile synthesized offline with the same config otherwise; cost is an ${COST_LABEL.toLowerCase()} (USD per month).`,
+    '',
+    ...table(
+      [
+        'drStrategy',
+        'Monthly cost',
+        'Per stack (primary / DR / monitoring)',
+        'Region RTO, reads',
+        'Region RTO, writes',
+        'RPO, region loss',
+        'Capacity after losing one AZ',
+        'Relaxed by profile',
+      ],
+      rows.map((r) => [
+        `\`${r.drStrategy}\``,
+        `**${formatUsd(r.usdPerMonth)}**`,
+        r.usdByRegion.map((u) => formatUsd(u.usd)).join(' / '),
+        r.regionRto.modeled ? formatSeconds(r.regionRto.reads.seconds) : 'not modeled',
+        r.regionRto.modeled ? formatSeconds(r.regionRto.writes.seconds) : 'not modeled',
+        r.rpoSeconds === undefined ? 'not modeled' : formatSeconds(r.rpoSeconds),
+        r.capacityAfterAzLoss
+          ? `${trimNumber(r.capacityAfterAzLoss.left)} of ${r.capacityAfterAzLoss.minSize} (${Math.round(r.capacityAfterAzLoss.fractionLeft * 100)} %)`
+          : 'not modeled',
+        r.relaxed.join(', ') || '-',
+      ]),
+    ),
+    '',
+  ];
+  for (const r of rows) {
+    lines.push(`## \`${r.drStrategy}\`: region RTO for writes, step by step`, '');
+    lines.push(
+      ...table(
+        ['Step', 'Seconds', 'Source'],
+        [
+          ...sumRows(r.regionRto.writes),
+          ['**Total (writes)**', `**${formatSeconds(r.regionRto.writes.seconds)}**`, ''],
+        ],
+      ),
+      '',
+    );
+  }
+  lines.push('## Notes', '', ...comparisonNotes(rows).map((n) => `- ${n}`), '');
   return `${lines
     .join('\n')
     .replace(/\n{3,}/g, '\n\n')

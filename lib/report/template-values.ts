@@ -2,7 +2,9 @@ import { functionMayCall } from '../checks/iam-model';
 import { asgPlacement, AUTO_SCALING_GROUP } from '../checks/rules/asg-common';
 import { invokedFunctions } from '../checks/rules/backup1-cross-region-copy';
 import { DB_CLUSTER, isAurora, isGlobalSecondary } from '../checks/rules/db-common';
+import type { StackInput } from '../checks';
 import type { StackModel } from '../checks/stack-model';
+import { PROFILE_METADATA_KEY, type ProfileMetadata } from '../config/profiles';
 import { isObject } from '../checks/stack-model';
 
 /**
@@ -202,4 +204,13 @@ export function multiAzCaches(stack: StackModel): string[] {
         stack.bool(g.Properties?.MultiAZEnabled) === true,
     )
     .map(([id]) => id);
+}
+
+/** The profile a stack records in its template metadata (HaRef::Profile), if any. */
+export function profileMetadata(stack: StackInput): ProfileMetadata | undefined {
+  const metadata = stack.template.Metadata;
+  const value = isObject(metadata) ? metadata[PROFILE_METADATA_KEY] : undefined;
+  return isObject(value) && typeof value.drStrategy === 'string'
+    ? (value as unknown as ProfileMetadata)
+    : undefined;
 }

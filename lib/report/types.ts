@@ -1,5 +1,7 @@
 import type { CheckStatus, Invariant, RuleLevel } from '../checks';
+import type { CostAssumptions } from '../config/profiles';
 import type { ConstantId, DocumentedConstant } from './constants';
+import type { PriceConstant, PriceId, PriceUnit } from './prices';
 
 /** The invariants of docs/architecture.md the report covers: the rule pack's, plus two it detects itself. */
 export type ReportInvariant = Invariant | 'INV-OBS' | 'INV-CHAOS';
@@ -28,10 +30,15 @@ export interface InvariantCheck {
   readonly resourceType: string;
   readonly status: CheckStatus;
   readonly message: string;
+  /** The DR strategy that relaxes this check on purpose (an acknowledgement a profile wrote). */
+  readonly relaxedByProfile?: string;
 }
 
-/** `warn`: only warning-level checks fail; `not-applicable`: nothing in the region to check. */
-export type InvariantVerdict = 'pass' | 'warn' | 'fail' | 'not-applicable';
+/**
+ * `warn`: only warning-level checks fail; `relaxed`: a check fails only because the DR strategy
+ * relaxes it on purpose (never shown as a pass); `not-applicable`: nothing in the region to check.
+ */
+export type InvariantVerdict = 'pass' | 'warn' | 'relaxed' | 'fail' | 'not-applicable';
 
 export interface InvariantStatus {
   readonly invariant: ReportInvariant;
@@ -174,6 +181,41 @@ export interface BudgetCheck {
   readonly note: string;
 }
 
+/** One priced quantity of one stack. */
+export interface CostLine {
+  readonly component: string;
+  readonly detail: string;
+  /** In the price's unit (hours, GB, GB-months, runs, million requests, items per month). */
+  readonly quantity: number;
+  readonly unit: PriceUnit;
+  readonly priceId: PriceId;
+  /** 0 when the price table has no row for it (listed in `unpriced`). */
+  readonly usdPerMonth: number;
+  /** Template values the quantity came from (stack/logicalId.Property). */
+  readonly refs: readonly string[];
+  /** The cost assumption the quantity rests on, when not on the template alone. */
+  readonly assumption?: keyof CostAssumptions;
+}
+
+export interface RegionCost {
+  readonly region: string;
+  readonly stackName: string;
+  readonly lines: readonly CostLine[];
+  readonly usdPerMonth: number;
+}
+
+export interface CostModel {
+  readonly label: string;
+  readonly regions: readonly RegionCost[];
+  readonly usdPerMonth: number;
+  readonly assumptions: CostAssumptions;
+  /** `template`: read from the stacks' profile metadata (the config's `cost`); `default`: the project defaults. */
+  readonly assumptionsSource: 'template' | 'default';
+  /** Resources of a type or class the price table has no row for (counted at 0). */
+  readonly unpriced: readonly string[];
+  readonly notes: readonly string[];
+}
+
 export interface ResilienceReport {
   readonly stacks: readonly { readonly stackName: string; readonly region?: string }[];
   readonly regions: readonly RegionInvariants[];
@@ -186,7 +228,36 @@ export interface ResilienceReport {
   readonly availability?: AvailabilityModel;
   readonly budgets: readonly BudgetCheck[];
   readonly constants: readonly DocumentedConstant[];
+  /** Monthly cost: an on-demand list-price estimate from the templates, not a bill. */
+  readonly cost: CostModel;
+  readonly prices: readonly PriceConstant[];
+  /** The DR strategy the stacks record (HaRef::Profile metadata), when they record one. */
+  readonly drStrategy?: string;
   /** Every invariant passes (warnings allowed). */
   readonly invariantsPass: boolean;
   readonly budgetsPass: boolean;
+}
+
+/** One DR strategy side by side with the others (`npm run report -- --compare`). */
+export interface ProfileComparison {
+  readonly drStrategy: string;
+  readonly usdPerMonth: number;
+  readonly usdByRegion: readonly {
+    readonly region: string;
+    readonly stackName: string;
+    readonly usd: number;
+  }[];
+  /** Region loss: reads served from DR, and writes (after the Global Database failover). */
+  readonly regionRto: { readonly reads: Sum; readonly writes: Sum; readonly modeled: boolean };
+  readonly rpoSeconds?: number;
+  /** Static stability of the serving region's fleet. */
+  readonly capacityAfterAzLoss?: {
+    readonly region: string;
+    readonly minSize: number;
+    readonly left: number;
+    readonly fractionLeft: number;
+  };
+  /** Checks the profile relaxes on purpose ("INV-ASG RES-ASG2 (us-west-2)"). */
+  readonly relaxed: readonly string[];
+  readonly invariantsPass: boolean;
 }

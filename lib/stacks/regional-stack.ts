@@ -4,6 +4,8 @@ import * as route53 from 'aws-cdk-lib/aws-route53';
 import type { Construct } from 'constructs';
 import {
   type AppConfig,
+  drCacheNodeType,
+  drFleetMinPerAz,
   type RegionContext,
   type RegionRole,
   regionContext,
@@ -14,6 +16,8 @@ import { Cache } from '../constructs/cache';
 import { ChaosExperiments } from '../constructs/chaos';
 import { Database } from '../constructs/database';
 import { DnsFailover, READINESS_PATH } from '../constructs/dns-failover';
+import { DrProfile } from '../constructs/dr-profile';
+import { profileProps } from './profile-props';
 import { EndpointCanary } from '../constructs/endpoint-canary';
 import { FailoverRunbook } from '../constructs/failover-runbook';
 import { Fleet, LIVENESS_PATH } from '../constructs/fleet';
@@ -52,6 +56,8 @@ export class RegionalStack extends Stack {
   public readonly webAcl?: WebAcl;
   /** DR only: the outside-in probe of the peer region's endpoint. */
   public readonly peerCanary?: EndpointCanary;
+  /** The DR strategy as the templates record it (metadata, relaxed checks, runbook outputs). */
+  public readonly profile: DrProfile;
 
   constructor(scope: Construct, id: string, props: RegionalStackProps) {
     const ctx = regionContext(props.config, props.role);
@@ -70,7 +76,14 @@ export class RegionalStack extends Stack {
 
     // --- Data tier ------------------------------------------------------------------------
     this.database = new Database(this, 'Database', { vpc, config, ctx });
-    this.cache = new Cache(this, 'Cache', { vpc, config, ctx });
+    // The DR region may keep a smaller cache (drCapacity.cacheNodeType, pilot light).
+    const cacheConfig =
+      props.role === 'secondary'
+        ? { ...config, cache: { ...config.cache, nodeType: drCacheNodeType(config) } }
+        : config;
+    this.cache = new Cache(this, 'Cache', { vpc, config: cacheConfig, ctx });
+    // Instances per AZ at rest: below fleet.minPerAz only in a pilot-light DR region.
+    const restingPerAz = props.role === 'secondary' ? drFleetMinPerAz(config) : config.fleet.minPerAz;
 
     // --- Fleet ----------------------------------------------------------------------------
     const hostedZone = route53.HostedZone.fromHostedZoneAttributes(this, 'HostedZone', {
@@ -104,6 +117,7 @@ export class RegionalStack extends Stack {
       servicePort: config.service.port,
       serviceAsset: new ServiceBundle(this, 'ServiceBundle').asset,
       runtimeParameterPath: parameterPath,
+      restingMinPerAz: restingPerAz,
       environment: {
         READINESS_GRACE_SECONDS: String(config.service.readinessGraceSeconds),
         // Finish draining before the ALB's deregistration delay ends.
@@ -187,8 +201,8 @@ export class RegionalStack extends Stack {
       targetGroup: this.fleet.targetGroup,
       autoScalingGroup: this.fleet.autoScalingGroup,
       availabilityZones: [...azs],
-      minPerAz: config.fleet.minPerAz,
-      minCapacity: config.fleet.minPerAz * azs.length,
+      minPerAz: Math.max(1, restingPerAz),
+      minCapacity: Math.max(1, restingPerAz) * azs.length,
       // Global replication lag is reported by the member that is not the writer.
       database: { clusterIdentifier: this.database.clusterIdentifier, isGlobalSecondary: !ctx.isWriter },
       cache: {
@@ -241,6 +255,8 @@ export class RegionalStack extends Stack {
         outcomeAlarm: this.monitoring.http5xxAlarm,
       });
     }
+
+    this.profile = new DrProfile(this, 'Profile', profileProps(config, props.role, this));
 
     new CfnOutput(this, 'LoadBalancerDnsName', { value: this.fleet.loadBalancer.loadBalancerDnsName });
     new CfnOutput(this, 'RegionalEndpoint', { value: `https://${regionalName}` });

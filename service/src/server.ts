@@ -67,7 +67,7 @@ const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true });
 
 /** A 4xx the error handler passes through with this message. */
 function badRequest(message: string): FastifyError {
-  return Object.assign(new Error(message), { statusCode: 400, code: 'HA_BAD_REQUEST' }) as FastifyError;
+  return Object.assign(new Error(message), { statusCode: 400, code: 'HA_BAD_REQUEST' });
 }
 
 /** An item id: the canonical 8-4-4-4-12 hex form only (ajv's "uuid" format also takes `urn:uuid:...`). */
@@ -168,7 +168,7 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
       done(badRequest('invalid request: the body is not valid UTF-8'), undefined);
       return;
     }
-    parseJson(request, text, done);
+    void parseJson(request, text, done);
   });
 
   // 405 + Allow for a known path with a method it does not serve (registered last, from the routes' own list).

@@ -44,7 +44,7 @@ test.each([
 );
 
 test('GIVEN several data-tier fields wrong at once THEN every one is reported in one error', () => {
-  const error = problemsFor({ database: { readers: 0, drInstances: 0 }, cache: { shards: 1 } });
+  const error = problemsFor({ database: { readers: 0, drInstances: -1 }, cache: { shards: 1 } });
   expect(error.problems.map((p) => p.path).sort()).toEqual([
     'cache.shards',
     'database.drInstances',

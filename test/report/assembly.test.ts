@@ -1,4 +1,4 @@
-import { AssemblyError, regionOfEnvironment, stacksFromManifest } from '../../lib/report';
+import { AssemblyError, missingStacks, regionOfEnvironment, stacksFromManifest } from '../../lib/report';
 
 describe('stacksFromManifest', () => {
   const manifest = {
@@ -41,5 +41,27 @@ describe('stacksFromManifest', () => {
     expect(regionOfEnvironment('aws://1/us-west-2')).toBe('us-west-2');
     expect(regionOfEnvironment('aws://1/unknown-region')).toBeUndefined();
     expect(regionOfEnvironment(undefined)).toBeUndefined();
+  });
+});
+
+describe('missingStacks', () => {
+  const withRole = (stackName: string, role: 'primary' | 'secondary') => ({
+    stackName,
+    template: {
+      Resources: {},
+      Metadata: { 'HaRef::Profile': { drStrategy: 'warm-standby', role, cost: {} } },
+    },
+  });
+
+  test('GIVEN stacks that record a profile but only the primary role WHEN checked THEN the secondary is missing', () => {
+    expect(missingStacks({ artifacts: {} }, [withRole('p', 'primary')])).toEqual([
+      expect.stringMatching(/secondary regional stack/),
+    ]);
+  });
+
+  test('GIVEN both roles and no dangling dependency WHEN checked THEN nothing is missing', () => {
+    expect(missingStacks({ artifacts: {} }, [withRole('p', 'primary'), withRole('d', 'secondary')])).toEqual(
+      [],
+    );
   });
 });

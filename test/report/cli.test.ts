@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { REPORT_EXIT, reportExitCode } from '../../lib/report';
 import { fleet, network, template } from './fixtures';
 
 const ROOT = path.resolve(__dirname, '..', '..');
@@ -48,5 +49,49 @@ describe('npm run report (scripts/report.ts)', () => {
     const json = JSON.parse(r.stdout);
     expect(json.invariantsPass).toBe(false);
     expect(r.stderr).toMatch(/invariant FAILS/);
+  });
+});
+
+describe('npm run report exit codes (issue 21: partial assemblies and budgets fail by default)', () => {
+  /** A manifest of `artifacts`, with templates written only for `written`. */
+  function writePartial(artifacts: Record<string, unknown>, written: string[]): string {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'report-cli-'));
+    made.push(dir);
+    fs.writeFileSync(path.join(dir, 'manifest.json'), JSON.stringify({ artifacts }));
+    const tpl = template(network(['eu-west-1a', 'eu-west-1b']), fleet({ azCount: 2, minSize: 4 }));
+    for (const f of written) fs.writeFileSync(path.join(dir, f), JSON.stringify(tpl));
+    return dir;
+  }
+  const stackArtifact = (file: string, dependencies: string[] = []) => ({
+    type: 'aws:cloudformation:stack',
+    environment: 'aws://111111111111/eu-west-1',
+    properties: { templateFile: file },
+    dependencies,
+  });
+
+  test('GIVEN a manifest naming a template that is not on disk WHEN run THEN it exits 4 and says the assembly is partial', () => {
+    const r = run(
+      '--out',
+      writePartial({ a: stackArtifact('a.json'), b: stackArtifact('b.json') }, ['a.json']),
+    );
+    expect(r.status).toBe(REPORT_EXIT.partialAssembly);
+    expect(r.stderr).toMatch(/Partial cloud assembly.*b\.json/);
+  });
+
+  test('GIVEN a stack whose dependency is not in the manifest WHEN run THEN it exits 4 naming the missing stack', () => {
+    const r = run('--out', writePartial({ b: stackArtifact('b.json', ['a']) }, ['b.json']));
+    expect(r.status).toBe(REPORT_EXIT.partialAssembly);
+    expect(r.stderr).toMatch(/stacks missing: a \(a dependency of b\)/);
+  });
+});
+
+describe('reportExitCode', () => {
+  test.each([
+    [{ invariantsPass: true, budgetsPass: true }, false, REPORT_EXIT.ok],
+    [{ invariantsPass: true, budgetsPass: false }, false, REPORT_EXIT.budgetExceeded],
+    [{ invariantsPass: true, budgetsPass: false }, true, REPORT_EXIT.ok],
+    [{ invariantsPass: false, budgetsPass: false }, true, REPORT_EXIT.invariantFails],
+  ])('GIVEN %o and allowBudgetOverrun %s THEN exit %d', (report, allowBudgetOverrun, code) => {
+    expect(reportExitCode(report, { allowBudgetOverrun })).toBe(code);
   });
 });
