@@ -162,6 +162,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
   for (const f of report.fences ?? []) {
     io.out(`Fence: ${f.region} health check ${f.healthCheckId}: ${f.before} -> ${f.after}`);
   }
+  for (const step of report.scaleUp ?? []) io.out(`Scale-up: ${step}`);
   return report.outcome === 'refused' ? 2 : 0;
 }
 

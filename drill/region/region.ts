@@ -4,12 +4,16 @@
  * PostgreSQL node (the region's Aurora cluster; writer or Global Database secondary, see global-database.ts). The
  * services reach their own region's node as both writer and reader endpoint, as a secondary cluster's endpoints
  * both point at its read-only cluster until it is promoted.
+ * Pilot light (drill:region --profile pilot-light): the DR region rests with fewer instances (the others start when
+ * the runbook raises the fleet) and reaches its node through a gate that stays shut until the runbook has "added an
+ * Aurora instance" (a headless secondary keeps storage in sync and serves nothing).
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fleetLayout, ServiceInstance } from '../topology/fleet';
 import { FLEET_BACKEND, Haproxy } from '../topology/haproxy';
 import { APP_DB, APP_USER, PgNode, postgresRunAs } from '../topology/postgres';
+import { startTcpProxy, type TcpProxy } from '../../service/test/harness/tcp-proxy';
 import { freePorts, LOOPBACK } from '../topology/proc';
 import { READER_HOST } from '../topology/topology';
 import { RedisCluster } from '../topology/redis';
@@ -21,6 +25,10 @@ export interface RegionOptions {
   readonly instances: number;
   readonly azs: number;
   readonly readinessGraceSeconds: number;
+  /** Pilot light: instances running at rest; the runbook's scale-up starts the others. @default instances */
+  readonly restingInstances?: number;
+  /** Pilot light: the services reach the node through a gate shut until an instance is added. @default false */
+  readonly headless?: boolean;
 }
 
 export class Region {
@@ -29,12 +37,17 @@ export class Region {
   haproxy!: Haproxy;
   instances: ServiceInstance[] = [];
   albUrl = '';
+  /** Instances the fleet should run (the group's DesiredCapacity). */
+  wanted: number;
+  /** Headless: the path from the services to the node, shut until openDatabase(). */
+  private dbGate?: TcpProxy;
 
   private constructor(
     readonly opts: RegionOptions,
     private readonly ports: { alb: number; db: number; redis: number[]; instances: number[] },
   ) {
     mkdirSync(opts.dir, { recursive: true });
+    this.wanted = opts.restingInstances ?? opts.instances;
     this.pg = new PgNode({
       name: `pg-${opts.name}`,
       port: ports.db,
@@ -70,6 +83,31 @@ export class Region {
     );
     await this.haproxy.start();
     this.albUrl = `http://${LOOPBACK}:${this.ports.alb}`;
+    if (this.opts.headless) {
+      this.dbGate = await startTcpProxy(this.pg.port, LOOPBACK);
+      this.dbGate.setRefusing(true);
+    }
+  }
+
+  /** Headless no more: an instance was added, the services reach the node. */
+  openDatabase(): void {
+    this.dbGate?.setRefusing(false);
+  }
+
+  /** The group's DesiredCapacity raised: the instances not yet running start (their boot is not awaited). */
+  raiseFleet(size: number): void {
+    this.wanted = Math.min(size, this.instances.length);
+    for (const i of this.instances.slice(0, this.wanted)) if (!i.running) i.start();
+  }
+
+  /** Instances the balancer has UP (the group's InService and Healthy). */
+  async inService(): Promise<number> {
+    const up = await Promise.all(
+      this.instances.map(
+        async (i) => i.running && (await this.haproxy.serverStatus(FLEET_BACKEND, i.name)) === 'UP',
+      ),
+    );
+    return up.filter(Boolean).length;
   }
 
   async startFleet(service: { cmd: string; args: string[] }, appPassword: string): Promise<void> {
@@ -78,7 +116,7 @@ export class Region {
       NODE_ENV: 'production',
       DB_WRITER_HOST: LOOPBACK,
       DB_READER_HOST: LOOPBACK,
-      DB_PORT: String(this.pg.port),
+      DB_PORT: String(this.dbGate?.port ?? this.pg.port),
       DB_NAME: APP_DB,
       DB_USER: APP_USER,
       DB_PASSWORD: appPassword,
@@ -94,9 +132,10 @@ export class Region {
         (s) => new ServiceInstance(s, service, env, logDir),
       );
     }
-    for (const i of this.instances) if (!i.running) i.start();
-    await Promise.all(this.instances.map((i) => i.waitHealthy(60_000)));
-    await Promise.all(this.instances.map((i) => this.haproxy.waitServerUp(FLEET_BACKEND, i.name, 30_000)));
+    const running = this.instances.slice(0, this.wanted);
+    for (const i of running) if (!i.running) i.start();
+    await Promise.all(running.map((i) => i.waitHealthy(60_000)));
+    await Promise.all(running.map((i) => this.haproxy.waitServerUp(FLEET_BACKEND, i.name, 30_000)));
   }
 
   /** The whole region is gone at once: every process SIGKILLed. */
@@ -120,6 +159,7 @@ export class Region {
     await Promise.all(this.instances.map((i) => i.stop()));
     await this.redis?.stopAll();
     await this.haproxy?.stop();
+    await this.dbGate?.close();
     await this.pg.stop();
   }
 }

@@ -3,6 +3,12 @@
  *                               drill/results/region-latest.{json,md}
  * npm run drill:region -- --ci  the same four with every Route 53 and readiness timing divided by 10 (~4 minutes),
  *                               results to .drill/region-ci-latest.{json,md}; run by .ci/run
+ * npm run drill:region -- --profile pilot-light [--ci]
+ *                               DR as pilot light: its fleet rests at 1 of 2 instances and its database is headless
+ *                               (the services reach it only once the runbook has added an instance, which becomes
+ *                               available after the auroraInstanceCreate estimate, scaled); only the region-lost
+ *                               scenario, measuring what the runbook's scale-up adds to it; results to
+ *                               region-pilot-light[-ci]-latest.{json,md}
  * Options: --rate N (requests/s, default 40) --keep (keep the temp dir with every log)
  *
  * Two "regions" on loopback (region.ts), the Global Database stand-in streaming asynchronously from the writer to
@@ -33,8 +39,10 @@ import { build } from 'esbuild';
 import {
   fenceDrainSeconds,
   runRunbook,
+  type CapacityApi,
   type FailoverReport,
   type FailoverRequest,
+  type RunbookSettings,
 } from '../../lambda/failover/runbook';
 import {
   clusterIdentifier,
@@ -94,17 +102,32 @@ export function timings(scale: number): Timings {
 }
 
 /** What `npm run report` models for the scenario (same terms as lib/report/region-failover.ts), scaled. */
-export function modelSeconds(t: Timings, kind: 'db-lost' | 'region-lost'): { reads: number; writes: number } {
+export function modelSeconds(
+  t: Timings,
+  kind: 'db-lost' | 'region-lost',
+  profile: DrillProfile = 'warm-standby',
+): { reads: number; writes: number } {
   const detection = (t.intervalMs * t.failureThreshold + t.connectTimeoutMs + t.responseTimeoutMs) / 1000;
   const grace = kind === 'db-lost' ? t.graceSeconds : 0;
-  const reads = grace + detection + t.ttlMs / 1000;
+  // Pilot light: a headless secondary serves nothing until the runbook's instance is available (the report's term).
+  const scaleUp = profile === 'pilot-light' ? constant('auroraInstanceCreate').value / t.scale : 0;
+  const reads = grace + detection + t.ttlMs / 1000 + scaleUp;
   // Writes: the report adds the documented Global Database failover after the DNS move.
   const writes = reads + constant('globalDbFailover').value / t.scale;
   return { reads: Math.round(reads), writes: Math.round(writes) };
 }
 
+export type DrillProfile = 'warm-standby' | 'pilot-light';
+const DRILL_PROFILES: readonly DrillProfile[] = ['warm-standby', 'pilot-light'];
+
+/** Pilot light in the drill: DR rests with this many of its instances running. */
+const PILOT_LIGHT_RESTING = 1;
+
 interface Env {
   readonly t: Timings;
+  readonly profile: DrillProfile;
+  /** Pilot light: the Auto Scaling and RDS stand-in of the DR region's scale-up. */
+  readonly capacity?: CapacityApi;
   readonly regions: Record<Side, Region>;
   readonly gdb: LocalGlobalDatabase;
   readonly r53: Route53StandIn;
@@ -138,7 +161,15 @@ interface Scenario {
   restore?(env: Env): Promise<void>;
 }
 
-const SETTINGS = (t: Timings, runningIn: Side) => ({
+const PILOT_LIGHT_SCALE_UP = {
+  autoScalingGroupName: 'drill-dr-fleet',
+  fleetMinSize: 2,
+  databaseInstances: 1,
+  databaseInstanceClass: 'db.drill',
+};
+
+const SETTINGS = (t: Timings, runningIn: Side, profile: DrillProfile): RunbookSettings => ({
+  ...(profile === 'pilot-light' && runningIn === 'dr' ? { scaleUp: PILOT_LIGHT_SCALE_UP } : {}),
   globalClusterId: globalClusterIdentifier(DEFAULT_CONFIG),
   primary: {
     region: DEFAULT_CONFIG.primary.region,
@@ -149,6 +180,7 @@ const SETTINGS = (t: Timings, runningIn: Side) => ({
     region: DEFAULT_CONFIG.dr.region,
     clusterId: clusterIdentifier(DEFAULT_CONFIG, DEFAULT_CONFIG.dr.region),
     healthCheckFqdn: regionalRecordName(DEFAULT_CONFIG, DEFAULT_CONFIG.dr.region),
+    pilotLight: profile === 'pilot-light',
   },
   runningIn: runningIn === 'primary' ? DEFAULT_CONFIG.primary.region : DEFAULT_CONFIG.dr.region,
   fenceDrainMs: t.fenceDrainMs,
@@ -159,18 +191,25 @@ async function operate(env: Env, request: FailoverRequest, run?: ScenarioRun): P
   const runningIn: Side = request.target;
   const pollMs = Math.max(250, Math.round(5_000 / env.t.scale));
   for (let i = 0; i < 200; i++) {
-    const report = await runRunbook(request, SETTINGS(env.t, runningIn), {
+    const report = await runRunbook(request, SETTINGS(env.t, runningIn, env.profile), {
       globalCluster: env.gdb.api(runningIn),
       healthChecks: env.r53.api(),
+      ...(env.capacity && runningIn === 'dr' ? { capacity: env.capacity } : {}),
       isStateRejection: (e) => e instanceof Error && e.name === 'InvalidGlobalClusterStateFault',
     });
     const at = env.now();
-    log(`  runbook ${request.mode} -> ${request.target}: ${report.outcome}: ${report.message.slice(0, 160)}`);
-    run?.runbook.push({
-      at: run ? Math.round(at - run.faultAt) : 0,
-      outcome: report.outcome,
-      message: report.message,
-    });
+    // A run that only repeats the previous one's answer (a scale-up or promotion still in progress) is not logged.
+    const previous = run?.runbook.at(-1);
+    if (previous?.message !== report.message) {
+      log(
+        `  runbook ${request.mode} -> ${request.target}: ${report.outcome}: ${report.message.slice(0, 160)}`,
+      );
+      run?.runbook.push({
+        at: run ? Math.round(at - run.faultAt) : 0,
+        outcome: report.outcome,
+        message: report.message,
+      });
+    }
     if (report.outcome === 'nothing-to-do' || report.outcome === 'unfenced') return report;
     if (report.outcome === 'refused' && !/already in progress|is the writer but/.test(report.message))
       throw new Error(`drill: the runbook refused: ${report.message}`);
@@ -216,6 +255,39 @@ async function loseAfterNotingLag(env: Env, run: ScenarioRun, lose: () => Promis
   run.lagAtLossMs = lag === undefined ? undefined : Math.round(lag);
   await lose();
   run.unreplicatedSince = env.now() - (run.lagAtLossMs ?? 0) - 250;
+}
+
+/**
+ * The DR region's Auto Scaling and RDS, as the pilot-light scale-up sees them: raising the fleet starts the
+ * instances that rest (real service processes, in service once the balancer has them UP); an added Aurora instance
+ * is "creating" for the auroraInstanceCreate estimate (scaled: nothing local can measure an RDS create), then
+ * "available", and the DR services reach the database from then on.
+ */
+function pilotLightCapacity(dr: Region, createMs: number, log: (m: string) => void): CapacityApi {
+  const instances: { id: string; status: string }[] = [];
+  return {
+    describeFleet: async () => ({
+      minSize: dr.wanted,
+      desiredCapacity: dr.wanted,
+      inService: await dr.inService(),
+    }),
+    raiseFleet: async (_name, size) => {
+      log(`  scale-up: DR fleet ${dr.wanted} -> ${size}`);
+      dr.raiseFleet(size);
+    },
+    databaseInstances: async () => instances.map((i) => ({ ...i })),
+    addDatabaseInstance: async (_cluster, id) => {
+      if (instances.some((i) => i.id === id)) return;
+      const added = { id, status: 'creating' };
+      instances.push(added);
+      log(`  scale-up: Aurora instance ${id} creating (${createMs} ms)`);
+      setTimeout(() => {
+        added.status = 'available';
+        dr.openDatabase();
+        log(`  scale-up: Aurora instance ${id} available`);
+      }, createMs).unref();
+    },
+  };
 }
 
 const SCENARIOS: Scenario[] = [
@@ -315,7 +387,9 @@ async function runScenario(
   // Once the runbook is done every user must have moved: one detection period plus the TTL, then some.
   const settleMs = t.intervalMs * (t.failureThreshold + 2) + t.ttlMs;
   const afterMs = Math.max(3_000, 10_000 / t.scale);
-  const budgetMs = baselineMs + 600_000 / t.scale + settleMs + afterMs;
+  const scaleUpMs =
+    env.profile === 'pilot-light' ? (constant('auroraInstanceCreate').value * 1000) / t.scale : 0;
+  const budgetMs = baselineMs + 600_000 / t.scale + scaleUpMs + settleMs + afterMs;
   const from = env.gdb.writer;
   const run: ScenarioRun = { faultAt: 0, from, to: other(from), notes: [], runbook: [] };
   const attemptsBefore = env.client.attempts.length;
@@ -378,7 +452,7 @@ async function runScenario(
     title: s.title,
     readsOkAgainAfterMs: reads,
     writesOkAgainAfterMs: writes,
-    ...(s.model ? { model: modelSeconds(t, s.model) } : {}),
+    ...(s.model ? { model: modelSeconds(t, s.model, env.profile) } : {}),
     ackedWrites: load.ackedWrites.length,
     ackedWritesLost: lost,
     mayBeLost,
@@ -425,6 +499,12 @@ async function main(): Promise<number> {
   const argv = process.argv.slice(2);
   const ci = argv.includes('--ci');
   const keep = argv.includes('--keep');
+  const profileArg = argv.indexOf('--profile');
+  const profile = (profileArg >= 0 ? argv[profileArg + 1] : 'warm-standby') as DrillProfile;
+  if (!DRILL_PROFILES.includes(profile))
+    throw new Error(`--profile must be one of ${DRILL_PROFILES.join(', ')}, got ${argv[profileArg + 1]}`);
+  const scenarios =
+    profile === 'pilot-light' ? SCENARIOS.filter((x) => x.id === 'primary-region-lost') : SCENARIOS;
   const rateArg = argv.indexOf('--rate');
   const rate = rateArg >= 0 ? Number(argv[rateArg + 1]) : 40;
   if (!Number.isFinite(rate) || rate < 5 || rate > 200)
@@ -467,6 +547,7 @@ async function main(): Promise<number> {
       instances: 2,
       azs: 2,
       readinessGraceSeconds: t.graceSeconds,
+      ...(profile === 'pilot-light' ? { restingInstances: PILOT_LIGHT_RESTING, headless: true } : {}),
     }),
   };
   const { chmodSync } = await import('node:fs');
@@ -539,8 +620,23 @@ async function main(): Promise<number> {
       30_000,
     );
     log(`seeded ${data.tokens.length} sessions and ${data.itemIds.length} items`);
-    const env: Env = { t, regions, gdb, r53, client, service, appPassword, now };
-    for (const s of SCENARIOS) results.push(await runScenario(env, s, data, rate));
+    const capacity =
+      profile === 'pilot-light'
+        ? pilotLightCapacity(regions.dr, (constant('auroraInstanceCreate').value * 1000) / t.scale, log)
+        : undefined;
+    const env: Env = {
+      t,
+      profile,
+      ...(capacity ? { capacity } : {}),
+      regions,
+      gdb,
+      r53,
+      client,
+      service,
+      appPassword,
+      now,
+    };
+    for (const s of scenarios) results.push(await runScenario(env, s, data, rate));
   } finally {
     r53?.stop();
     client?.close();
@@ -557,6 +653,7 @@ async function main(): Promise<number> {
   const report = {
     generatedAt: new Date().toISOString(),
     mode: ci ? 'ci' : 'full',
+    profile,
     durationSeconds: Math.round((performance.now() - started) / 1000),
     config: {
       ratePerSec: rate,
@@ -567,7 +664,9 @@ async function main(): Promise<number> {
       readinessGraceSeconds: t.graceSeconds,
       fenceDrainMs: t.fenceDrainMs,
       regions:
-        'each: 2 service instances in 2 "AZs" behind HAProxy (ALB model), 3+3 Redis Cluster, one PostgreSQL node',
+        profile === 'pilot-light'
+          ? `each: 2 service instances in 2 "AZs" behind HAProxy (ALB model), 3+3 Redis Cluster, one PostgreSQL node; DR as pilot light: ${PILOT_LIGHT_RESTING} instance at rest, database headless until the runbook's instance is available (auroraInstanceCreate ${constant('auroraInstanceCreate').value} s ÷ ${t.scale})`
+          : 'each: 2 service instances in 2 "AZs" behind HAProxy (ALB model), 3+3 Redis Cluster, one PostgreSQL node',
       globalDatabase:
         'PostgreSQL streaming ASYNCHRONOUSLY from the writer to the other region through a cuttable link',
       clientRetries: `${CLIENT_RETRY.maxRetries} retries within ${CLIENT_RETRY.budgetMs} ms on network error/502/503/504; POSTs with an Idempotency-Key`,
@@ -579,16 +678,17 @@ async function main(): Promise<number> {
       loadAverage1mAtEnd: Math.round(loadavg()[0] * 100) / 100,
     },
     scenarios: results,
-    passed: failures.length === 0 && results.length === SCENARIOS.length,
+    passed: failures.length === 0 && results.length === scenarios.length,
   };
   const outDir = ci ? resolve(__dirname, '..', '..', '.drill') : resolve(__dirname, '..', 'results');
-  const base = ci ? 'region-ci-latest' : 'region-latest';
+  const stem = profile === 'pilot-light' ? 'region-pilot-light' : 'region';
+  const base = ci ? `${stem}-ci-latest` : `${stem}-latest`;
   mkdirSync(outDir, { recursive: true });
   writeFileSync(join(outDir, `${base}.json`), `${JSON.stringify(report, null, 2)}\n`);
   const table = formatRegionTable(results);
   writeFileSync(
     join(outDir, `${base}.md`),
-    `# drill:region (${report.mode}, ${report.generatedAt})\n\n${table}\n\nTimings ÷ ${t.scale}. Runbook runs per scenario (ms after the fault):\n\n${results
+    `# drill:region (${report.mode}, ${profile}, ${report.generatedAt})\n\n${table}\n\nTimings ÷ ${t.scale}. Runbook runs per scenario (ms after the fault):\n\n${results
       .map(
         (r) =>
           `- ${r.id}: ${r.runbook.map((x) => `${x.at} ${x.outcome}`).join(', ')}${r.notes.length ? `; ${r.notes.join('; ')}` : ''}`,

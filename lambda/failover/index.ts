@@ -3,6 +3,7 @@ import { requireEnv, requireIntEnv } from '../shared/env';
 import { InvalidEventError, isAwsError } from '../shared/errors';
 import { createLogger } from '../shared/logger';
 import { describeGlobalCluster } from '../shared/rds';
+import { capacityApi, type AutoScalingModule } from './capacity';
 import { route53HealthChecks, type Route53Module } from './route53';
 import {
   runRunbook,
@@ -24,7 +25,9 @@ import {
  *
  * Event: { "mode": "planned" | "unplanned", "dryRun"?: boolean, "target"?: "dr" | "primary" }
  * Env: GLOBAL_CLUSTER_ID, PRIMARY_REGION, PRIMARY_CLUSTER_ID, PRIMARY_HEALTH_CHECK_FQDN, DR_REGION, DR_CLUSTER_ID,
- *      DR_HEALTH_CHECK_FQDN, FENCE_DRAIN_SECONDS.
+ *      DR_HEALTH_CHECK_FQDN, FENCE_DRAIN_SECONDS; pilot light (drStrategy pilot-light): DR_PILOT_LIGHT=true in both
+ *      copies, and in the DR copy PILOT_LIGHT_ASG_NAME, PILOT_LIGHT_FLEET_MIN_SIZE, PILOT_LIGHT_DB_INSTANCES,
+ *      PILOT_LIGHT_DB_INSTANCE_CLASS (the scale-up it makes before promoting DR).
  */
 
 export type {
@@ -41,11 +44,17 @@ const log = createLogger('failover-runbook');
 let route53: RunbookApis['healthChecks'] | undefined;
 
 let sleep: RunbookApis['sleep'];
+let autoScaling: AutoScalingModule | undefined;
 
 /** Tests replace the Route 53 module (the package is the Lambda runtime's, not this repository's) and the clock. */
 export function setRoute53Module(sdk: Route53Module | undefined, wait?: RunbookApis['sleep']): void {
   route53 = sdk ? route53HealthChecks(sdk) : undefined;
   sleep = wait;
+}
+
+/** Tests replace the Auto Scaling module (the Lambda runtime's package, like Route 53's). */
+export function setAutoScalingModule(sdk: AutoScalingModule | undefined): void {
+  autoScaling = sdk;
 }
 
 function healthChecks(): RunbookApis['healthChecks'] {
@@ -83,7 +92,18 @@ export function parseRequest(event: unknown): FailoverRequest {
   };
 }
 
+function scaleUpFromEnv(): RunbookSettings['scaleUp'] {
+  if (process.env.PILOT_LIGHT_ASG_NAME === undefined) return undefined;
+  return {
+    autoScalingGroupName: requireEnv('PILOT_LIGHT_ASG_NAME'),
+    fleetMinSize: requireIntEnv('PILOT_LIGHT_FLEET_MIN_SIZE', 1),
+    databaseInstances: requireIntEnv('PILOT_LIGHT_DB_INSTANCES', 0),
+    databaseInstanceClass: requireEnv('PILOT_LIGHT_DB_INSTANCE_CLASS'),
+  };
+}
+
 function settingsFromEnv(): RunbookSettings {
+  const scaleUp = scaleUpFromEnv();
   return {
     globalClusterId: requireEnv('GLOBAL_CLUSTER_ID'),
     primary: {
@@ -95,16 +115,19 @@ function settingsFromEnv(): RunbookSettings {
       region: requireEnv('DR_REGION'),
       clusterId: requireEnv('DR_CLUSTER_ID'),
       healthCheckFqdn: requireEnv('DR_HEALTH_CHECK_FQDN'),
+      pilotLight: process.env.DR_PILOT_LIGHT === 'true',
     },
     runningIn: requireEnv('AWS_REGION'),
     fenceDrainMs: requireIntEnv('FENCE_DRAIN_SECONDS') * 1000,
+    ...(scaleUp ? { scaleUp } : {}),
   };
 }
 
 export async function handler(event: unknown, context?: { awsRequestId?: string }): Promise<FailoverReport> {
   log.append({ requestId: context?.awsRequestId });
   const request = parseRequest(event);
-  const report = await runRunbook(request, settingsFromEnv(), {
+  const settings = settingsFromEnv();
+  const report = await runRunbook(request, settings, {
     globalCluster: {
       describe: (id) => describeGlobalCluster(rds, id),
       switchover: async (id, arn) => {
@@ -123,6 +146,15 @@ export async function handler(event: unknown, context?: { awsRequestId?: string 
       },
     },
     healthChecks: healthChecks(),
+    ...(settings.scaleUp
+      ? {
+          capacity: capacityApi(
+            // eslint-disable-next-line @typescript-eslint/no-require-imports -- provided by the Lambda runtime's AWS SDK v3
+            (autoScaling ??= require('@aws-sdk/client-auto-scaling') as AutoScalingModule),
+            rds,
+          ),
+        }
+      : {}),
     isStateRejection: (e) => isAwsError(e, 'InvalidGlobalClusterState', 'InvalidDBClusterState'),
     sleep,
   });

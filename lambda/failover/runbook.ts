@@ -7,6 +7,9 @@ import { parseRdsArn } from '../shared/rds';
  *
  *   planned   -> SwitchoverGlobalCluster: no data loss, needs both regions and a cluster in sync. A fenced target
  *                (a fail-back) stays fenced until the switchover is complete: the confirming run lifts the fence.
+ * Pilot light: a target kept small at rest (fleet near zero, a headless Aurora secondary) is scaled up FIRST: its
+ * fleet raised to production size and Aurora instances added; nothing is fenced or promoted until both are in
+ * service (a headless secondary has no instance to promote, and a small fleet cannot carry the load).
  *   unplanned -> fence FIRST, then FailoverGlobalCluster with AllowDataLoss. Nothing about the failed region is
  *                required: not the global cluster's status, not the old writer, not its synchronization. The fence
  *                (the old writer's health check forced unhealthy) holds even if that region comes back before
@@ -38,6 +41,22 @@ export interface RunbookSettings {
    * one takes writes. 0 only in tests.
    */
   readonly fenceDrainMs: number;
+  /**
+   * Pilot light: the capacity THIS region restores before it is promoted (only in the copy that runs in the
+   * pilot-light region, which owns the fleet). @default none: the region is at production shape
+   */
+  readonly scaleUp?: ScaleUpSettings;
+}
+
+/** Pilot light: what a region kept small at rest must have before it takes traffic and writes. */
+export interface ScaleUpSettings {
+  /** The region's fleet; its MinSize and DesiredCapacity are raised to fleetMinSize. */
+  readonly autoScalingGroupName: string;
+  readonly fleetMinSize: number;
+  /** Aurora instances the region's cluster must have, available, before it is promoted (0: it keeps its own). */
+  readonly databaseInstances: number;
+  /** DB instance class of the instances the runbook adds, e.g. db.r7g.large. */
+  readonly databaseInstanceClass: string;
 }
 
 export interface RegionSettings {
@@ -45,6 +64,11 @@ export interface RegionSettings {
   readonly clusterId: string;
   /** FQDN the region's failover-record health check probes (how the fence finds it). */
   readonly healthCheckFqdn: string;
+  /**
+   * The region is kept small at rest (pilot light): only the copy running there can restore its capacity, so a
+   * promotion to it runs there. @default false
+   */
+  readonly pilotLight?: boolean;
 }
 
 /** The Global Database calls the runbook makes. */
@@ -73,9 +97,39 @@ export interface HealthCheckApi {
   setFenced(check: HealthCheckView, fenced: boolean): Promise<void>;
 }
 
+/** A fleet as the scale-up sees it. */
+export interface FleetView {
+  readonly minSize: number;
+  readonly desiredCapacity: number;
+  /**
+   * Instances InService and Healthy in the group's own view (it uses the load balancer's health check, so an
+   * instance that never passes it is replaced after the grace period rather than counted for long).
+   */
+  readonly inService: number;
+}
+
+/** An Aurora instance of a cluster, as DescribeDBInstances reports it. */
+export interface DatabaseInstanceView {
+  readonly id: string;
+  readonly status: string;
+}
+
+/** The Auto Scaling and RDS calls of the pilot-light scale-up (the target region's own control plane). */
+export interface CapacityApi {
+  /** undefined when the group does not exist. */
+  describeFleet(autoScalingGroupName: string): Promise<FleetView | undefined>;
+  /** Sets MinSize and DesiredCapacity to size. */
+  raiseFleet(autoScalingGroupName: string, size: number): Promise<void>;
+  databaseInstances(clusterId: string): Promise<readonly DatabaseInstanceView[]>;
+  /** Creates an instance in the cluster; an instance of that identifier that already exists is not an error. */
+  addDatabaseInstance(clusterId: string, instanceId: string, instanceClass: string): Promise<void>;
+}
+
 export interface RunbookApis {
   readonly globalCluster: GlobalClusterApi;
   readonly healthChecks: HealthCheckApi;
+  /** Needed when settings.scaleUp is set. @default none */
+  readonly capacity?: CapacityApi;
   /** Thrown errors that mean "RDS rejected the state" (a refusal), not a bug. */
   readonly isStateRejection: (e: unknown) => boolean;
   /** @default setTimeout */
@@ -112,6 +166,8 @@ export interface FailoverReport {
   readonly found?: FoundState;
   /** Health checks the run looked at or changed (the fence). */
   readonly fences?: readonly FenceReport[];
+  /** Pilot light: the scale-up steps this run made (or a dry run would make). */
+  readonly scaleUp?: readonly string[];
   readonly message: string;
 }
 
@@ -149,6 +205,14 @@ function foundState(globalId: string, g: GlobalCluster): FoundState {
 
 const errorText = (e: unknown): string => (e instanceof Error ? e.message : String(e));
 
+/**
+ * Identifiers of the Aurora instances the scale-up adds: deterministic, so a second run finds the first run's
+ * instances instead of adding more, and apart from the names the stack gives its own instances.
+ */
+export function scaleUpInstanceIds(clusterId: string, count: number): string[] {
+  return Array.from({ length: count }, (_, k) => `${clusterId}-failover-${k + 1}`);
+}
+
 export async function runRunbook(
   request: FailoverRequest,
   s: RunbookSettings,
@@ -158,6 +222,7 @@ export async function runRunbook(
   const other = request.target === 'dr' ? s.primary : s.dr;
   const targetCluster = `${target.clusterId} (${target.region})`;
   const fences: FenceReport[] = [];
+  const scaleSteps: string[] = [];
   /** Set once the global cluster was read; every later report carries it. */
   const seen: { found?: FoundState } = {};
   const report = (outcome: Outcome, message: string, action?: FailoverReport['action']): FailoverReport => ({
@@ -167,6 +232,7 @@ export async function runRunbook(
     ...(action ? { action } : {}),
     ...(seen.found ? { found: seen.found } : {}),
     ...(fences.length > 0 ? { fences: [...fences] } : {}),
+    ...(scaleSteps.length > 0 ? { scaleUp: [...scaleSteps] } : {}),
     message,
   });
   const refuse = (message: string): FailoverReport => report('refused', `Refused: ${message}`);
@@ -174,6 +240,17 @@ export async function runRunbook(
   if (request.mode === 'unplanned' && s.runningIn !== target.region) {
     return refuse(
       `this copy of the runbook runs in ${s.runningIn}, but an unplanned failover to ${targetCluster} must run in ${target.region}, so that the failed region's control plane is not on the path; invoke the runbook there (npm run failover does); nothing was changed`,
+    );
+  }
+
+  if (target.pilotLight && s.runningIn !== target.region) {
+    return refuse(
+      `${target.region} is kept small at rest (pilot light) and only the runbook copy there can scale it up before it is promoted; this copy runs in ${s.runningIn}: invoke the one in ${target.region} (npm run failover does); nothing was changed`,
+    );
+  }
+  if (target.pilotLight && (!s.scaleUp || !apis.capacity)) {
+    throw new Error(
+      `runbook settings: ${target.region} is pilot light but this copy has no scale-up settings or capacity API (PILOT_LIGHT_* environment)`,
     );
   }
 
@@ -236,6 +313,52 @@ export async function runRunbook(
     );
   };
 
+  /**
+   * Pilot light: raises the target's fleet and adds its Aurora instances, then reports progress until both are in
+   * service. undefined = capacity restored (or not pilot light): go on to fence and promote.
+   */
+  const restoreCapacity = async (): Promise<FailoverReport | undefined> => {
+    const up = s.scaleUp;
+    const cap = apis.capacity;
+    if (!target.pilotLight || !up || !cap) return undefined;
+    const fleet = await cap.describeFleet(up.autoScalingGroupName);
+    if (!fleet)
+      return refuse(
+        `pilot light: Auto Scaling group ${up.autoScalingGroupName} does not exist in ${target.region}; nothing was promoted`,
+      );
+    if (fleet.minSize < up.fleetMinSize || fleet.desiredCapacity < up.fleetMinSize) {
+      if (!request.dryRun) await cap.raiseFleet(up.autoScalingGroupName, up.fleetMinSize);
+      scaleSteps.push(
+        `raise ${up.autoScalingGroupName} MinSize/DesiredCapacity from ${fleet.minSize}/${fleet.desiredCapacity} to ${up.fleetMinSize}`,
+      );
+    }
+    const instances = await cap.databaseInstances(target.clusterId);
+    const have = new Set(instances.map((i) => i.id));
+    const missing = Math.max(0, up.databaseInstances - instances.length);
+    const toAdd = scaleUpInstanceIds(target.clusterId, up.databaseInstances)
+      .filter((id) => !have.has(id))
+      .slice(0, missing);
+    for (const id of toAdd) {
+      if (!request.dryRun) await cap.addDatabaseInstance(target.clusterId, id, up.databaseInstanceClass);
+      scaleSteps.push(`add Aurora instance ${id} (${up.databaseInstanceClass}) to ${target.clusterId}`);
+    }
+    const available = instances.filter((i) => i.status === 'available').length;
+    const ready =
+      toAdd.length === 0 && available >= up.databaseInstances && fleet.inService >= up.fleetMinSize;
+    if (ready) return undefined;
+    const progress = `fleet ${fleet.inService} of ${up.fleetMinSize} in service, Aurora ${available} of ${up.databaseInstances} instances available`;
+    if (request.dryRun)
+      return report(
+        'dry-run',
+        `Dry run: ${target.region} is pilot light and not yet at capacity (${progress}); would first ${scaleSteps.join('; ') || 'wait'}, and fence and promote only once both are in service`,
+      );
+    const did = scaleSteps.length > 0 ? `${scaleSteps.join('; ')}; ` : '';
+    return report(
+      'in-progress',
+      `Scaling up ${target.region} (pilot light) before it is promoted: ${did}${progress}. Nothing was fenced or promoted yet; run the same command again until it reports the promotion.`,
+    );
+  };
+
   if (request.mode === 'planned') {
     if (inFlight)
       return refuse(`${describeInFlight(inFlight)}; wait for it to finish, then run again to confirm`);
@@ -263,6 +386,8 @@ export async function runRunbook(
         `${targetCluster} is "${member.SynchronizationStatus}", not "connected"; a switchover needs it in sync`,
       );
     }
+    const scaling = await restoreCapacity();
+    if (scaling) return scaling;
     const targetCheck = await healthCheckOf(target);
     const fenceNote =
       typeof targetCheck !== 'string' && isFenced(targetCheck)
@@ -289,6 +414,10 @@ export async function runRunbook(
     return refuse(
       `${describeInFlight(inFlight)}; an unplanned failover to ${targetCluster} is not started on top of it; nothing was changed`,
     );
+  }
+  if (!member.IsWriter && !inFlight) {
+    const scaling = await restoreCapacity();
+    if (scaling) return scaling;
   }
   const otherCheck = await healthCheckOf(other);
   if (typeof otherCheck === 'string')

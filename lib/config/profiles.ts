@@ -103,6 +103,14 @@ export function drFleetMinPerAz(config: AppConfig): number {
   return config.drCapacity.fleetMinPerAz ?? config.fleet.minPerAz;
 }
 
+/**
+ * DR keeps less than the production shape at rest (pilot light): a fleet below fleet.minPerAz or a headless
+ * Aurora secondary. The failover runbook must scale it up before promoting it.
+ */
+export function drScaledDown(config: AppConfig): boolean {
+  return drFleetMinPerAz(config) < config.fleet.minPerAz || config.database.drInstances === 0;
+}
+
 /** The DR cache node type. */
 export function drCacheNodeType(config: AppConfig): string {
   return config.drCapacity.cacheNodeType ?? config.cache.nodeType;

@@ -7,19 +7,21 @@
  * Promotion stays operator-triggered: promoting on a DNS health signal alone risks split brain (the ARC Region
  * switch plan, RegionSwitchPlan, is the managed alternative).
  */
-import { Duration, Stack, Token } from 'aws-cdk-lib';
+import { type CfnResource, Duration, Stack, Token } from 'aws-cdk-lib';
+import type * as autoscaling from 'aws-cdk-lib/aws-autoscaling';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import {
   clusterIdentifier,
+  drScaledDown,
   globalClusterIdentifier,
   regionalRecordName,
   type AppConfig,
   type RegionContext,
 } from '../config';
-import { fenceDrainSeconds } from '../../lambda/failover/runbook';
+import { fenceDrainSeconds, scaleUpInstanceIds } from '../../lambda/failover/runbook';
 import { failoverRunbookFunctionName } from '../../lambda/shared/names';
 import { constant } from '../report/constants';
 import { lambdaEntry } from './lambda-defaults';
@@ -35,6 +37,24 @@ export interface FailoverRunbookProps {
    * @default not in a VPC
    */
   readonly vpc?: ec2.IVpc;
+  /**
+   * Pilot light, in the DR region's copy: the fleet the runbook raises and the Aurora instances it adds to the
+   * headless secondary BEFORE it fences and promotes. Every copy learns from the config that DR is scaled down
+   * at rest (drScaledDown), so the primary's copy refuses to promote DR itself.
+   * @default none: DR is at production shape
+   */
+  readonly scaleUp?: RunbookScaleUp;
+}
+
+/** What the DR copy of the runbook restores before promoting a pilot-light DR region. */
+export interface RunbookScaleUp {
+  readonly autoScalingGroup: autoscaling.IAutoScalingGroup;
+  /** MinSize and DesiredCapacity the group is raised to (production shape). */
+  readonly fleetMinSize: number;
+  /** Aurora instances the DR cluster must have, available, before it is promoted (0: it keeps its own). */
+  readonly databaseInstances: number;
+  /** e.g. db.r7g.large */
+  readonly databaseInstanceClass: string;
 }
 
 export class FailoverRunbook extends Construct {
@@ -51,6 +71,18 @@ export class FailoverRunbook extends Construct {
     if (!Token.isUnresolved(stack.region) && stack.region !== ctx.region.region) {
       throw new Error(
         `FailoverRunbook: the stack is in "${stack.region}"; allowed: the region of ctx (${ctx.role}, "${ctx.region.region}")`,
+      );
+    }
+
+    const drPilotLight = drScaledDown(config);
+    if (props.scaleUp && (ctx.role !== 'secondary' || !drPilotLight)) {
+      throw new Error(
+        `FailoverRunbook: scaleUp is only for the DR copy when DR is scaled down at rest (pilot light); this copy is ${ctx.role} and DR is at production shape`,
+      );
+    }
+    if (!props.scaleUp && ctx.role === 'secondary' && drPilotLight) {
+      throw new Error(
+        'FailoverRunbook: DR is scaled down at rest (pilot light: drCapacity.fleetMinPerAz below fleet.minPerAz or database.drInstances 0), so the DR copy needs scaleUp: the fleet to raise and the Aurora instances to add before promoting',
       );
     }
 
@@ -85,6 +117,15 @@ export class FailoverRunbook extends Construct {
         DR_CLUSTER_ID: drCluster,
         DR_HEALTH_CHECK_FQDN: regionalRecordName(config, config.dr.region),
         FENCE_DRAIN_SECONDS: String(this.fenceDrainSeconds),
+        ...(drPilotLight ? { DR_PILOT_LIGHT: 'true' } : {}),
+        ...(props.scaleUp
+          ? {
+              PILOT_LIGHT_ASG_NAME: props.scaleUp.autoScalingGroup.autoScalingGroupName,
+              PILOT_LIGHT_FLEET_MIN_SIZE: String(props.scaleUp.fleetMinSize),
+              PILOT_LIGHT_DB_INSTANCES: String(props.scaleUp.databaseInstances),
+              PILOT_LIGHT_DB_INSTANCE_CLASS: props.scaleUp.databaseInstanceClass,
+            }
+          : {}),
       },
     });
     const globalArn = `arn:${partition}:rds::${account}:global-cluster:${globalId}`;
@@ -107,6 +148,54 @@ export class FailoverRunbook extends Construct {
       ['route53:UpdateHealthCheck'],
       "the two regions' health-check ids are made by two stacks and not known to either at synth; the runbook only flips Disabled and Inverted of the check whose FQDN is a regional name of this app",
     );
+    if (props.scaleUp) {
+      const region = ctx.region.region;
+      runbook.allow(
+        ['*'],
+        ['autoscaling:DescribeAutoScalingGroups'],
+        'DescribeAutoScalingGroups has no resource-level permissions; it only reads group sizes',
+      );
+      // The group's ARN carries a generated id and its name is a token; the tags CloudFormation puts on the
+      // group pin the grant to this stack's fleet.
+      const fleet = props.scaleUp.autoScalingGroup.node.defaultChild as CfnResource | undefined;
+      runbook.allow(
+        [`arn:${partition}:autoscaling:${region}:${account}:autoScalingGroup:*:autoScalingGroupName/*`],
+        ['autoscaling:UpdateAutoScalingGroup'],
+        "limited by condition to the group CloudFormation tagged with this stack's name and the fleet's logical id",
+        {
+          StringEquals: {
+            'autoscaling:ResourceTag/aws:cloudformation:stack-name': stack.stackName,
+            ...(fleet
+              ? { 'autoscaling:ResourceTag/aws:cloudformation:logical-id': stack.getLogicalId(fleet) }
+              : {}),
+          },
+        },
+      );
+      const instancePattern = scaleUpInstanceIds(drCluster, 1)[0].replace(/-1$/, '-*');
+      runbook.allow(
+        [`arn:${partition}:rds:${region}:${account}:db:*`],
+        ['rds:DescribeDBInstances'],
+        'DescribeDBInstances is filtered by cluster at run time; it only reads instance states',
+      );
+      runbook.allow(
+        [
+          `arn:${partition}:rds:${region}:${account}:db:${instancePattern}`,
+          `arn:${partition}:rds:${region}:${account}:cluster:${drCluster}`,
+        ],
+        ['rds:CreateDBInstance', 'rds:AddTagsToResource'],
+        'the scale-up adds instances named <cluster>-failover-N (deterministic, so reruns find them) to the DR cluster only',
+      );
+      // Instances without a parameter or option group of their own use the engine's defaults.
+      runbook.allow(
+        [
+          `arn:${partition}:rds:${region}:${account}:pg:default.*`,
+          `arn:${partition}:rds:${region}:${account}:og:default:*`,
+          `arn:${partition}:rds:${region}:${account}:subgrp:*`,
+        ],
+        ['rds:CreateDBInstance'],
+        "CreateDBInstance is also authorized against the default parameter and option groups and the cluster's subnet group, whose generated name is not known here",
+      );
+    }
     this.function = runbook.fn;
   }
 }

@@ -1,6 +1,6 @@
 import type { CfnResource } from 'aws-cdk-lib';
 import * as rds from 'aws-cdk-lib/aws-rds';
-import { type AppConfig, DEFAULT_CONFIG, drFleetMinPerAz, type RegionRole } from '../config';
+import { type AppConfig, DEFAULT_CONFIG, drFleetMinPerAz, drScaledDown, type RegionRole } from '../config';
 import type { DrProfileProps, RelaxedRule } from '../constructs/dr-profile';
 import type { Database } from '../constructs/database';
 import type { Fleet } from '../constructs/fleet';
@@ -20,7 +20,7 @@ export function profileProps(config: AppConfig, role: RegionRole, scope: Profile
   const azs = (role === 'primary' ? config.primary : config.dr).availabilityZones.length;
   const dr = role === 'secondary';
   const resting = dr ? drFleetMinPerAz(config) : config.fleet.minPerAz;
-  const scaledDown = dr && (resting < config.fleet.minPerAz || config.database.drInstances === 0);
+  const scaledDown = dr && drScaledDown(config);
   const relaxed: RelaxedRule[] = [];
   const asg = scope.fleet.autoScalingGroup.node.defaultChild as CfnResource;
   const drCluster = scope.database.node

@@ -169,7 +169,14 @@ export class RegionalStack extends Stack {
     // --- Regional failover runbook -------------------------------------------------------------
     // In both regions: a failover or fail-back runs in the region that is to become the writer, so it never needs
     // the failed region's APIs; operator-triggered by design.
-    this.runbook = new FailoverRunbook(this, 'FailoverRunbook', { config, ctx, vpc });
+    const profile = profileProps(config, props.role, this);
+    const scaleUp = profile.metadata.scaleUp;
+    this.runbook = new FailoverRunbook(this, 'FailoverRunbook', {
+      config,
+      ctx,
+      vpc,
+      ...(scaleUp ? { scaleUp: { autoScalingGroup: this.fleet.autoScalingGroup, ...scaleUp } } : {}),
+    });
 
     // --- Operations ---------------------------------------------------------------------------
     if (props.role === 'secondary') {
@@ -256,7 +263,7 @@ export class RegionalStack extends Stack {
       });
     }
 
-    this.profile = new DrProfile(this, 'Profile', profileProps(config, props.role, this));
+    this.profile = new DrProfile(this, 'Profile', profile);
 
     new CfnOutput(this, 'LoadBalancerDnsName', { value: this.fleet.loadBalancer.loadBalancerDnsName });
     new CfnOutput(this, 'RegionalEndpoint', { value: `https://${regionalName}` });

@@ -1,7 +1,8 @@
 import { App, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { DEFAULT_CONFIG, regionContext } from '../../lib/config';
+import * as autoscaling from 'aws-cdk-lib/aws-autoscaling';
+import { DEFAULT_CONFIG, loadConfig, regionContext } from '../../lib/config';
 import { FailoverRunbook } from '../../lib/constructs/failover-runbook';
 import { cdkJsonContext } from '../helpers/app';
 
@@ -122,5 +123,81 @@ describe('FailoverRunbook', () => {
     expect(() => new FailoverRunbook(stack, 'R', { config: DEFAULT_CONFIG, ctx })).toThrow(
       /the stack is in "eu-west-1"; allowed: the region of ctx \(secondary, "us-west-2"\)/,
     );
+  });
+
+  describe('GIVEN pilot light (DR fleet 1 per AZ, headless secondary)', () => {
+    const { config } = loadConfig({ overrides: { drStrategy: 'pilot-light' } });
+    const build = (role: 'primary' | 'secondary', withScaleUp: boolean) => {
+      const ctx = regionContext(config, role);
+      const app = new App({ context: cdkJsonContext(), builtinCloudFormationValidation: false });
+      const stack = new Stack(app, role, { env: { account: ctx.region.account, region: ctx.region.region } });
+      const group = autoscaling.AutoScalingGroup.fromAutoScalingGroupName(stack, 'Fleet', 'dr-fleet');
+      new FailoverRunbook(stack, 'R', {
+        config,
+        ctx,
+        ...(withScaleUp
+          ? {
+              scaleUp: {
+                autoScalingGroup: group,
+                fleetMinSize: 6,
+                databaseInstances: 2,
+                databaseInstanceClass: 'db.r7g.large',
+              },
+            }
+          : {}),
+      });
+      return Template.fromStack(stack);
+    };
+
+    test('THEN the DR copy knows what to restore and may change only that fleet and add instances to the DR cluster', () => {
+      const dr = build('secondary', true);
+      dr.hasResourceProperties('AWS::Lambda::Function', {
+        Environment: {
+          Variables: Match.objectLike({
+            DR_PILOT_LIGHT: 'true',
+            PILOT_LIGHT_ASG_NAME: 'dr-fleet',
+            PILOT_LIGHT_FLEET_MIN_SIZE: '6',
+            PILOT_LIGHT_DB_INSTANCES: '2',
+            PILOT_LIGHT_DB_INSTANCE_CLASS: 'db.r7g.large',
+          }),
+        },
+      });
+      const statements = Object.values(dr.findResources('AWS::IAM::Policy')).flatMap(
+        (p: Props) => p.Properties.PolicyDocument.Statement as Props[],
+      );
+      const resourcesOf = (action: string) =>
+        statements.filter((st) => [st.Action].flat().includes(action)).flatMap((st) => [st.Resource].flat());
+      const update = statements.find((st) =>
+        [st.Action].flat().includes('autoscaling:UpdateAutoScalingGroup'),
+      )!;
+      expect(update.Resource).toBe(
+        'arn:aws:autoscaling:us-west-2:111111111111:autoScalingGroup:*:autoScalingGroupName/*',
+      );
+      // An imported group has no logical id: the grant is held to this stack's groups.
+      expect(update.Condition).toEqual({
+        StringEquals: { 'autoscaling:ResourceTag/aws:cloudformation:stack-name': 'secondary' },
+      });
+      const createOn = JSON.stringify(resourcesOf('rds:CreateDBInstance'));
+      expect(createOn).toContain(':rds:us-west-2:111111111111:db:ha-ref-us-west-2-failover-*');
+      expect(createOn).toContain(':rds:us-west-2:111111111111:cluster:ha-ref-us-west-2');
+      expect(createOn).not.toContain('us-east-1');
+    });
+
+    test('THEN the primary copy knows DR is pilot light (so it refuses to promote it) but gets no scale-up rights', () => {
+      const primary = build('primary', false);
+      const fn = Object.values(primary.findResources('AWS::Lambda::Function')).find(
+        (f: Props) => f.Properties.FunctionName === 'ha-ref-failover-runbook',
+      ) as Props;
+      expect(fn.Properties.Environment.Variables.DR_PILOT_LIGHT).toBe('true');
+      expect(fn.Properties.Environment.Variables.PILOT_LIGHT_ASG_NAME).toBeUndefined();
+      expect(JSON.stringify(primary.findResources('AWS::IAM::Policy'))).not.toMatch(
+        /UpdateAutoScalingGroup|CreateDBInstance/,
+      );
+    });
+
+    test('THEN the DR copy without scaleUp, or the primary with it, fails construction naming the fix', () => {
+      expect(() => build('secondary', false)).toThrow(/DR copy needs scaleUp/);
+      expect(() => build('primary', true)).toThrow(/scaleUp is only for the DR copy/);
+    });
   });
 });

@@ -10,6 +10,7 @@ import {
   Route53StandIn,
 } from '../../drill/region/route53';
 import { modelSeconds, timings } from '../../drill/region/run';
+import { constant } from '../../lib/report/constants';
 
 const T = {
   intervalMs: 1_000,
@@ -129,6 +130,16 @@ describe('drill:region timings and model', () => {
     expect(modelSeconds(timings(1), 'db-lost').reads).toBe(116);
     expect(modelSeconds(timings(1), 'region-lost').reads).toBe(86);
     expect(timings(1).fenceDrainMs).toBe(70_000);
+  });
+
+  test('GIVEN pilot light THEN reads and writes wait for the Aurora instance the runbook adds, at every scale', () => {
+    const create = constant('auroraInstanceCreate').value;
+    for (const scale of [1, 10]) {
+      const warm = modelSeconds(timings(scale), 'region-lost');
+      const pilot = modelSeconds(timings(scale), 'region-lost', 'pilot-light');
+      expect(pilot.reads - warm.reads).toBeCloseTo(create / scale, 0);
+      expect(pilot.writes - warm.writes).toBeCloseTo(create / scale, 0);
+    }
   });
 
   test('GIVEN the CI scale THEN every Route 53 timing is divided by 10', () => {

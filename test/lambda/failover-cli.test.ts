@@ -88,6 +88,22 @@ describe('failover CLI', () => {
     expect(r.out).toMatch(/Outcome: unfenced[\s\S]*Fence: us-east-1 health check hc-1: fenced -> open/);
   });
 
+  test('GIVEN a pilot-light DR still scaling up WHEN run THEN each scale-up step is printed and it exits 0 (run again)', async () => {
+    answerWith({
+      outcome: 'in-progress',
+      message: 'Scaling up us-west-2 (pilot light) before it is promoted',
+      scaleUp: [
+        'raise g MinSize/DesiredCapacity from 3/3 to 6',
+        'add Aurora instance c-failover-1 (db.r7g.large) to c',
+      ],
+    });
+    const r = await run(['--unplanned']);
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(
+      /Outcome: in-progress[\s\S]*Scale-up: raise g .* to 6\nScale-up: add Aurora instance c-failover-1/,
+    );
+  });
+
   test('GIVEN the runbook refuses WHEN run THEN the reason is printed and the exit code is 2', async () => {
     lambdaMock.on(InvokeCommand).resolves({
       StatusCode: 200,

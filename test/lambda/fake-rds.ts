@@ -1,10 +1,13 @@
 import {
   CopyDBClusterSnapshotCommand,
   CreateDBClusterSnapshotCommand,
+  CreateDBInstanceCommand,
+  DBInstanceAlreadyExistsFault,
   DBClusterSnapshotAlreadyExistsFault,
   DBClusterSnapshotNotFoundFault,
   DeleteDBClusterSnapshotCommand,
   DescribeDBClusterSnapshotsCommand,
+  DescribeDBInstancesCommand,
   DescribeGlobalClustersCommand,
   FailoverGlobalClusterCommand,
   GlobalClusterNotFoundFault,
@@ -66,6 +69,11 @@ type Hook = (input: Record<string, unknown>, region: string) => unknown;
 export class FakeRds {
   readonly mock = mockClient(RDSClient);
   readonly snapshots = new Map<string, DBClusterSnapshot[]>();
+  /** DB instances per region, with the cluster they belong to (the pilot-light scale-up adds to them). */
+  readonly instances = new Map<
+    string,
+    { id: string; cluster: string; status: string; instanceClass: string }[]
+  >();
   globalCluster: GlobalCluster | undefined;
   /** Optional per-command interceptors; return undefined to fall through to the fake. */
   readonly hooks: Partial<Record<'create' | 'copy' | 'delete' | 'switchover' | 'failover', Hook>> = {};
@@ -78,6 +86,7 @@ export class FakeRds {
   reset(): void {
     this.mock.reset();
     this.snapshots.clear();
+    this.instances.clear();
     this.globalCluster = undefined;
     this.calls.length = 0;
     for (const k of Object.keys(this.hooks)) delete this.hooks[k as keyof FakeRds['hooks']];
@@ -152,6 +161,41 @@ export class FakeRds {
         if (i < 0) throw new DBClusterSnapshotNotFoundFault({ message: 'not found', $metadata: {} });
         const [removed] = list.splice(i, 1);
         return { DBClusterSnapshot: removed };
+      }),
+    );
+    const instancesIn = (region: string) => {
+      if (!this.instances.has(region)) this.instances.set(region, []);
+      return this.instances.get(region)!;
+    };
+    this.mock.on(DescribeDBInstancesCommand).callsFake(
+      route('DescribeDBInstances', (input, region) => {
+        const filters = (input.Filters ?? []) as { Name: string; Values: string[] }[];
+        const cluster = filters.find((f) => f.Name === 'db-cluster-id')?.Values[0];
+        const list = instancesIn(region).filter((i) => cluster === undefined || i.cluster === cluster);
+        // One record per page, so pagination is exercised.
+        const start = input.Marker ? Number(input.Marker) : 0;
+        return {
+          DBInstances: list.slice(start, start + 1).map((i) => ({
+            DBInstanceIdentifier: i.id,
+            DBInstanceStatus: i.status,
+            DBClusterIdentifier: i.cluster,
+          })),
+          Marker: start + 1 < list.length ? String(start + 1) : undefined,
+        };
+      }),
+    );
+    this.mock.on(CreateDBInstanceCommand).callsFake(
+      route('CreateDBInstance', (input, region) => {
+        const id = String(input.DBInstanceIdentifier);
+        if (instancesIn(region).some((i) => i.id === id))
+          throw new DBInstanceAlreadyExistsFault({ message: `${id} exists`, $metadata: {} });
+        instancesIn(region).push({
+          id,
+          cluster: String(input.DBClusterIdentifier),
+          status: 'creating',
+          instanceClass: String(input.DBInstanceClass),
+        });
+        return { DBInstance: { DBInstanceIdentifier: id } };
       }),
     );
     this.mock.on(DescribeGlobalClustersCommand).callsFake(
