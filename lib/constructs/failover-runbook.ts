@@ -23,7 +23,7 @@ import { fenceDrainSeconds } from '../../lambda/failover/runbook';
 import { failoverRunbookFunctionName } from '../../lambda/shared/names';
 import { constant } from '../report/constants';
 import { lambdaEntry } from './lambda-defaults';
-import { ObservedFunction } from './snapshot-replication';
+import { ObservedFunction } from './observed-function';
 
 export interface FailoverRunbookProps {
   readonly config: AppConfig;

@@ -22,7 +22,7 @@
  * point before its retention ends. A copy into a second account remains the stronger choice for an
  * account takeover that also reaches the key policies (see lambda/snapshot/README.md).
  */
-import { Duration, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
+import { Duration, Stack, Token, Validations } from 'aws-cdk-lib';
 import * as backup from 'aws-cdk-lib/aws-backup';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
@@ -32,8 +32,6 @@ import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import * as destinations from 'aws-cdk-lib/aws-lambda-destinations';
-import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
@@ -54,7 +52,15 @@ import {
   snapshotCopyRoleName,
   snapshotIdPrefix,
 } from '../../lambda/shared/names';
-import { BundledFunction, httpsEgressOnlySecurityGroup, lambdaEntry } from './lambda-defaults';
+import { httpsEgressOnlySecurityGroup, lambdaEntry } from './lambda-defaults';
+import {
+  LockedBackupVault,
+  lockedVaultName,
+  type LockedVaultOptions,
+  validateLockedVaultOptions,
+} from './locked-backup-vault';
+import { ObservedFunction } from './observed-function';
+import { SnapshotCopyKey } from './snapshot-copy-key';
 
 export interface SnapshotReplicationProps {
   readonly config: AppConfig;
@@ -87,24 +93,6 @@ export interface SnapshotReplicationProps {
   readonly vpc?: ec2.IVpc;
 }
 
-/** AWS Backup Vault Lock option (protection against deletion from inside the account). */
-export interface LockedVaultOptions {
-  /** Days every recovery point is kept and cannot be deleted (Vault Lock minimum retention), 1-36500. */
-  readonly retentionDays: number;
-  /**
-   * Days after deployment during which the lock can still be removed (governance), 3-36500; after
-   * that it is immutable (compliance mode). @default 3 (the minimum AWS allows)
-   */
-  readonly changeableForDays?: number;
-  /** When the writer region's backup runs. @default daily at 05:00 UTC */
-  readonly schedule?: events.Schedule;
-}
-
-/** Deterministic name of a region's locked vault, so the other region's plan can copy into it. */
-export function lockedVaultName(appName: string, region: string): string {
-  return `${appName}-locked-${region}`;
-}
-
 /** The four functions, exposed for dashboards and error alarms. */
 export interface SnapshotFunctions {
   readonly create: lambda.IFunction;
@@ -118,7 +106,7 @@ const SNAPSHOT_SUFFIX_LENGTH = snapshotIdPrefix('').length + 'YYYYMMDD-HHMM'.len
 
 export class SnapshotReplication extends Construct {
   /** KMS key (alias snapshotKeyAlias(config), rotation on) that copies INTO this region use. */
-  public readonly key: kms.Key;
+  public readonly key: SnapshotCopyKey;
   public readonly functions: SnapshotFunctions;
   /** Failed invocations (after retries) and undeliverable events land here, with their context. */
   public readonly deadLetterQueue: sqs.Queue;
@@ -134,7 +122,7 @@ export class SnapshotReplication extends Construct {
   /** The copy role, whose fixed name the other region's key policy names. */
   public readonly copyRole: iam.Role;
   /** The Vault Lock vault of this region, when `lockedVault` is set. */
-  public readonly lockedVault?: backup.BackupVault;
+  public readonly lockedVault?: LockedBackupVault;
   /** The backup plan (writer region only), when `lockedVault` is set. */
   public readonly backupPlan?: backup.BackupPlan;
   /** The functions' security group (HTTPS out only), when `vpc` is set. */
@@ -167,38 +155,12 @@ export class SnapshotReplication extends Construct {
     const viaRds = (r: string) => ({ 'kms:ViaService': `rds.${r}.amazonaws.com` });
 
     // ---- Key for copies landing in this region -------------------------------------------------
-    this.key = new kms.Key(this, 'CopyKey', {
+    this.key = new SnapshotCopyKey(this, 'CopyKey', {
       alias,
+      region,
       description: `${appName}: encrypts cross-region Aurora snapshot copies landing in ${region}`,
-      enableKeyRotation: true,
-      // Copies are unreadable without it; a stack deletion must not destroy the backups' key.
-      removalPolicy: RemovalPolicy.RETAIN,
+      peerCopyRoleArn: `arn:${partition}:iam::${account}:role/${snapshotCopyRoleName(appName, peerRegion)}`,
     });
-    // Copies into this region are made by the OTHER region's copy role (fixed name, so no
-    // cross-region reference; aws:PrincipalArn lets the policy name a role that may not exist yet).
-    const peerCopyRoleArn = `arn:${partition}:iam::${account}:role/${snapshotCopyRoleName(appName, peerRegion)}`;
-    this.key.addToResourcePolicy(
-      new iam.PolicyStatement({
-        sid: 'PeerCopyRoleDescribeViaRds',
-        principals: [new iam.AccountRootPrincipal()],
-        actions: ['kms:DescribeKey'],
-        resources: ['*'],
-        conditions: { ArnEquals: { 'aws:PrincipalArn': peerCopyRoleArn }, StringEquals: viaRds(region) },
-      }),
-    );
-    this.key.addToResourcePolicy(
-      new iam.PolicyStatement({
-        sid: 'PeerCopyRoleGrantsForRds',
-        principals: [new iam.AccountRootPrincipal()],
-        actions: ['kms:CreateGrant'],
-        resources: ['*'],
-        conditions: {
-          ArnEquals: { 'aws:PrincipalArn': peerCopyRoleArn },
-          StringEquals: viaRds(region),
-          Bool: { 'kms:GrantIsForAWSResource': 'true' },
-        },
-      }),
-    );
 
     // ---- Failure path ---------------------------------------------------------------------------
     this.deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', {
@@ -438,45 +400,16 @@ export class SnapshotReplication extends Construct {
 
     // ---- Optional: AWS Backup Vault Lock ----------------------------------------------------------
     if (props.lockedVault) {
-      const lock = props.lockedVault;
-      this.lockedVault = new backup.BackupVault(this, 'LockedVault', {
+      this.lockedVault = new LockedBackupVault(this, 'LockedVault', {
+        ...props.lockedVault,
         backupVaultName: lockedVaultName(appName, region),
         encryptionKey: this.key,
-        lockConfiguration: {
-          minRetention: Duration.days(lock.retentionDays),
-          changeableFor: Duration.days(lock.changeableForDays ?? 3),
-        },
-        removalPolicy: RemovalPolicy.RETAIN,
       });
-      // Only the configured writer region backs up (a plan cannot follow the writer at run time;
-      // the writerRegion switch moves it after a failover). Each recovery point is copied to the
-      // other region's locked vault, named by ARN: no cross-region reference.
+      // Only the configured writer region backs up; it copies into the other region's locked vault.
       if (ctx.isWriter) {
-        const peerVault = backup.BackupVault.fromBackupVaultArn(
-          this,
-          'PeerLockedVault',
-          `arn:${partition}:backup:${peerRegion}:${account}:backup-vault:${lockedVaultName(appName, peerRegion)}`,
-        );
-        this.backupPlan = new backup.BackupPlan(this, 'LockedBackupPlan', {
-          backupVault: this.lockedVault,
-          backupPlanRules: [
-            new backup.BackupPlanRule({
-              ruleName: 'DailyToLockedVaults',
-              scheduleExpression: lock.schedule ?? events.Schedule.cron({ minute: '0', hour: '5' }),
-              deleteAfter: Duration.days(lock.retentionDays),
-              copyActions: [
-                { destinationBackupVault: peerVault, deleteAfter: Duration.days(lock.retentionDays) },
-              ],
-            }),
-          ],
-        });
-        const selection = this.backupPlan.addSelection('Cluster', {
-          resources: [backup.BackupResource.fromArn(rdsArn(region, 'cluster', ownCluster))],
-        });
-        Validations.of(selection).acknowledge({
-          id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForBackup]',
-          reason:
-            'AWS Backup needs its AWS-maintained service-role policy to snapshot and copy Aurora clusters; the selection limits it to this one cluster.',
+        this.backupPlan = this.lockedVault.backUp({
+          clusterArn: rdsArn(region, 'cluster', ownCluster),
+          peerVaultArn: `arn:${partition}:backup:${peerRegion}:${account}:backup-vault:${lockedVaultName(appName, peerRegion)}`,
         });
       }
     }
@@ -507,19 +440,7 @@ function validate(stack: Stack, props: SnapshotReplicationProps): void {
       `SnapshotReplication: peer region "${ctx.peer.region}" equals this region; copies must leave the region`,
     );
   }
-  if (props.lockedVault) {
-    const { retentionDays, changeableForDays = 3 } = props.lockedVault;
-    if (!Number.isInteger(retentionDays) || retentionDays < 1 || retentionDays > 36500) {
-      throw new Error(
-        `SnapshotReplication: lockedVault.retentionDays = ${retentionDays}; allowed: an integer 1-36500`,
-      );
-    }
-    if (!Number.isInteger(changeableForDays) || changeableForDays < 3 || changeableForDays > 36500) {
-      throw new Error(
-        `SnapshotReplication: lockedVault.changeableForDays = ${changeableForDays}; allowed: an integer 3-36500`,
-      );
-    }
-  }
+  if (props.lockedVault) validateLockedVaultOptions(props.lockedVault);
   const interval = scheduleIntervalSeconds(config.snapshots.schedule);
   if (config.snapshots.retentionDays * 86400 < interval) {
     throw new Error(
@@ -533,114 +454,5 @@ function validate(stack: Stack, props: SnapshotReplicationProps): void {
         `SnapshotReplication: snapshot ids "${snapshotIdPrefix(cluster)}YYYYMMDD-HHMM" would exceed RDS's 63 characters; shorten appName = "${config.appName}"`,
       );
     }
-  }
-}
-
-/** Props of one Lambda with its own role, log group, async failure destination and nag notes. */
-export interface ObservedFunctionProps {
-  readonly entry: string;
-  readonly description: string;
-  readonly timeout: Duration;
-  readonly environment: Record<string, string>;
-  /** Where failed async invocations go (after retries). @default none (synchronous use) */
-  readonly onFailure?: sqs.IQueue;
-  /** Async retries after a failure (0-2). @default 2 */
-  readonly retryAttempts?: number;
-  /** Fixed role name, when another stack must name the role. @default generated */
-  readonly roleName?: string;
-  /** Fixed function name. @default generated */
-  readonly functionName?: string;
-  /** Log retention. @default one year (the floor of AWS Control Tower CT.CLOUDWATCH.PR.2) */
-  readonly logRetention?: logs.RetentionDays;
-  /** VPC to run in, in its private-with-egress subnets. @default not in a VPC */
-  readonly vpc?: ec2.IVpc;
-  /** Security group when `vpc` is set. @default a new one allowing only HTTPS out */
-  readonly securityGroup?: ec2.ISecurityGroup;
-}
-
-/**
- * A BundledFunction on the shared bundling/runtime defaults, with a dedicated least-privilege role
- * (no AWSLambdaBasicExecutionRole: logs are granted on its own log group only). `allow` adds a
- * statement; when a resource holds a wildcard, the reason is recorded as the cdk-nag
- * acknowledgement of exactly that finding on this role.
- */
-export class ObservedFunction extends Construct {
-  public readonly fn: lambda.Function;
-  public readonly role: iam.Role;
-  public readonly logGroup: logs.LogGroup;
-
-  constructor(scope: Construct, id: string, props: ObservedFunctionProps) {
-    super(scope, id);
-    this.role = new iam.Role(this, 'Role', {
-      roleName: props.roleName,
-      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
-      description: props.description,
-    });
-    this.logGroup = new logs.LogGroup(this, 'Logs', {
-      retention: props.logRetention ?? logs.RetentionDays.ONE_YEAR,
-      removalPolicy: RemovalPolicy.RETAIN,
-    });
-    this.logGroup.grantWrite(this.role);
-    this.fn = new BundledFunction(this, 'Function', {
-      entry: props.entry,
-      functionName: props.functionName,
-      description: props.description,
-      timeout: props.timeout,
-      role: this.role,
-      logGroup: this.logGroup,
-      environment: props.environment,
-      retryAttempts: props.retryAttempts ?? 2,
-      maxEventAge: Duration.hours(6),
-      onFailure: props.onFailure ? new destinations.SqsDestination(props.onFailure) : undefined,
-      vpc: props.vpc,
-      vpcSubnets: props.vpc ? { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS } : undefined,
-      securityGroups: props.vpc
-        ? [props.securityGroup ?? httpsEgressOnlySecurityGroup(this, 'SecurityGroup', props.vpc, id)]
-        : undefined,
-    });
-    let starReason = 'xray:PutTraceSegments/PutTelemetryRecords have no resource type (X-Ray active tracing)';
-    if (props.vpc) {
-      // What AWSLambdaVPCAccessExecutionRole grants for ENIs, without its logs:* on every group.
-      this.role.addToPrincipalPolicy(
-        new iam.PolicyStatement({
-          actions: [
-            'ec2:CreateNetworkInterface',
-            'ec2:DescribeNetworkInterfaces',
-            'ec2:DescribeSubnets',
-            'ec2:DeleteNetworkInterface',
-            'ec2:AssignPrivateIpAddresses',
-            'ec2:UnassignPrivateIpAddresses',
-          ],
-          resources: ['*'],
-        }),
-      );
-      starReason +=
-        '; the ENI actions Lambda needs to attach a function to its VPC (the set of AWSLambdaVPCAccessExecutionRole) are authorized against "*" (Describe* has no resource type; the ENI ids are not known in advance)';
-    }
-    // Tracing (SHARED_FUNCTION_PROPS) adds X-Ray writes, which have no resource type.
-    this.note('*', starReason);
-    Validations.of(this.fn).acknowledge({
-      id: 'AwsSolutions-L1',
-      reason:
-        'Every function of the app runs Node.js 22 from SHARED_FUNCTION_PROPS (one runtime, tested bundles); Node.js 24 is adopted there for all at once.',
-    });
-  }
-
-  /** Grants actions on resources; `why` is required when a resource contains a wildcard. */
-  allow(
-    resources: string[],
-    actions: string[],
-    why?: string,
-    conditions?: Record<string, Record<string, unknown>>,
-  ): void {
-    this.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions, resources, conditions }));
-    for (const r of resources.filter((x) => x.includes('*'))) {
-      if (!why) throw new Error(`ObservedFunction ${this.node.path}: wildcard resource ${r} needs a reason`);
-      this.note(r, `${actions.join(', ')}: ${why}`);
-    }
-  }
-
-  private note(resource: string, reason: string): void {
-    Validations.of(this.role).acknowledge({ id: `AwsSolutions-IAM5[Resource::${resource}]`, reason });
   }
 }
