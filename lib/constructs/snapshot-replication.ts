@@ -10,7 +10,8 @@
  * an hourly sweep re-derives missing copies from RDS itself, so a lost event or an exhausted retry
  * heals without an execution history to replay. Visibility: one JSON log line per decision, the
  * failure context in the DLQ message, and SnapshotAgeSeconds, the end-to-end truth (a fresh DR copy
- * exists). Alerting: one alarm on the DLQ (a step failed for good) and one RPO alarm.
+ * exists). Alerting: one alarm on the DLQ (a step failed for good) and one RPO alarm, routed to the
+ * region's topic by the stack (AlarmTopic.routeAlarmsIn).
  *
  * Both regional stacks make one; the create function acts only while its region's cluster is the
  * Global Database writer (asked at run time), so after a failover the copies flow the other way.
@@ -25,14 +26,12 @@
 import { Duration, Stack, Token, Validations } from 'aws-cdk-lib';
 import * as backup from 'aws-cdk-lib/aws-backup';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
-import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import {
@@ -66,8 +65,6 @@ export interface SnapshotReplicationProps {
   readonly config: AppConfig;
   /** This stack's place in the pair (regionContext(config, role)). */
   readonly ctx: RegionContext;
-  /** Topic the freshness and failure alarms notify (alarm and OK). @default no alarm actions */
-  readonly alarmTopic?: sns.ITopic;
   /**
    * The KMS key encrypting this region's cluster storage, hence the snapshots taken here (the
    * source key of every copy leaving this region). The copy role gets CreateGrant/DescribeKey on
@@ -411,13 +408,6 @@ export class SnapshotReplication extends Construct {
           clusterArn: rdsArn(region, 'cluster', ownCluster),
           peerVaultArn: `arn:${partition}:backup:${peerRegion}:${account}:backup-vault:${lockedVaultName(appName, peerRegion)}`,
         });
-      }
-    }
-    if (props.alarmTopic) {
-      const action = new cwActions.SnsAction(props.alarmTopic);
-      for (const alarm of [this.freshnessAlarm, this.failureAlarm]) {
-        alarm.addAlarmAction(action);
-        alarm.addOkAction(action);
       }
     }
   }

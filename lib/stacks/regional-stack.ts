@@ -1,5 +1,4 @@
 import { ArnFormat, CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
-import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as route53 from 'aws-cdk-lib/aws-route53';
 import type { Construct } from 'constructs';
 import {
@@ -187,22 +186,23 @@ export class RegionalStack extends Stack {
       availabilityZones: azs,
     });
 
-    const operationalAlarms = [
-      this.snapshots.freshnessAlarm,
-      this.snapshots.failureAlarm,
-      ...(this.peerCanary ? [this.peerCanary.alarm] : []),
-      ...(this.webAcl ? [this.webAcl.blockedRequestsAlarm] : []),
-      ...azOutliers.alarms.values(),
-    ];
     this.monitoring = new Monitoring(this, 'Monitoring', {
-      config,
-      ctx,
-      loadBalancer: this.fleet.loadBalancer,
-      targetGroup: this.fleet.targetGroup,
-      autoScalingGroup: this.fleet.autoScalingGroup,
-      availabilityZones: [...azs],
-      minPerAz: Math.max(1, restingPerAz),
-      minCapacity: Math.max(1, restingPerAz) * azs.length,
+      alarmNamePrefix: config.appName,
+      alarmTopic: {
+        displayName: `${config.appName} alarms ${region}`,
+        keyDescription: `${config.appName} alarm topic (${region})`,
+        emailAddresses: config.monitoring.alarmEmails,
+        httpsEndpoints: config.monitoring.alarmHttpsEndpoints,
+      },
+      dashboardName: `${config.appName}-${region}`,
+      dashboardHeading: `${config.appName} - ${region} (${ctx.role}${ctx.isWriter ? ', database writer' : ''})`,
+      fleet: {
+        loadBalancer: this.fleet.loadBalancer,
+        targetGroup: this.fleet.targetGroup,
+        autoScalingGroup: this.fleet.autoScalingGroup,
+        availabilityZones: azs,
+        minPerAz: Math.max(1, restingPerAz),
+      },
       // Global replication lag is reported by the member that is not the writer.
       database: { clusterIdentifier: this.database.clusterIdentifier, isGlobalSecondary: !ctx.isWriter },
       cache: {
@@ -217,13 +217,18 @@ export class RegionalStack extends Stack {
         SnapshotFreshness: this.snapshots.functions.freshness,
         FailoverRunbook: this.runbook.function,
       },
-      existingAlarms: operationalAlarms,
+      // Made by other constructs: on the dashboard beside the monitoring alarms.
+      existingAlarms: [
+        this.snapshots.freshnessAlarm,
+        this.snapshots.failureAlarm,
+        ...(this.peerCanary ? [this.peerCanary.alarm] : []),
+        ...(this.webAcl ? [this.webAcl.blockedRequestsAlarm] : []),
+        ...azOutliers.alarms.values(),
+      ],
       snapshotAgeMetric: this.snapshots.snapshotAgeMetric,
     });
-    // Alarms made by other constructs notify the region's one topic too.
-    for (const alarm of operationalAlarms) {
-      alarm.addAlarmAction(new actions.SnsAction(this.monitoring.topic));
-    }
+    // The one way an alarm reaches the topic: every alarm of this stack, wherever it is made, on ALARM and OK.
+    this.monitoring.alarmTopic.routeAlarmsIn(this);
 
     this.chaos = new ChaosExperiments(this, 'Chaos', {
       config,
