@@ -12,23 +12,30 @@ import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import {
-  clusterIdentifier,
-  globalClusterIdentifier,
-  regionalRecordName,
-  type AppConfig,
-  type RegionContext,
-} from '../config';
 import { fenceDrainSeconds } from '../../lambda/failover/runbook';
-import { failoverRunbookFunctionName } from '../../lambda/shared/names';
 import { constant } from '../report/constants';
 import { lambdaEntry } from './lambda-defaults';
 import { ObservedFunction } from './observed-function';
 
+/** One member of the Global Database, as the runbook names it. */
+export interface RunbookMember {
+  readonly region: string;
+  /** The member's cluster identifier in that region. */
+  readonly clusterIdentifier: string;
+  /** FQDN the member region's Route 53 health check probes (the fence finds the check by it). */
+  readonly healthCheckFqdn: string;
+}
+
 export interface FailoverRunbookProps {
-  readonly config: AppConfig;
-  /** The context of the region the stack is in (either role: each region has its own copy). */
-  readonly ctx: RegionContext;
+  /** Fixed function name (failoverRunbookFunctionName(appName)), so the CLI finds it from config alone. */
+  readonly functionName: string;
+  readonly globalClusterIdentifier: string;
+  /** The configured primary region's member. */
+  readonly primary: RunbookMember;
+  /** The DR region's member. The stack must be in one of the two regions (each has its own copy). */
+  readonly dr: RunbookMember;
+  /** Route 53 health-check request interval in seconds (10 or 30): the fence waits it out (fenceDrainSeconds). */
+  readonly healthCheckIntervalSeconds: number;
   /**
    * VPC whose private-with-egress subnets the runbook runs in (AWS Control Tower CT.LAMBDA.PR.3),
    * HTTPS out only; it reaches the RDS and Route 53 APIs through its own region's NAT gateways.
@@ -38,7 +45,7 @@ export interface FailoverRunbookProps {
 }
 
 export class FailoverRunbook extends Construct {
-  /** Named failoverRunbookFunctionName(config.appName), so the CLI finds it from config alone. */
+  /** Named `functionName`, so the CLI finds it from config alone. */
   public readonly function: lambda.IFunction;
   public readonly functionName: string;
   /** Seconds an unplanned failover waits between fencing the old writer and promoting (see fenceDrainSeconds). */
@@ -46,23 +53,22 @@ export class FailoverRunbook extends Construct {
 
   constructor(scope: Construct, id: string, props: FailoverRunbookProps) {
     super(scope, id);
-    const { config, ctx } = props;
+    const { primary, dr } = props;
     const stack = Stack.of(this);
-    if (!Token.isUnresolved(stack.region) && stack.region !== ctx.region.region) {
+    const members = [primary.region, dr.region];
+    if (!Token.isUnresolved(stack.region) && !members.includes(stack.region)) {
       throw new Error(
-        `FailoverRunbook: the stack is in "${stack.region}"; allowed: the region of ctx (${ctx.role}, "${ctx.region.region}")`,
+        `FailoverRunbook: the stack is in "${stack.region}"; allowed: the primary ("${primary.region}") or the DR region ("${dr.region}")`,
       );
     }
 
     const partition = stack.partition;
-    const account = ctx.region.account;
-    const globalId = globalClusterIdentifier(config);
-    const primaryCluster = clusterIdentifier(config, config.primary.region);
-    const drCluster = clusterIdentifier(config, config.dr.region);
-    this.functionName = failoverRunbookFunctionName(config.appName);
+    const account = stack.account;
+    const globalId = props.globalClusterIdentifier;
+    this.functionName = props.functionName;
     // Alias records to the ALB carry the ALB's TTL (DnsFailover), the same figure the report models.
     this.fenceDrainSeconds = fenceDrainSeconds(
-      config.dns.healthCheck.requestIntervalSeconds,
+      props.healthCheckIntervalSeconds,
       constant('elbAliasTtl').value,
     );
 
@@ -78,20 +84,19 @@ export class FailoverRunbook extends Construct {
       vpc: props.vpc,
       environment: {
         GLOBAL_CLUSTER_ID: globalId,
-        PRIMARY_REGION: config.primary.region,
-        PRIMARY_CLUSTER_ID: primaryCluster,
-        PRIMARY_HEALTH_CHECK_FQDN: regionalRecordName(config, config.primary.region),
-        DR_REGION: config.dr.region,
-        DR_CLUSTER_ID: drCluster,
-        DR_HEALTH_CHECK_FQDN: regionalRecordName(config, config.dr.region),
+        PRIMARY_REGION: primary.region,
+        PRIMARY_CLUSTER_ID: primary.clusterIdentifier,
+        PRIMARY_HEALTH_CHECK_FQDN: primary.healthCheckFqdn,
+        DR_REGION: dr.region,
+        DR_CLUSTER_ID: dr.clusterIdentifier,
+        DR_HEALTH_CHECK_FQDN: dr.healthCheckFqdn,
         FENCE_DRAIN_SECONDS: String(this.fenceDrainSeconds),
       },
     });
     const globalArn = `arn:${partition}:rds::${account}:global-cluster:${globalId}`;
-    const clusterArns = [
-      `arn:${partition}:rds:${config.primary.region}:${account}:cluster:${primaryCluster}`,
-      `arn:${partition}:rds:${config.dr.region}:${account}:cluster:${drCluster}`,
-    ];
+    const clusterArns = [primary, dr].map(
+      (m) => `arn:${partition}:rds:${m.region}:${account}:cluster:${m.clusterIdentifier}`,
+    );
     runbook.allow([globalArn], ['rds:DescribeGlobalClusters']);
     runbook.allow([globalArn, ...clusterArns], ['rds:SwitchoverGlobalCluster', 'rds:FailoverGlobalCluster']);
     // The fence: each region's health check is made by its own stack, so its id is not known here (and a

@@ -34,14 +34,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import {
-  clusterIdentifier,
-  globalClusterIdentifier,
-  scheduleIntervalSeconds,
-  snapshotKeyAlias,
-  type AppConfig,
-  type RegionContext,
-} from '../config';
+import { scheduleIntervalSeconds, type SnapshotsConfig } from '../config';
 import {
   APP_DIMENSION,
   MANAGED_TAG,
@@ -62,9 +55,30 @@ import { ObservedFunction } from './observed-function';
 import { SnapshotCopyKey } from './snapshot-copy-key';
 
 export interface SnapshotReplicationProps {
-  readonly config: AppConfig;
-  /** This stack's place in the pair (regionContext(config, role)). */
-  readonly ctx: RegionContext;
+  /**
+   * The app's name: value of the managed-snapshot tag and of the age metric's dimension, and part of
+   * the fixed names of the copy roles and the locked vaults in both regions.
+   */
+  readonly appName: string;
+  /** This stack's region (checked against the stack). */
+  readonly region: string;
+  /** The other region of the pair, where copies of this region's snapshots land. */
+  readonly peerRegion: string;
+  /** This region's Aurora cluster identifier. */
+  readonly clusterIdentifier: string;
+  /** The peer region's cluster identifier (its copies land here and are pruned here). */
+  readonly peerClusterIdentifier: string;
+  /** The Global Database identifier (create and freshness act only while this region's cluster writes). */
+  readonly globalClusterIdentifier: string;
+  /** Alias of the copy key in each region (the same alias in both: the peer's copy names it). */
+  readonly copyKeyAlias: string;
+  /** Schedule, copy retention, newest kept, and the RPO alarm's margin. */
+  readonly snapshots: SnapshotsConfig;
+  /**
+   * True in the region that is the configured Global Database writer (`writerRegion`): the locked
+   * vault's backup plan runs there. Read only with `lockedVault`. @default false
+   */
+  readonly isConfiguredWriter?: boolean;
   /**
    * The KMS key encrypting this region's cluster storage, hence the snapshots taken here (the
    * source key of every copy leaving this region). The copy role gets CreateGrant/DescribeKey on
@@ -102,7 +116,7 @@ export interface SnapshotFunctions {
 const SNAPSHOT_SUFFIX_LENGTH = snapshotIdPrefix('').length + 'YYYYMMDD-HHMM'.length;
 
 export class SnapshotReplication extends Construct {
-  /** KMS key (alias snapshotKeyAlias(config), rotation on) that copies INTO this region use. */
+  /** KMS key (alias `copyKeyAlias`, rotation on) that copies INTO this region use. */
   public readonly key: SnapshotCopyKey;
   public readonly functions: SnapshotFunctions;
   /** Failed invocations (after retries) and undeliverable events land here, with their context. */
@@ -127,22 +141,19 @@ export class SnapshotReplication extends Construct {
 
   constructor(scope: Construct, id: string, props: SnapshotReplicationProps) {
     super(scope, id);
-    const { config, ctx } = props;
+    const { appName, region, peerRegion, snapshots } = props;
     const stack = Stack.of(this);
     validate(stack, props);
 
-    const region = ctx.region.region;
-    const peerRegion = ctx.peer.region;
-    const account = ctx.region.account;
+    const account = stack.account;
     const partition = stack.partition;
-    const appName = config.appName;
-    const ownCluster = clusterIdentifier(config, region);
-    const peerCluster = clusterIdentifier(config, peerRegion);
-    const globalId = globalClusterIdentifier(config);
-    const alias = snapshotKeyAlias(config);
-    const schedule = events.Schedule.expression(config.snapshots.schedule);
+    const ownCluster = props.clusterIdentifier;
+    const peerCluster = props.peerClusterIdentifier;
+    const globalId = props.globalClusterIdentifier;
+    const alias = props.copyKeyAlias;
+    const schedule = events.Schedule.expression(snapshots.schedule);
     this.freshnessThresholdSeconds =
-      scheduleIntervalSeconds(config.snapshots.schedule) + config.snapshots.freshnessMarginHours * 3600;
+      scheduleIntervalSeconds(snapshots.schedule) + snapshots.freshnessMarginHours * 3600;
 
     const rdsArn = (r: string, type: string, name: string) =>
       `arn:${partition}:rds:${r}:${account}:${type}:${name}`;
@@ -228,7 +239,7 @@ export class SnapshotReplication extends Construct {
         CLUSTER_ID: ownCluster,
         DESTINATION_REGION: peerRegion,
         DESTINATION_KMS_KEY: alias,
-        RETENTION_DAYS: String(config.snapshots.retentionDays),
+        RETENTION_DAYS: String(snapshots.retentionDays),
       },
     );
     copy.allow(
@@ -272,13 +283,13 @@ export class SnapshotReplication extends Construct {
     // ---- prune ----------------------------------------------------------------------------------
     const prune = make(
       'prune',
-      `Prunes our snapshot copies in ${region} past ${config.snapshots.retentionDays} days`,
+      `Prunes our snapshot copies in ${region} past ${snapshots.retentionDays} days`,
       Duration.minutes(5),
       {
         APP_NAME: appName,
         CLUSTER_IDS: [ownCluster, peerCluster].join(','),
-        RETENTION_DAYS: String(config.snapshots.retentionDays),
-        KEEP_NEWEST: String(config.snapshots.keepNewest),
+        RETENTION_DAYS: String(snapshots.retentionDays),
+        KEEP_NEWEST: String(snapshots.keepNewest),
       },
     );
     prune.allow(
@@ -328,7 +339,7 @@ export class SnapshotReplication extends Construct {
         deadLetterQueue: this.deadLetterQueue,
       });
     new events.Rule(this, 'CreateSchedule', {
-      description: `Snapshot ${ownCluster} (${config.snapshots.schedule}) while it is the writer`,
+      description: `Snapshot ${ownCluster} (${snapshots.schedule}) while it is the writer`,
       schedule,
       targets: [target(create.fn)],
     });
@@ -349,7 +360,7 @@ export class SnapshotReplication extends Construct {
       targets: [target(copy.fn)],
     });
     new events.Rule(this, 'PruneSchedule', {
-      description: `Prune our snapshots in ${region} (${config.snapshots.schedule})`,
+      description: `Prune our snapshots in ${region} (${snapshots.schedule})`,
       schedule,
       targets: [target(prune.fn)],
     });
@@ -371,7 +382,7 @@ export class SnapshotReplication extends Construct {
     this.freshnessAlarm = new cloudwatch.Alarm(this, 'FreshnessAlarm', {
       alarmDescription:
         `INV-BACKUP: the newest available cross-region snapshot copy is older than ${this.freshnessThresholdSeconds} s ` +
-        `(schedule ${config.snapshots.schedule} + ${config.snapshots.freshnessMarginHours} h margin), or the check is not reporting. ` +
+        `(schedule ${snapshots.schedule} + ${snapshots.freshnessMarginHours} h margin), or the check is not reporting. ` +
         `Check the ${appName} snapshot functions' logs and the DLQ; RPO for logical corruption is degraded.`,
       metric: this.snapshotAgeMetric,
       threshold: this.freshnessThresholdSeconds,
@@ -403,7 +414,7 @@ export class SnapshotReplication extends Construct {
         encryptionKey: this.key,
       });
       // Only the configured writer region backs up; it copies into the other region's locked vault.
-      if (ctx.isWriter) {
+      if (props.isConfiguredWriter) {
         this.backupPlan = this.lockedVault.backUp({
           clusterArn: rdsArn(region, 'cluster', ownCluster),
           peerVaultArn: `arn:${partition}:backup:${peerRegion}:${account}:backup-vault:${lockedVaultName(appName, peerRegion)}`,
@@ -414,34 +425,28 @@ export class SnapshotReplication extends Construct {
 }
 
 function validate(stack: Stack, props: SnapshotReplicationProps): void {
-  const { config, ctx } = props;
-  if (!Token.isUnresolved(stack.region) && stack.region !== ctx.region.region) {
+  const { region, peerRegion, snapshots } = props;
+  if (!Token.isUnresolved(stack.region) && stack.region !== region) {
     throw new Error(
-      `SnapshotReplication: ctx.region.region = "${ctx.region.region}" but the stack is in "${stack.region}"; pass regionContext() for this stack's role`,
+      `SnapshotReplication: region = "${region}" but the stack is in "${stack.region}"; pass the stack's own region`,
     );
   }
-  if (!Token.isUnresolved(stack.account) && stack.account !== ctx.region.account) {
+  if (peerRegion === region) {
     throw new Error(
-      `SnapshotReplication: ctx.region.account = "${ctx.region.account}" but the stack is in account "${stack.account}"`,
-    );
-  }
-  if (ctx.peer.region === ctx.region.region) {
-    throw new Error(
-      `SnapshotReplication: peer region "${ctx.peer.region}" equals this region; copies must leave the region`,
+      `SnapshotReplication: peerRegion "${peerRegion}" equals this region; copies must leave the region`,
     );
   }
   if (props.lockedVault) validateLockedVaultOptions(props.lockedVault);
-  const interval = scheduleIntervalSeconds(config.snapshots.schedule);
-  if (config.snapshots.retentionDays * 86400 < interval) {
+  const interval = scheduleIntervalSeconds(snapshots.schedule);
+  if (snapshots.retentionDays * 86400 < interval) {
     throw new Error(
-      `SnapshotReplication: snapshots.retentionDays = ${config.snapshots.retentionDays} is shorter than the interval of snapshots.schedule = "${config.snapshots.schedule}" (${interval} s); allowed: at least ${Math.ceil(interval / 86400)} day(s)`,
+      `SnapshotReplication: snapshots.retentionDays = ${snapshots.retentionDays} is shorter than the interval of snapshots.schedule = "${snapshots.schedule}" (${interval} s); allowed: at least ${Math.ceil(interval / 86400)} day(s)`,
     );
   }
-  for (const r of [ctx.region.region, ctx.peer.region]) {
-    const cluster = clusterIdentifier(config, r);
+  for (const cluster of [props.clusterIdentifier, props.peerClusterIdentifier]) {
     if (cluster.length + SNAPSHOT_SUFFIX_LENGTH > 63) {
       throw new Error(
-        `SnapshotReplication: snapshot ids "${snapshotIdPrefix(cluster)}YYYYMMDD-HHMM" would exceed RDS's 63 characters; shorten appName = "${config.appName}"`,
+        `SnapshotReplication: snapshot ids "${snapshotIdPrefix(cluster)}YYYYMMDD-HHMM" would exceed RDS's 63 characters; shorten appName = "${props.appName}"`,
       );
     }
   }

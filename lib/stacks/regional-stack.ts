@@ -1,9 +1,8 @@
-import { ArnFormat, CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import * as route53 from 'aws-cdk-lib/aws-route53';
 import type { Construct } from 'constructs';
 import {
   type AppConfig,
-  drCacheNodeType,
   drFleetMinPerAz,
   type RegionContext,
   type RegionRole,
@@ -17,6 +16,7 @@ import { Database } from '../constructs/database';
 import { DnsFailover, READINESS_PATH } from '../constructs/dns-failover';
 import { DrProfile } from '../constructs/dr-profile';
 import { profileProps } from './profile-props';
+import { cacheProps, databaseProps, failoverRunbookProps, snapshotReplicationProps } from './regional-props';
 import { EndpointCanary } from '../constructs/endpoint-canary';
 import { FailoverRunbook } from '../constructs/failover-runbook';
 import { Fleet, LIVENESS_PATH } from '../constructs/fleet';
@@ -74,13 +74,8 @@ export class RegionalStack extends Stack {
     const vpc = this.network.vpc;
 
     // --- Data tier ------------------------------------------------------------------------
-    this.database = new Database(this, 'Database', { vpc, config, ctx });
-    // The DR region may keep a smaller cache (drCapacity.cacheNodeType, pilot light).
-    const cacheConfig =
-      props.role === 'secondary'
-        ? { ...config, cache: { ...config.cache, nodeType: drCacheNodeType(config) } }
-        : config;
-    this.cache = new Cache(this, 'Cache', { vpc, config: cacheConfig, ctx });
+    this.database = new Database(this, 'Database', { vpc, ...databaseProps(config, props.role) });
+    this.cache = new Cache(this, 'Cache', { vpc, ...cacheProps(config, props.role) });
     // Instances per AZ at rest: below fleet.minPerAz only in a pilot-light DR region.
     const restingPerAz = props.role === 'secondary' ? drFleetMinPerAz(config) : config.fleet.minPerAz;
 
@@ -159,8 +154,7 @@ export class RegionalStack extends Stack {
     // --- Backups ----------------------------------------------------------------------------
     // In both regions: each acts only while its cluster is the global writer (decided at run time).
     this.snapshots = new SnapshotReplication(this, 'Snapshots', {
-      config,
-      ctx,
+      ...snapshotReplicationProps(config, props.role),
       clusterKey: this.database.storageKey,
       vpc,
     });
@@ -168,7 +162,7 @@ export class RegionalStack extends Stack {
     // --- Regional failover runbook -------------------------------------------------------------
     // In both regions: a failover or fail-back runs in the region that is to become the writer, so it never needs
     // the failed region's APIs; operator-triggered by design.
-    this.runbook = new FailoverRunbook(this, 'FailoverRunbook', { config, ctx, vpc });
+    this.runbook = new FailoverRunbook(this, 'FailoverRunbook', { ...failoverRunbookProps(config), vpc });
 
     // --- Operations ---------------------------------------------------------------------------
     if (props.role === 'secondary') {
@@ -231,27 +225,12 @@ export class RegionalStack extends Stack {
     this.monitoring.alarmTopic.routeAlarmsIn(this);
 
     this.chaos = new ChaosExperiments(this, 'Chaos', {
-      config,
-      ctx,
+      appName: config.appName,
+      availabilityZones: azs,
       autoScalingGroup: this.fleet.autoScalingGroup,
       vpc,
-      database: {
-        clusterArn: this.formatArn({
-          service: 'rds',
-          resource: 'cluster',
-          resourceName: this.database.clusterIdentifier,
-          arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-        }),
-        isGlobalSecondary: !ctx.isWriter,
-      },
-      cache: {
-        replicationGroupArn: this.formatArn({
-          service: 'elasticache',
-          resource: 'replicationgroup',
-          resourceName: this.cache.replicationGroupId,
-          arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-        }),
-      },
+      database: { clusterArn: this.database.clusterArn, isGlobalSecondary: !ctx.isWriter },
+      cache: { replicationGroupArn: this.cache.replicationGroupArn },
       stopAlarm: this.monitoring.http5xxAlarm,
     });
     if (config.monitoring.zonalAutoshift) {

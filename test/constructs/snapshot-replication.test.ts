@@ -5,6 +5,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { DEFAULT_CONFIG, regionContext, type AppConfig } from '../../lib/config';
 import { SnapshotReplication } from '../../lib/constructs/snapshot-replication';
+import { snapshotReplicationProps } from '../../lib/stacks/regional-props';
 import { cdkJsonContext } from '../helpers/app';
 
 /*
@@ -37,8 +38,7 @@ function build(app: App, role: 'primary' | 'secondary', config = CONFIG, id = `S
   const clusterKey =
     role === 'primary' ? new kms.Key(stack, 'StorageKey', { enableKeyRotation: true }) : undefined;
   const construct = new SnapshotReplication(stack, 'Snapshots', {
-    config,
-    ctx,
+    ...snapshotReplicationProps(config, role),
     clusterKey,
     lockedVault: { retentionDays: 35 },
   });
@@ -370,7 +370,7 @@ describe('SnapshotReplication', () => {
       (config: AppConfig, role: 'primary' | 'secondary' = 'primary', region = 'us-east-1') =>
       () => {
         const stack = new Stack(new App(), 'Bad', { env: { account: '111111111111', region } });
-        new SnapshotReplication(stack, 'S', { config, ctx: regionContext(config, role) });
+        new SnapshotReplication(stack, 'S', snapshotReplicationProps(config, role));
       };
 
     test('GIVEN retention shorter than the schedule interval THEN it fails naming both fields', () => {
@@ -391,16 +391,15 @@ describe('SnapshotReplication', () => {
       expect(
         () =>
           new SnapshotReplication(stack, 'S', {
-            config: CONFIG,
-            ctx: regionContext(CONFIG, 'primary'),
+            ...snapshotReplicationProps(CONFIG, 'primary'),
             lockedVault: { retentionDays: 7, changeableForDays: 1 },
           }),
       ).toThrow(/lockedVault.changeableForDays = 1; allowed: an integer 3-36500/);
     });
 
-    test('GIVEN a context for another region than the stack THEN it fails naming both', () => {
+    test('GIVEN props for another region than the stack THEN it fails naming both', () => {
       expect(attempt(CONFIG, 'secondary', 'us-east-1')).toThrow(
-        /ctx.region.region = "us-west-2" but the stack is in "us-east-1"/,
+        /region = "us-west-2" but the stack is in "us-east-1"/,
       );
     });
 
