@@ -1,12 +1,11 @@
-import { RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { ArnFormat, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as elasticache from 'aws-cdk-lib/aws-elasticache';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
-import type { RegionContext } from '../config/derived';
-import type { AppConfig, CacheConfig } from '../config/schema';
+import type { CacheConfig } from '../config/schema';
 
 /** Default Redis/Valkey port; only named client security groups may reach it. */
 export const CACHE_PORT = 6379;
@@ -14,9 +13,12 @@ export const CACHE_PORT = 6379;
 export interface CacheProps {
   /** VPC with PRIVATE_ISOLATED subnets in every configured AZ. */
   readonly vpc: ec2.IVpc;
-  readonly config: AppConfig;
-  /** Which region of the pair this is (the cache is regional; both roles build the same shape). */
-  readonly ctx: RegionContext;
+  /** Engine, node type, shards and replicas, snapshot and maintenance windows (the cache is regional: both roles build the same shape). */
+  readonly cache: CacheConfig;
+  /** AZs the shards' nodes rotate over (each shard's nodes in distinct AZs). */
+  readonly availabilityZones: readonly string[];
+  /** Prefix of this app's fixed names: replication group `<prefix>-cache`, key alias `alias/<prefix>/cache`. */
+  readonly namePrefix: string;
 }
 
 /**
@@ -32,6 +34,8 @@ export interface CacheProps {
  */
 export class Cache extends Construct {
   public readonly replicationGroupId: string;
+  /** ARN of the replication group, from its fixed id (FIS targets it; IAM scopes to it). */
+  public readonly replicationGroupArn: string;
   /** Cluster-mode configuration endpoint host (a token). */
   public readonly configurationEndpoint: string;
   public readonly port: number = CACHE_PORT;
@@ -44,16 +48,21 @@ export class Cache extends Construct {
 
   constructor(scope: Construct, id: string, props: CacheProps) {
     super(scope, id);
-    const { config, ctx, vpc } = props;
-    const cache = config.cache;
-    const azs = ctx.region.availabilityZones;
-    this.replicationGroupId = `${config.appName}-cache`;
+    const { cache, vpc } = props;
+    const azs = props.availabilityZones;
+    this.replicationGroupId = `${props.namePrefix}-cache`;
     validateCache(cache, this.replicationGroupId);
+    this.replicationGroupArn = Stack.of(this).formatArn({
+      service: 'elasticache',
+      resource: 'replicationgroup',
+      resourceName: this.replicationGroupId,
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    });
 
     // Retained on delete: the final snapshot stays encrypted under it.
     this.encryptionKey = new kms.Key(this, 'Key', {
       description: `ElastiCache ${this.replicationGroupId} at-rest encryption`,
-      alias: `alias/${config.appName}/cache`,
+      alias: `alias/${props.namePrefix}/cache`,
       enableKeyRotation: true,
       removalPolicy: RemovalPolicy.RETAIN,
     });
@@ -100,7 +109,7 @@ export class Cache extends Construct {
 
     this.replicationGroup = new elasticache.CfnReplicationGroup(this, 'ReplicationGroup', {
       replicationGroupId: this.replicationGroupId,
-      replicationGroupDescription: `${config.appName} cache (${cache.engine} ${cache.engineVersion}, cluster mode)`,
+      replicationGroupDescription: `${props.namePrefix} cache (${cache.engine} ${cache.engineVersion}, cluster mode)`,
       engine: cache.engine,
       engineVersion: cache.engineVersion,
       cacheNodeType: cache.nodeType,

@@ -12,23 +12,22 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import type { AppConfig, RegionContext } from '../config';
 
 /** The experiment kinds; template keys are `<kind>-<az>`, or just the kind for db-failover. */
 export type ExperimentKind =
   'terminate-instances' | 'network-disruption' | 'cache-az-power' | 'db-failover' | 'az-outage';
 
 export interface ChaosExperimentsProps {
-  readonly config: AppConfig;
-  readonly ctx: RegionContext;
+  /** The app's name: prefix of template names (`<appName>-<key>`), their App tag, and descriptions. */
+  readonly appName: string;
   /** The fleet's group; instances are selected by its aws:autoscaling:groupName tag plus AZ. */
   readonly autoScalingGroup: autoscaling.IAutoScalingGroup;
   /** The VPC the fleet runs in (FIS creates a temporary network ACL there). */
   readonly vpc: ec2.IVpc;
   /** Subnets whose connectivity is disrupted, grouped by their AZ. @default vpc private-with-egress subnets */
   readonly privateSubnets?: ec2.ISubnet[];
-  /** AZs to generate per-AZ templates for. @default ctx.region.availabilityZones */
-  readonly availabilityZones?: string[];
+  /** AZs to generate per-AZ templates for (non-empty, no duplicates). */
+  readonly availabilityZones: readonly string[];
   /**
    * The region's Aurora cluster. A Global Database secondary cannot fail over in-region, so no
    * failover action is generated for it.
@@ -57,8 +56,8 @@ export class ChaosExperiments extends Construct {
   constructor(scope: Construct, id: string, props: ChaosExperimentsProps) {
     super(scope, id);
     const stack = Stack.of(this);
-    const { config, ctx } = props;
-    const azs = props.availabilityZones ?? ctx.region.availabilityZones;
+    const { appName } = props;
+    const azs = [...props.availabilityZones];
     const subnets =
       props.privateSubnets ??
       props.vpc.selectSubnets({ subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS }).subnets;
@@ -78,7 +77,7 @@ export class ChaosExperiments extends Construct {
 
     // ---- Logging -----------------------------------------------------------------------------------
     const logKey = new kms.Key(this, 'LogKey', {
-      description: `${config.appName} FIS experiment logs (${ctx.region.region})`,
+      description: `${appName} FIS experiment logs (${stack.region})`,
       enableKeyRotation: true,
     });
     logKey.addToResourcePolicy(
@@ -98,7 +97,7 @@ export class ChaosExperiments extends Construct {
 
     // ---- Role --------------------------------------------------------------------------------------
     this.role = new iam.Role(this, 'ExperimentRole', {
-      description: `FIS experiments of ${config.appName} in ${ctx.region.region}`,
+      description: `FIS experiments of ${appName} in ${stack.region}`,
       // Confused-deputy guard: only FIS experiments of this account and region may assume it.
       assumedBy: new iam.ServicePrincipal('fis.amazonaws.com', {
         conditions: {
@@ -222,8 +221,8 @@ export class ChaosExperiments extends Construct {
         actions,
         experimentOptions: { accountTargeting: 'single-account', emptyTargetResolutionMode: emptyTargets },
         tags: {
-          Name: `${config.appName}-${key}`,
-          App: config.appName,
+          Name: `${appName}-${key}`,
+          App: appName,
           Experiment: kind,
           ...(az ? { AvailabilityZone: az } : {}),
         },

@@ -6,8 +6,8 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as rds from 'aws-cdk-lib/aws-rds';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
-import type { AppConfig } from '../config/schema';
-import { clusterIdentifier, globalClusterIdentifier, type RegionContext } from '../config/derived';
+import type { RegionRole } from '../config/derived';
+import type { AppConfig, DatabaseConfig } from '../config/schema';
 import { DbBootstrap } from './db-bootstrap';
 
 /** Aurora PostgreSQL listens on its default port; security groups, not obscurity, restrict it. */
@@ -24,7 +24,7 @@ const BACKUP_WINDOW = '04:00-05:00';
 const MAINTENANCE_WINDOW = 'sun:06:00-sun:07:00';
 
 /** Fixed secret names: the primary creates them and replicates them, so DR reads them by name. */
-export function databaseSecretNames(config: AppConfig): {
+export function databaseSecretNames(config: Pick<AppConfig, 'appName'>): {
   readonly master: string;
   readonly appUser: string;
 } {
@@ -34,13 +34,27 @@ export function databaseSecretNames(config: AppConfig): {
 export interface DatabaseProps {
   /** VPC with PRIVATE_ISOLATED (cluster, proxy) and PRIVATE_WITH_EGRESS (rotation, bootstrap) subnets in every AZ. */
   readonly vpc: ec2.IVpc;
-  readonly config: AppConfig;
+  /** Engine version, instance class and counts, credentials, backup and rotation settings, proxy. */
+  readonly database: DatabaseConfig;
   /**
    * The region's role. `primary` creates the global cluster and the writer cluster with its
    * secrets; `secondary` creates the Global Database member cluster (no credentials).
-   * Deliberately not `ctx.isWriter`: switching `writerRegion` must not change any resource.
+   * Deliberately not "is the writer": switching `writerRegion` must not change any resource.
    */
-  readonly ctx: RegionContext;
+  readonly role: RegionRole;
+  /** This region's cluster identifier (deterministic: runbooks, snapshots and FIS name it); instances are `<id>-<n>`. */
+  readonly clusterIdentifier: string;
+  /** The global cluster's identifier (the primary creates it; the secondary attaches by this name). */
+  readonly globalClusterIdentifier: string;
+  /** AZs the instances are placed in, round robin from the writer (INV-DB: one per AZ). */
+  readonly availabilityZones: readonly string[];
+  /** Region the primary replicates its master and app-user secrets to (the DR region). Read in the primary only. */
+  readonly secretReplicaRegion: string;
+  /**
+   * Prefix of this app's fixed names: secrets `<prefix>/db/master` and `<prefix>/db/app-user`, key alias
+   * `alias/<prefix>/aurora`, proxy `<prefix>-proxy` and `<prefix>-proxy-ro`.
+   */
+  readonly namePrefix: string;
 }
 
 /**
@@ -78,8 +92,13 @@ export class Database extends Construct {
   public readonly masterSecretName: string;
   /** Customer-managed key for storage, Performance Insights (rotation on). */
   public readonly storageKey: kms.IKey;
-  /** The L2 cluster (primary role only). */
-  public readonly cluster?: rds.DatabaseCluster;
+  /**
+   * This region's cluster in either role: the L2 cluster in the primary, a reference to the L1
+   * Global Database member in the secondary.
+   */
+  public readonly cluster: rds.IDatabaseCluster;
+  /** ARN of this region's cluster, from its deterministic identifier (known at synth, in either role). */
+  public readonly clusterArn: string;
   /** The app-user secret (primary role only; DR uses the replica by name). */
   public readonly appUserSecret?: secretsmanager.ISecret;
   /** The RDS Proxy (primary role with `database.proxy` only). */
@@ -87,21 +106,29 @@ export class Database extends Construct {
 
   constructor(scope: Construct, id: string, props: DatabaseProps) {
     super(scope, id);
-    const { config, ctx, vpc } = props;
-    const db = config.database;
-    const azs = ctx.region.availabilityZones;
+    const { vpc } = props;
+    const azs = props.availabilityZones;
     validateProps(props);
 
-    this.clusterIdentifier = clusterIdentifier(config, ctx.region.region);
-    this.globalClusterIdentifier = globalClusterIdentifier(config);
-    const names = databaseSecretNames(config);
+    this.clusterIdentifier = props.clusterIdentifier;
+    this.globalClusterIdentifier = props.globalClusterIdentifier;
+    this.clusterArn = Arn.format(
+      {
+        service: 'rds',
+        resource: 'cluster',
+        resourceName: this.clusterIdentifier,
+        arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+      },
+      Stack.of(this),
+    );
+    const names = databaseSecretNames({ appName: props.namePrefix });
     this.appUserSecretName = names.appUser;
     this.masterSecretName = names.master;
 
     // Retained on delete: the final snapshot and retained backups stay encrypted under it.
     const key = new kms.Key(this, 'StorageKey', {
       description: `Aurora storage and Performance Insights for ${this.clusterIdentifier}`,
-      alias: `alias/${config.appName}/aurora`,
+      alias: `alias/${props.namePrefix}/aurora`,
       enableKeyRotation: true,
       removalPolicy: RemovalPolicy.RETAIN,
     });
@@ -122,7 +149,10 @@ export class Database extends Construct {
     });
 
     const engine = rds.DatabaseClusterEngine.auroraPostgres({
-      version: rds.AuroraPostgresEngineVersion.of(db.engineVersion, db.engineVersion.split('.')[0]),
+      version: rds.AuroraPostgresEngineVersion.of(
+        props.database.engineVersion,
+        props.database.engineVersion.split('.')[0],
+      ),
     });
     // TLS only: the server refuses unencrypted connections.
     const parameterGroup = new rds.ParameterGroup(this, 'ClusterParameters', {
@@ -161,7 +191,7 @@ export class Database extends Construct {
       azs,
       isolated,
     };
-    if (ctx.role === 'primary') {
+    if (props.role === 'primary') {
       const primary = this.createPrimary(props, shared);
       this.cluster = primary.cluster;
       this.appUserSecret = primary.appUserSecret;
@@ -172,6 +202,7 @@ export class Database extends Construct {
       this.connections = primary.connections;
     } else {
       const secondary = this.createSecondary(props, shared);
+      this.cluster = secondary.cluster;
       this.instanceIdentifiers = secondary.instanceIdentifiers;
       this.writerEndpoint = secondary.writerEndpoint;
       this.readerEndpoint = secondary.readerEndpoint;
@@ -226,8 +257,7 @@ export class Database extends Construct {
   }
 
   private createPrimary(props: DatabaseProps, parts: SharedParts): BuiltCluster & PrimaryExtras {
-    const { config, ctx, vpc } = props;
-    const db = config.database;
+    const { database: db, vpc } = props;
     const instanceType = new ec2.InstanceType(db.instanceClass);
     const instanceIds = instanceIdentifiersFor(this.clusterIdentifier, db.readers + 1);
     const instance = (i: number) => ({
@@ -248,7 +278,7 @@ export class Database extends Construct {
       clusterIdentifier: this.clusterIdentifier,
       credentials: rds.Credentials.fromGeneratedSecret(db.masterUsername, {
         secretName: this.masterSecretName,
-        replicaRegions: [{ region: ctx.peer.region }],
+        replicaRegions: [{ region: props.secretReplicaRegion }],
       }),
       writer: rds.ClusterInstance.provisioned('Instance1', { instanceType, ...instance(0) }),
       readers: Array.from({ length: db.readers }, (_, k) =>
@@ -300,7 +330,7 @@ export class Database extends Construct {
       secretName: this.appUserSecretName,
       dbname: db.databaseName,
       masterSecret,
-      replicaRegions: [{ region: ctx.peer.region }],
+      replicaRegions: [{ region: props.secretReplicaRegion }],
     });
     const appUserSecret = appSecret.attach(cluster);
     // Single-user rotation: RDS Proxy authenticates with this secret and maps it to one fixed
@@ -354,7 +384,7 @@ export class Database extends Construct {
         securityGroups: [proxySecurityGroup],
         secrets: [appUserSecret],
         requireTLS: true,
-        dbProxyName: `${config.appName}-proxy`,
+        dbProxyName: `${props.namePrefix}-proxy`,
       });
       // The proxy's own egress: only to the cluster.
       proxySecurityGroup.addEgressRule(parts.securityGroup, ec2.Port.tcp(DATABASE_PORT), 'Proxy to Aurora');
@@ -364,7 +394,7 @@ export class Database extends Construct {
         vpcSubnets: parts.isolated,
         securityGroups: [proxySecurityGroup],
         targetRole: rds.ProxyEndpointTargetRole.READ_ONLY,
-        dbProxyEndpointName: `${config.appName}-proxy-ro`,
+        dbProxyEndpointName: `${props.namePrefix}-proxy-ro`,
       });
       writerEndpoint = proxy.endpoint;
       readerEndpoint = readOnly.endpoint;
@@ -385,9 +415,8 @@ export class Database extends Construct {
     };
   }
 
-  private createSecondary(props: DatabaseProps, parts: SharedParts): BuiltCluster {
-    const { config } = props;
-    const db = config.database;
+  private createSecondary(props: DatabaseProps, parts: SharedParts): BuiltCluster & SecondaryExtras {
+    const db = props.database;
     const engineVersion = db.engineVersion;
     // L1 on purpose: a Global Database secondary must not set master credentials, and the L2
     // DatabaseCluster always generates them (and has no global-cluster property).
@@ -436,6 +465,16 @@ export class Database extends Construct {
     });
 
     return {
+      // A typed handle on the L1 member (no resource of its own).
+      cluster: rds.DatabaseCluster.fromDatabaseClusterAttributes(this, 'ClusterHandle', {
+        clusterIdentifier: cluster.ref,
+        engine: parts.engine,
+        port: DATABASE_PORT,
+        securityGroups: [parts.securityGroup],
+        instanceIdentifiers: instanceIds,
+        clusterEndpointAddress: cluster.attrEndpointAddress,
+        readerEndpointAddress: cluster.attrReadEndpointAddress,
+      }),
       instanceIdentifiers: instanceIds,
       writerEndpoint: cluster.attrEndpointAddress,
       readerEndpoint: cluster.attrReadEndpointAddress,
@@ -475,6 +514,10 @@ interface BuiltCluster {
   readonly readerEndpoint: string;
 }
 
+interface SecondaryExtras {
+  readonly cluster: rds.IDatabaseCluster;
+}
+
 interface PrimaryExtras {
   readonly cluster: rds.DatabaseCluster;
   readonly appUserSecret: secretsmanager.ISecret;
@@ -488,18 +531,17 @@ function instanceIdentifiersFor(cluster: string, count: number): string[] {
 }
 
 /** Construction-time guard for values the config schema cannot see (identifier lengths). */
-function validateProps({ config, ctx }: DatabaseProps): void {
-  const id = clusterIdentifier(config, ctx.region.region);
-  const count = ctx.role === 'primary' ? config.database.readers + 1 : config.database.drInstances;
+function validateProps({ database, role, clusterIdentifier: id }: DatabaseProps): void {
+  const count = role === 'primary' ? database.readers + 1 : database.drInstances;
   const longest = `${id}-${count}`;
   if (longest.length > 63) {
     throw new Error(
-      `Database: instance identifier "${longest}" is ${longest.length} characters; RDS allows at most 63 (shorten appName)`,
+      `Database: instance identifier "${longest}" is ${longest.length} characters; RDS allows at most 63 (shorten clusterIdentifier, i.e. appName)`,
     );
   }
-  if (!/^[rx]\d/.test(config.database.instanceClass)) {
+  if (!/^[rx]\d/.test(database.instanceClass)) {
     throw new Error(
-      `Database: database.instanceClass = "${config.database.instanceClass}": Aurora Global Database needs a memory-optimized r- or x-class (e.g. r6g.large)`,
+      `Database: database.instanceClass = "${database.instanceClass}": Aurora Global Database needs a memory-optimized r- or x-class (e.g. r6g.large)`,
     );
   }
 }

@@ -13,24 +13,46 @@ import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import {
-  clusterIdentifier,
-  drScaledDown,
-  globalClusterIdentifier,
-  regionalRecordName,
-  type AppConfig,
-  type RegionContext,
-} from '../config';
 import { fenceDrainSeconds, scaleUpInstanceIds } from '../../lambda/failover/runbook';
-import { failoverRunbookFunctionName } from '../../lambda/shared/names';
 import { constant } from '../report/constants';
 import { lambdaEntry } from './lambda-defaults';
-import { ObservedFunction } from './snapshot-replication';
+import { ObservedFunction } from './observed-function';
+
+/** One member of the Global Database, as the runbook names it. */
+export interface RunbookMember {
+  readonly region: string;
+  /** The member's cluster identifier in that region. */
+  readonly clusterIdentifier: string;
+  /** FQDN the member region's Route 53 health check probes (the fence finds the check by it). */
+  readonly healthCheckFqdn: string;
+  /**
+   * The member region is kept small at rest (pilot light): only its own copy can scale it up, so a promotion to
+   * it runs there (and that copy needs `scaleUp`). @default false
+   */
+  readonly pilotLight?: boolean;
+}
+
+/** What the copy in a pilot-light region restores before it fences and promotes that region. */
+export interface RunbookScaleUp {
+  readonly autoScalingGroup: autoscaling.IAutoScalingGroup;
+  /** MinSize and DesiredCapacity the group is raised to (production shape). */
+  readonly fleetMinSize: number;
+  /** Aurora instances the region's cluster must have, available, before it is promoted (0: it keeps its own). */
+  readonly databaseInstances: number;
+  /** e.g. db.r7g.large */
+  readonly databaseInstanceClass: string;
+}
 
 export interface FailoverRunbookProps {
-  readonly config: AppConfig;
-  /** The context of the region the stack is in (either role: each region has its own copy). */
-  readonly ctx: RegionContext;
+  /** Fixed function name (failoverRunbookFunctionName(appName)), so the CLI finds it from config alone. */
+  readonly functionName: string;
+  readonly globalClusterIdentifier: string;
+  /** The configured primary region's member. */
+  readonly primary: RunbookMember;
+  /** The DR region's member. The stack must be in one of the two regions (each has its own copy). */
+  readonly dr: RunbookMember;
+  /** Route 53 health-check request interval in seconds (10 or 30): the fence waits it out (fenceDrainSeconds). */
+  readonly healthCheckIntervalSeconds: number;
   /**
    * VPC whose private-with-egress subnets the runbook runs in (AWS Control Tower CT.LAMBDA.PR.3),
    * HTTPS out only; it reaches the RDS and Route 53 APIs through its own region's NAT gateways.
@@ -38,27 +60,15 @@ export interface FailoverRunbookProps {
    */
   readonly vpc?: ec2.IVpc;
   /**
-   * Pilot light, in the DR region's copy: the fleet the runbook raises and the Aurora instances it adds to the
-   * headless secondary BEFORE it fences and promotes. Every copy learns from the config that DR is scaled down
-   * at rest (drScaledDown), so the primary's copy refuses to promote DR itself.
-   * @default none: DR is at production shape
+   * Pilot light, in the copy that runs in the pilot-light member's region: the fleet it raises and the Aurora
+   * instances it adds to the headless secondary BEFORE it fences and promotes.
+   * @default none: this region is at production shape
    */
   readonly scaleUp?: RunbookScaleUp;
 }
 
-/** What the DR copy of the runbook restores before promoting a pilot-light DR region. */
-export interface RunbookScaleUp {
-  readonly autoScalingGroup: autoscaling.IAutoScalingGroup;
-  /** MinSize and DesiredCapacity the group is raised to (production shape). */
-  readonly fleetMinSize: number;
-  /** Aurora instances the DR cluster must have, available, before it is promoted (0: it keeps its own). */
-  readonly databaseInstances: number;
-  /** e.g. db.r7g.large */
-  readonly databaseInstanceClass: string;
-}
-
 export class FailoverRunbook extends Construct {
-  /** Named failoverRunbookFunctionName(config.appName), so the CLI finds it from config alone. */
+  /** Named `functionName`, so the CLI finds it from config alone. */
   public readonly function: lambda.IFunction;
   public readonly functionName: string;
   /** Seconds an unplanned failover waits between fencing the old writer and promoting (see fenceDrainSeconds). */
@@ -66,35 +76,34 @@ export class FailoverRunbook extends Construct {
 
   constructor(scope: Construct, id: string, props: FailoverRunbookProps) {
     super(scope, id);
-    const { config, ctx } = props;
+    const { primary, dr } = props;
     const stack = Stack.of(this);
-    if (!Token.isUnresolved(stack.region) && stack.region !== ctx.region.region) {
+    const members = [primary.region, dr.region];
+    if (!Token.isUnresolved(stack.region) && !members.includes(stack.region)) {
       throw new Error(
-        `FailoverRunbook: the stack is in "${stack.region}"; allowed: the region of ctx (${ctx.role}, "${ctx.region.region}")`,
+        `FailoverRunbook: the stack is in "${stack.region}"; allowed: the primary ("${primary.region}") or the DR region ("${dr.region}")`,
       );
     }
 
-    const drPilotLight = drScaledDown(config);
-    if (props.scaleUp && (ctx.role !== 'secondary' || !drPilotLight)) {
+    const here = [primary, dr].find((m) => m.region === stack.region);
+    if (props.scaleUp && here && !here.pilotLight) {
       throw new Error(
-        `FailoverRunbook: scaleUp is only for the DR copy when DR is scaled down at rest (pilot light); this copy is ${ctx.role} and DR is at production shape`,
+        `FailoverRunbook: scaleUp is only for the copy in a pilot-light region; ${stack.region} is at production shape (pilotLight not set)`,
       );
     }
-    if (!props.scaleUp && ctx.role === 'secondary' && drPilotLight) {
+    if (!props.scaleUp && here?.pilotLight) {
       throw new Error(
-        'FailoverRunbook: DR is scaled down at rest (pilot light: drCapacity.fleetMinPerAz below fleet.minPerAz or database.drInstances 0), so the DR copy needs scaleUp: the fleet to raise and the Aurora instances to add before promoting',
+        `FailoverRunbook: ${stack.region} is pilot light (drCapacity.fleetMinPerAz below fleet.minPerAz or database.drInstances 0), so its copy needs scaleUp: the fleet to raise and the Aurora instances to add before promoting`,
       );
     }
 
     const partition = stack.partition;
-    const account = ctx.region.account;
-    const globalId = globalClusterIdentifier(config);
-    const primaryCluster = clusterIdentifier(config, config.primary.region);
-    const drCluster = clusterIdentifier(config, config.dr.region);
-    this.functionName = failoverRunbookFunctionName(config.appName);
+    const account = stack.account;
+    const globalId = props.globalClusterIdentifier;
+    this.functionName = props.functionName;
     // Alias records to the ALB carry the ALB's TTL (DnsFailover), the same figure the report models.
     this.fenceDrainSeconds = fenceDrainSeconds(
-      config.dns.healthCheck.requestIntervalSeconds,
+      props.healthCheckIntervalSeconds,
       constant('elbAliasTtl').value,
     );
 
@@ -110,14 +119,14 @@ export class FailoverRunbook extends Construct {
       vpc: props.vpc,
       environment: {
         GLOBAL_CLUSTER_ID: globalId,
-        PRIMARY_REGION: config.primary.region,
-        PRIMARY_CLUSTER_ID: primaryCluster,
-        PRIMARY_HEALTH_CHECK_FQDN: regionalRecordName(config, config.primary.region),
-        DR_REGION: config.dr.region,
-        DR_CLUSTER_ID: drCluster,
-        DR_HEALTH_CHECK_FQDN: regionalRecordName(config, config.dr.region),
+        PRIMARY_REGION: primary.region,
+        PRIMARY_CLUSTER_ID: primary.clusterIdentifier,
+        PRIMARY_HEALTH_CHECK_FQDN: primary.healthCheckFqdn,
+        DR_REGION: dr.region,
+        DR_CLUSTER_ID: dr.clusterIdentifier,
+        DR_HEALTH_CHECK_FQDN: dr.healthCheckFqdn,
         FENCE_DRAIN_SECONDS: String(this.fenceDrainSeconds),
-        ...(drPilotLight ? { DR_PILOT_LIGHT: 'true' } : {}),
+        ...(dr.pilotLight ? { DR_PILOT_LIGHT: 'true' } : {}),
         ...(props.scaleUp
           ? {
               PILOT_LIGHT_ASG_NAME: props.scaleUp.autoScalingGroup.autoScalingGroupName,
@@ -129,10 +138,9 @@ export class FailoverRunbook extends Construct {
       },
     });
     const globalArn = `arn:${partition}:rds::${account}:global-cluster:${globalId}`;
-    const clusterArns = [
-      `arn:${partition}:rds:${config.primary.region}:${account}:cluster:${primaryCluster}`,
-      `arn:${partition}:rds:${config.dr.region}:${account}:cluster:${drCluster}`,
-    ];
+    const clusterArns = [primary, dr].map(
+      (m) => `arn:${partition}:rds:${m.region}:${account}:cluster:${m.clusterIdentifier}`,
+    );
     runbook.allow([globalArn], ['rds:DescribeGlobalClusters']);
     runbook.allow([globalArn, ...clusterArns], ['rds:SwitchoverGlobalCluster', 'rds:FailoverGlobalCluster']);
     // The fence: each region's health check is made by its own stack, so its id is not known here (and a
@@ -149,7 +157,7 @@ export class FailoverRunbook extends Construct {
       "the two regions' health-check ids are made by two stacks and not known to either at synth; the runbook only flips Disabled and Inverted of the check whose FQDN is a regional name of this app",
     );
     if (props.scaleUp) {
-      const region = ctx.region.region;
+      const region = stack.region;
       runbook.allow(
         ['*'],
         ['autoscaling:DescribeAutoScalingGroups'],
@@ -171,7 +179,7 @@ export class FailoverRunbook extends Construct {
           },
         },
       );
-      const instancePattern = scaleUpInstanceIds(drCluster, 1)[0].replace(/-1$/, '-*');
+      const instancePattern = scaleUpInstanceIds(dr.clusterIdentifier, 1)[0].replace(/-1$/, '-*');
       runbook.allow(
         [`arn:${partition}:rds:${region}:${account}:db:*`],
         ['rds:DescribeDBInstances'],
@@ -180,7 +188,7 @@ export class FailoverRunbook extends Construct {
       runbook.allow(
         [
           `arn:${partition}:rds:${region}:${account}:db:${instancePattern}`,
-          `arn:${partition}:rds:${region}:${account}:cluster:${drCluster}`,
+          `arn:${partition}:rds:${region}:${account}:cluster:${dr.clusterIdentifier}`,
         ],
         ['rds:CreateDBInstance', 'rds:AddTagsToResource'],
         'the scale-up adds instances named <cluster>-failover-N (deterministic, so reruns find them) to the DR cluster only',

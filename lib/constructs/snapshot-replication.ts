@@ -10,7 +10,8 @@
  * an hourly sweep re-derives missing copies from RDS itself, so a lost event or an exhausted retry
  * heals without an execution history to replay. Visibility: one JSON log line per decision, the
  * failure context in the DLQ message, and SnapshotAgeSeconds, the end-to-end truth (a fresh DR copy
- * exists). Alerting: one alarm on the DLQ (a step failed for good) and one RPO alarm.
+ * exists). Alerting: one alarm on the DLQ (a step failed for good) and one RPO alarm, routed to the
+ * region's topic by the stack (AlarmTopic.routeAlarmsIn).
  *
  * Both regional stacks make one; the create function acts only while its region's cluster is the
  * Global Database writer (asked at run time), so after a failover the copies flow the other way.
@@ -22,29 +23,18 @@
  * point before its retention ends. A copy into a second account remains the stronger choice for an
  * account takeover that also reaches the key policies (see lambda/snapshot/README.md).
  */
-import { Duration, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
+import { Duration, Stack, Token, Validations } from 'aws-cdk-lib';
 import * as backup from 'aws-cdk-lib/aws-backup';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
-import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import * as destinations from 'aws-cdk-lib/aws-lambda-destinations';
-import * as logs from 'aws-cdk-lib/aws-logs';
-import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import {
-  clusterIdentifier,
-  globalClusterIdentifier,
-  scheduleIntervalSeconds,
-  snapshotKeyAlias,
-  type AppConfig,
-  type RegionContext,
-} from '../config';
+import { scheduleIntervalSeconds, type SnapshotsConfig } from '../config';
 import {
   APP_DIMENSION,
   MANAGED_TAG,
@@ -54,14 +44,41 @@ import {
   snapshotCopyRoleName,
   snapshotIdPrefix,
 } from '../../lambda/shared/names';
-import { BundledFunction, httpsEgressOnlySecurityGroup, lambdaEntry } from './lambda-defaults';
+import { httpsEgressOnlySecurityGroup, lambdaEntry } from './lambda-defaults';
+import {
+  LockedBackupVault,
+  lockedVaultName,
+  type LockedVaultOptions,
+  validateLockedVaultOptions,
+} from './locked-backup-vault';
+import { ObservedFunction } from './observed-function';
+import { SnapshotCopyKey } from './snapshot-copy-key';
 
 export interface SnapshotReplicationProps {
-  readonly config: AppConfig;
-  /** This stack's place in the pair (regionContext(config, role)). */
-  readonly ctx: RegionContext;
-  /** Topic the freshness and failure alarms notify (alarm and OK). @default no alarm actions */
-  readonly alarmTopic?: sns.ITopic;
+  /**
+   * The app's name: value of the managed-snapshot tag and of the age metric's dimension, and part of
+   * the fixed names of the copy roles and the locked vaults in both regions.
+   */
+  readonly appName: string;
+  /** This stack's region (checked against the stack). */
+  readonly region: string;
+  /** The other region of the pair, where copies of this region's snapshots land. */
+  readonly peerRegion: string;
+  /** This region's Aurora cluster identifier. */
+  readonly clusterIdentifier: string;
+  /** The peer region's cluster identifier (its copies land here and are pruned here). */
+  readonly peerClusterIdentifier: string;
+  /** The Global Database identifier (create and freshness act only while this region's cluster writes). */
+  readonly globalClusterIdentifier: string;
+  /** Alias of the copy key in each region (the same alias in both: the peer's copy names it). */
+  readonly copyKeyAlias: string;
+  /** Schedule, copy retention, newest kept, and the RPO alarm's margin. */
+  readonly snapshots: SnapshotsConfig;
+  /**
+   * True in the region that is the configured Global Database writer (`writerRegion`): the locked
+   * vault's backup plan runs there. Read only with `lockedVault`. @default false
+   */
+  readonly isConfiguredWriter?: boolean;
   /**
    * The KMS key encrypting this region's cluster storage, hence the snapshots taken here (the
    * source key of every copy leaving this region). The copy role gets CreateGrant/DescribeKey on
@@ -87,24 +104,6 @@ export interface SnapshotReplicationProps {
   readonly vpc?: ec2.IVpc;
 }
 
-/** AWS Backup Vault Lock option (protection against deletion from inside the account). */
-export interface LockedVaultOptions {
-  /** Days every recovery point is kept and cannot be deleted (Vault Lock minimum retention), 1-36500. */
-  readonly retentionDays: number;
-  /**
-   * Days after deployment during which the lock can still be removed (governance), 3-36500; after
-   * that it is immutable (compliance mode). @default 3 (the minimum AWS allows)
-   */
-  readonly changeableForDays?: number;
-  /** When the writer region's backup runs. @default daily at 05:00 UTC */
-  readonly schedule?: events.Schedule;
-}
-
-/** Deterministic name of a region's locked vault, so the other region's plan can copy into it. */
-export function lockedVaultName(appName: string, region: string): string {
-  return `${appName}-locked-${region}`;
-}
-
 /** The four functions, exposed for dashboards and error alarms. */
 export interface SnapshotFunctions {
   readonly create: lambda.IFunction;
@@ -117,8 +116,8 @@ export interface SnapshotFunctions {
 const SNAPSHOT_SUFFIX_LENGTH = snapshotIdPrefix('').length + 'YYYYMMDD-HHMM'.length;
 
 export class SnapshotReplication extends Construct {
-  /** KMS key (alias snapshotKeyAlias(config), rotation on) that copies INTO this region use. */
-  public readonly key: kms.Key;
+  /** KMS key (alias `copyKeyAlias`, rotation on) that copies INTO this region use. */
+  public readonly key: SnapshotCopyKey;
   public readonly functions: SnapshotFunctions;
   /** Failed invocations (after retries) and undeliverable events land here, with their context. */
   public readonly deadLetterQueue: sqs.Queue;
@@ -134,7 +133,7 @@ export class SnapshotReplication extends Construct {
   /** The copy role, whose fixed name the other region's key policy names. */
   public readonly copyRole: iam.Role;
   /** The Vault Lock vault of this region, when `lockedVault` is set. */
-  public readonly lockedVault?: backup.BackupVault;
+  public readonly lockedVault?: LockedBackupVault;
   /** The backup plan (writer region only), when `lockedVault` is set. */
   public readonly backupPlan?: backup.BackupPlan;
   /** The functions' security group (HTTPS out only), when `vpc` is set. */
@@ -142,22 +141,19 @@ export class SnapshotReplication extends Construct {
 
   constructor(scope: Construct, id: string, props: SnapshotReplicationProps) {
     super(scope, id);
-    const { config, ctx } = props;
+    const { appName, region, peerRegion, snapshots } = props;
     const stack = Stack.of(this);
     validate(stack, props);
 
-    const region = ctx.region.region;
-    const peerRegion = ctx.peer.region;
-    const account = ctx.region.account;
+    const account = stack.account;
     const partition = stack.partition;
-    const appName = config.appName;
-    const ownCluster = clusterIdentifier(config, region);
-    const peerCluster = clusterIdentifier(config, peerRegion);
-    const globalId = globalClusterIdentifier(config);
-    const alias = snapshotKeyAlias(config);
-    const schedule = events.Schedule.expression(config.snapshots.schedule);
+    const ownCluster = props.clusterIdentifier;
+    const peerCluster = props.peerClusterIdentifier;
+    const globalId = props.globalClusterIdentifier;
+    const alias = props.copyKeyAlias;
+    const schedule = events.Schedule.expression(snapshots.schedule);
     this.freshnessThresholdSeconds =
-      scheduleIntervalSeconds(config.snapshots.schedule) + config.snapshots.freshnessMarginHours * 3600;
+      scheduleIntervalSeconds(snapshots.schedule) + snapshots.freshnessMarginHours * 3600;
 
     const rdsArn = (r: string, type: string, name: string) =>
       `arn:${partition}:rds:${r}:${account}:${type}:${name}`;
@@ -167,38 +163,12 @@ export class SnapshotReplication extends Construct {
     const viaRds = (r: string) => ({ 'kms:ViaService': `rds.${r}.amazonaws.com` });
 
     // ---- Key for copies landing in this region -------------------------------------------------
-    this.key = new kms.Key(this, 'CopyKey', {
+    this.key = new SnapshotCopyKey(this, 'CopyKey', {
       alias,
+      region,
       description: `${appName}: encrypts cross-region Aurora snapshot copies landing in ${region}`,
-      enableKeyRotation: true,
-      // Copies are unreadable without it; a stack deletion must not destroy the backups' key.
-      removalPolicy: RemovalPolicy.RETAIN,
+      peerCopyRoleArn: `arn:${partition}:iam::${account}:role/${snapshotCopyRoleName(appName, peerRegion)}`,
     });
-    // Copies into this region are made by the OTHER region's copy role (fixed name, so no
-    // cross-region reference; aws:PrincipalArn lets the policy name a role that may not exist yet).
-    const peerCopyRoleArn = `arn:${partition}:iam::${account}:role/${snapshotCopyRoleName(appName, peerRegion)}`;
-    this.key.addToResourcePolicy(
-      new iam.PolicyStatement({
-        sid: 'PeerCopyRoleDescribeViaRds',
-        principals: [new iam.AccountRootPrincipal()],
-        actions: ['kms:DescribeKey'],
-        resources: ['*'],
-        conditions: { ArnEquals: { 'aws:PrincipalArn': peerCopyRoleArn }, StringEquals: viaRds(region) },
-      }),
-    );
-    this.key.addToResourcePolicy(
-      new iam.PolicyStatement({
-        sid: 'PeerCopyRoleGrantsForRds',
-        principals: [new iam.AccountRootPrincipal()],
-        actions: ['kms:CreateGrant'],
-        resources: ['*'],
-        conditions: {
-          ArnEquals: { 'aws:PrincipalArn': peerCopyRoleArn },
-          StringEquals: viaRds(region),
-          Bool: { 'kms:GrantIsForAWSResource': 'true' },
-        },
-      }),
-    );
 
     // ---- Failure path ---------------------------------------------------------------------------
     this.deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', {
@@ -269,7 +239,7 @@ export class SnapshotReplication extends Construct {
         CLUSTER_ID: ownCluster,
         DESTINATION_REGION: peerRegion,
         DESTINATION_KMS_KEY: alias,
-        RETENTION_DAYS: String(config.snapshots.retentionDays),
+        RETENTION_DAYS: String(snapshots.retentionDays),
       },
     );
     copy.allow(
@@ -313,13 +283,13 @@ export class SnapshotReplication extends Construct {
     // ---- prune ----------------------------------------------------------------------------------
     const prune = make(
       'prune',
-      `Prunes our snapshot copies in ${region} past ${config.snapshots.retentionDays} days`,
+      `Prunes our snapshot copies in ${region} past ${snapshots.retentionDays} days`,
       Duration.minutes(5),
       {
         APP_NAME: appName,
         CLUSTER_IDS: [ownCluster, peerCluster].join(','),
-        RETENTION_DAYS: String(config.snapshots.retentionDays),
-        KEEP_NEWEST: String(config.snapshots.keepNewest),
+        RETENTION_DAYS: String(snapshots.retentionDays),
+        KEEP_NEWEST: String(snapshots.keepNewest),
       },
     );
     prune.allow(
@@ -369,7 +339,7 @@ export class SnapshotReplication extends Construct {
         deadLetterQueue: this.deadLetterQueue,
       });
     new events.Rule(this, 'CreateSchedule', {
-      description: `Snapshot ${ownCluster} (${config.snapshots.schedule}) while it is the writer`,
+      description: `Snapshot ${ownCluster} (${snapshots.schedule}) while it is the writer`,
       schedule,
       targets: [target(create.fn)],
     });
@@ -390,7 +360,7 @@ export class SnapshotReplication extends Construct {
       targets: [target(copy.fn)],
     });
     new events.Rule(this, 'PruneSchedule', {
-      description: `Prune our snapshots in ${region} (${config.snapshots.schedule})`,
+      description: `Prune our snapshots in ${region} (${snapshots.schedule})`,
       schedule,
       targets: [target(prune.fn)],
     });
@@ -412,7 +382,7 @@ export class SnapshotReplication extends Construct {
     this.freshnessAlarm = new cloudwatch.Alarm(this, 'FreshnessAlarm', {
       alarmDescription:
         `INV-BACKUP: the newest available cross-region snapshot copy is older than ${this.freshnessThresholdSeconds} s ` +
-        `(schedule ${config.snapshots.schedule} + ${config.snapshots.freshnessMarginHours} h margin), or the check is not reporting. ` +
+        `(schedule ${snapshots.schedule} + ${snapshots.freshnessMarginHours} h margin), or the check is not reporting. ` +
         `Check the ${appName} snapshot functions' logs and the DLQ; RPO for logical corruption is degraded.`,
       metric: this.snapshotAgeMetric,
       threshold: this.freshnessThresholdSeconds,
@@ -438,209 +408,46 @@ export class SnapshotReplication extends Construct {
 
     // ---- Optional: AWS Backup Vault Lock ----------------------------------------------------------
     if (props.lockedVault) {
-      const lock = props.lockedVault;
-      this.lockedVault = new backup.BackupVault(this, 'LockedVault', {
+      this.lockedVault = new LockedBackupVault(this, 'LockedVault', {
+        ...props.lockedVault,
         backupVaultName: lockedVaultName(appName, region),
         encryptionKey: this.key,
-        lockConfiguration: {
-          minRetention: Duration.days(lock.retentionDays),
-          changeableFor: Duration.days(lock.changeableForDays ?? 3),
-        },
-        removalPolicy: RemovalPolicy.RETAIN,
       });
-      // Only the configured writer region backs up (a plan cannot follow the writer at run time;
-      // the writerRegion switch moves it after a failover). Each recovery point is copied to the
-      // other region's locked vault, named by ARN: no cross-region reference.
-      if (ctx.isWriter) {
-        const peerVault = backup.BackupVault.fromBackupVaultArn(
-          this,
-          'PeerLockedVault',
-          `arn:${partition}:backup:${peerRegion}:${account}:backup-vault:${lockedVaultName(appName, peerRegion)}`,
-        );
-        this.backupPlan = new backup.BackupPlan(this, 'LockedBackupPlan', {
-          backupVault: this.lockedVault,
-          backupPlanRules: [
-            new backup.BackupPlanRule({
-              ruleName: 'DailyToLockedVaults',
-              scheduleExpression: lock.schedule ?? events.Schedule.cron({ minute: '0', hour: '5' }),
-              deleteAfter: Duration.days(lock.retentionDays),
-              copyActions: [
-                { destinationBackupVault: peerVault, deleteAfter: Duration.days(lock.retentionDays) },
-              ],
-            }),
-          ],
+      // Only the configured writer region backs up; it copies into the other region's locked vault.
+      if (props.isConfiguredWriter) {
+        this.backupPlan = this.lockedVault.backUp({
+          clusterArn: rdsArn(region, 'cluster', ownCluster),
+          peerVaultArn: `arn:${partition}:backup:${peerRegion}:${account}:backup-vault:${lockedVaultName(appName, peerRegion)}`,
         });
-        const selection = this.backupPlan.addSelection('Cluster', {
-          resources: [backup.BackupResource.fromArn(rdsArn(region, 'cluster', ownCluster))],
-        });
-        Validations.of(selection).acknowledge({
-          id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForBackup]',
-          reason:
-            'AWS Backup needs its AWS-maintained service-role policy to snapshot and copy Aurora clusters; the selection limits it to this one cluster.',
-        });
-      }
-    }
-    if (props.alarmTopic) {
-      const action = new cwActions.SnsAction(props.alarmTopic);
-      for (const alarm of [this.freshnessAlarm, this.failureAlarm]) {
-        alarm.addAlarmAction(action);
-        alarm.addOkAction(action);
       }
     }
   }
 }
 
 function validate(stack: Stack, props: SnapshotReplicationProps): void {
-  const { config, ctx } = props;
-  if (!Token.isUnresolved(stack.region) && stack.region !== ctx.region.region) {
+  const { region, peerRegion, snapshots } = props;
+  if (!Token.isUnresolved(stack.region) && stack.region !== region) {
     throw new Error(
-      `SnapshotReplication: ctx.region.region = "${ctx.region.region}" but the stack is in "${stack.region}"; pass regionContext() for this stack's role`,
+      `SnapshotReplication: region = "${region}" but the stack is in "${stack.region}"; pass the stack's own region`,
     );
   }
-  if (!Token.isUnresolved(stack.account) && stack.account !== ctx.region.account) {
+  if (peerRegion === region) {
     throw new Error(
-      `SnapshotReplication: ctx.region.account = "${ctx.region.account}" but the stack is in account "${stack.account}"`,
+      `SnapshotReplication: peerRegion "${peerRegion}" equals this region; copies must leave the region`,
     );
   }
-  if (ctx.peer.region === ctx.region.region) {
+  if (props.lockedVault) validateLockedVaultOptions(props.lockedVault);
+  const interval = scheduleIntervalSeconds(snapshots.schedule);
+  if (snapshots.retentionDays * 86400 < interval) {
     throw new Error(
-      `SnapshotReplication: peer region "${ctx.peer.region}" equals this region; copies must leave the region`,
+      `SnapshotReplication: snapshots.retentionDays = ${snapshots.retentionDays} is shorter than the interval of snapshots.schedule = "${snapshots.schedule}" (${interval} s); allowed: at least ${Math.ceil(interval / 86400)} day(s)`,
     );
   }
-  if (props.lockedVault) {
-    const { retentionDays, changeableForDays = 3 } = props.lockedVault;
-    if (!Number.isInteger(retentionDays) || retentionDays < 1 || retentionDays > 36500) {
-      throw new Error(
-        `SnapshotReplication: lockedVault.retentionDays = ${retentionDays}; allowed: an integer 1-36500`,
-      );
-    }
-    if (!Number.isInteger(changeableForDays) || changeableForDays < 3 || changeableForDays > 36500) {
-      throw new Error(
-        `SnapshotReplication: lockedVault.changeableForDays = ${changeableForDays}; allowed: an integer 3-36500`,
-      );
-    }
-  }
-  const interval = scheduleIntervalSeconds(config.snapshots.schedule);
-  if (config.snapshots.retentionDays * 86400 < interval) {
-    throw new Error(
-      `SnapshotReplication: snapshots.retentionDays = ${config.snapshots.retentionDays} is shorter than the interval of snapshots.schedule = "${config.snapshots.schedule}" (${interval} s); allowed: at least ${Math.ceil(interval / 86400)} day(s)`,
-    );
-  }
-  for (const r of [ctx.region.region, ctx.peer.region]) {
-    const cluster = clusterIdentifier(config, r);
+  for (const cluster of [props.clusterIdentifier, props.peerClusterIdentifier]) {
     if (cluster.length + SNAPSHOT_SUFFIX_LENGTH > 63) {
       throw new Error(
-        `SnapshotReplication: snapshot ids "${snapshotIdPrefix(cluster)}YYYYMMDD-HHMM" would exceed RDS's 63 characters; shorten appName = "${config.appName}"`,
+        `SnapshotReplication: snapshot ids "${snapshotIdPrefix(cluster)}YYYYMMDD-HHMM" would exceed RDS's 63 characters; shorten appName = "${props.appName}"`,
       );
     }
-  }
-}
-
-/** Props of one Lambda with its own role, log group, async failure destination and nag notes. */
-export interface ObservedFunctionProps {
-  readonly entry: string;
-  readonly description: string;
-  readonly timeout: Duration;
-  readonly environment: Record<string, string>;
-  /** Where failed async invocations go (after retries). @default none (synchronous use) */
-  readonly onFailure?: sqs.IQueue;
-  /** Async retries after a failure (0-2). @default 2 */
-  readonly retryAttempts?: number;
-  /** Fixed role name, when another stack must name the role. @default generated */
-  readonly roleName?: string;
-  /** Fixed function name. @default generated */
-  readonly functionName?: string;
-  /** Log retention. @default one year (the floor of AWS Control Tower CT.CLOUDWATCH.PR.2) */
-  readonly logRetention?: logs.RetentionDays;
-  /** VPC to run in, in its private-with-egress subnets. @default not in a VPC */
-  readonly vpc?: ec2.IVpc;
-  /** Security group when `vpc` is set. @default a new one allowing only HTTPS out */
-  readonly securityGroup?: ec2.ISecurityGroup;
-}
-
-/**
- * A BundledFunction on the shared bundling/runtime defaults, with a dedicated least-privilege role
- * (no AWSLambdaBasicExecutionRole: logs are granted on its own log group only). `allow` adds a
- * statement; when a resource holds a wildcard, the reason is recorded as the cdk-nag
- * acknowledgement of exactly that finding on this role.
- */
-export class ObservedFunction extends Construct {
-  public readonly fn: lambda.Function;
-  public readonly role: iam.Role;
-  public readonly logGroup: logs.LogGroup;
-
-  constructor(scope: Construct, id: string, props: ObservedFunctionProps) {
-    super(scope, id);
-    this.role = new iam.Role(this, 'Role', {
-      roleName: props.roleName,
-      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
-      description: props.description,
-    });
-    this.logGroup = new logs.LogGroup(this, 'Logs', {
-      retention: props.logRetention ?? logs.RetentionDays.ONE_YEAR,
-      removalPolicy: RemovalPolicy.RETAIN,
-    });
-    this.logGroup.grantWrite(this.role);
-    this.fn = new BundledFunction(this, 'Function', {
-      entry: props.entry,
-      functionName: props.functionName,
-      description: props.description,
-      timeout: props.timeout,
-      role: this.role,
-      logGroup: this.logGroup,
-      environment: props.environment,
-      retryAttempts: props.retryAttempts ?? 2,
-      maxEventAge: Duration.hours(6),
-      onFailure: props.onFailure ? new destinations.SqsDestination(props.onFailure) : undefined,
-      vpc: props.vpc,
-      vpcSubnets: props.vpc ? { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS } : undefined,
-      securityGroups: props.vpc
-        ? [props.securityGroup ?? httpsEgressOnlySecurityGroup(this, 'SecurityGroup', props.vpc, id)]
-        : undefined,
-    });
-    let starReason = 'xray:PutTraceSegments/PutTelemetryRecords have no resource type (X-Ray active tracing)';
-    if (props.vpc) {
-      // What AWSLambdaVPCAccessExecutionRole grants for ENIs, without its logs:* on every group.
-      this.role.addToPrincipalPolicy(
-        new iam.PolicyStatement({
-          actions: [
-            'ec2:CreateNetworkInterface',
-            'ec2:DescribeNetworkInterfaces',
-            'ec2:DescribeSubnets',
-            'ec2:DeleteNetworkInterface',
-            'ec2:AssignPrivateIpAddresses',
-            'ec2:UnassignPrivateIpAddresses',
-          ],
-          resources: ['*'],
-        }),
-      );
-      starReason +=
-        '; the ENI actions Lambda needs to attach a function to its VPC (the set of AWSLambdaVPCAccessExecutionRole) are authorized against "*" (Describe* has no resource type; the ENI ids are not known in advance)';
-    }
-    // Tracing (SHARED_FUNCTION_PROPS) adds X-Ray writes, which have no resource type.
-    this.note('*', starReason);
-    Validations.of(this.fn).acknowledge({
-      id: 'AwsSolutions-L1',
-      reason:
-        'Every function of the app runs Node.js 22 from SHARED_FUNCTION_PROPS (one runtime, tested bundles); Node.js 24 is adopted there for all at once.',
-    });
-  }
-
-  /** Grants actions on resources; `why` is required when a resource contains a wildcard. */
-  allow(
-    resources: string[],
-    actions: string[],
-    why?: string,
-    conditions?: Record<string, Record<string, unknown>>,
-  ): void {
-    this.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions, resources, conditions }));
-    for (const r of resources.filter((x) => x.includes('*'))) {
-      if (!why) throw new Error(`ObservedFunction ${this.node.path}: wildcard resource ${r} needs a reason`);
-      this.note(r, `${actions.join(', ')}: ${why}`);
-    }
-  }
-
-  private note(resource: string, reason: string): void {
-    Validations.of(this.role).acknowledge({ id: `AwsSolutions-IAM5[Resource::${resource}]`, reason });
   }
 }

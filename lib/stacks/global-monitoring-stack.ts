@@ -1,13 +1,9 @@
 import { Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
-import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
-import * as kms from 'aws-cdk-lib/aws-kms';
-import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as route53 from 'aws-cdk-lib/aws-route53';
-import * as sns from 'aws-cdk-lib/aws-sns';
-import * as subs from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { Construct } from 'constructs';
 import type { AppConfig } from '../config';
+import { AlarmTopic } from '../constructs/monitoring';
 
 /** Route 53 publishes health-check metrics only in us-east-1. */
 export const ROUTE53_METRICS_REGION = 'us-east-1';
@@ -28,10 +24,11 @@ export interface GlobalMonitoringStackProps extends StackProps {
 /**
  * A small stack pinned to us-east-1: a CloudWatch alarm cannot read another region's metric, and
  * Route 53 health-check metrics exist only here. One status alarm per health check, its own
- * encrypted topic, and a dashboard of both regions' health.
+ * AlarmTopic (the regional stacks' construct), and a dashboard of both regions' health.
  */
 export class GlobalMonitoringStack extends Stack {
-  public readonly topic: sns.Topic;
+  /** The health-check alarms' topic; every alarm of this stack notifies it on ALARM and OK. */
+  public readonly alarmTopic: AlarmTopic;
   public readonly alarms: cloudwatch.Alarm[] = [];
   public readonly dashboard: cloudwatch.Dashboard;
 
@@ -41,23 +38,13 @@ export class GlobalMonitoringStack extends Stack {
       env: { account: props.config.primary.account, region: ROUTE53_METRICS_REGION },
       crossRegionReferences: true,
     });
-    const key = new kms.Key(this, 'TopicKey', {
-      description: 'Encrypts the global health-check alarm topic',
-      enableKeyRotation: true,
-    });
-    // CloudWatch must be able to publish to the encrypted topic.
-    key.grantEncryptDecrypt(new iam.ServicePrincipal('cloudwatch.amazonaws.com'));
-    this.topic = new sns.Topic(this, 'AlarmTopic', {
+    this.alarmTopic = new AlarmTopic(this, 'AlarmTopic', {
       displayName: `${props.config.appName} Route 53 health-check alarms`,
-      masterKey: key,
-      enforceSSL: true,
+      keyDescription: 'Encrypts the global health-check alarm topic',
+      emailAddresses: props.config.monitoring.alarmEmails,
+      httpsEndpoints: props.config.monitoring.alarmHttpsEndpoints,
     });
-    props.config.monitoring.alarmEmails.forEach((e) =>
-      this.topic.addSubscription(new subs.EmailSubscription(e)),
-    );
-    props.config.monitoring.alarmHttpsEndpoints.forEach((u) =>
-      this.topic.addSubscription(new subs.UrlSubscription(u)),
-    );
+    this.alarmTopic.routeAlarmsIn(this);
 
     const { requestIntervalSeconds, failureThreshold } = props.config.dns.healthCheck;
     const widgets: cloudwatch.IWidget[] = [];
@@ -82,8 +69,6 @@ export class GlobalMonitoringStack extends Stack {
         // No data means Route 53 stopped reporting the check: treat as unhealthy.
         treatMissingData: cloudwatch.TreatMissingData.BREACHING,
       });
-      alarm.addAlarmAction(new actions.SnsAction(this.topic));
-      alarm.addOkAction(new actions.SnsAction(this.topic));
       this.alarms.push(alarm);
       widgets.push(
         new cloudwatch.GraphWidget({ title: `Health check ${check.label}`, left: [status], width: 12 }),

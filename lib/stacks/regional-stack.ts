@@ -1,10 +1,8 @@
-import { ArnFormat, CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
-import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import * as route53 from 'aws-cdk-lib/aws-route53';
 import type { Construct } from 'constructs';
 import {
   type AppConfig,
-  drCacheNodeType,
   drFleetMinPerAz,
   type RegionContext,
   type RegionRole,
@@ -18,6 +16,7 @@ import { Database } from '../constructs/database';
 import { DnsFailover, READINESS_PATH } from '../constructs/dns-failover';
 import { DrProfile } from '../constructs/dr-profile';
 import { profileProps } from './profile-props';
+import { cacheProps, databaseProps, failoverRunbookProps, snapshotReplicationProps } from './regional-props';
 import { EndpointCanary } from '../constructs/endpoint-canary';
 import { FailoverRunbook } from '../constructs/failover-runbook';
 import { Fleet, LIVENESS_PATH } from '../constructs/fleet';
@@ -75,13 +74,8 @@ export class RegionalStack extends Stack {
     const vpc = this.network.vpc;
 
     // --- Data tier ------------------------------------------------------------------------
-    this.database = new Database(this, 'Database', { vpc, config, ctx });
-    // The DR region may keep a smaller cache (drCapacity.cacheNodeType, pilot light).
-    const cacheConfig =
-      props.role === 'secondary'
-        ? { ...config, cache: { ...config.cache, nodeType: drCacheNodeType(config) } }
-        : config;
-    this.cache = new Cache(this, 'Cache', { vpc, config: cacheConfig, ctx });
+    this.database = new Database(this, 'Database', { vpc, ...databaseProps(config, props.role) });
+    this.cache = new Cache(this, 'Cache', { vpc, ...cacheProps(config, props.role) });
     // Instances per AZ at rest: below fleet.minPerAz only in a pilot-light DR region.
     const restingPerAz = props.role === 'secondary' ? drFleetMinPerAz(config) : config.fleet.minPerAz;
 
@@ -160,8 +154,7 @@ export class RegionalStack extends Stack {
     // --- Backups ----------------------------------------------------------------------------
     // In both regions: each acts only while its cluster is the global writer (decided at run time).
     this.snapshots = new SnapshotReplication(this, 'Snapshots', {
-      config,
-      ctx,
+      ...snapshotReplicationProps(config, props.role),
       clusterKey: this.database.storageKey,
       vpc,
     });
@@ -172,8 +165,7 @@ export class RegionalStack extends Stack {
     const profile = profileProps(config, props.role, this);
     const scaleUp = profile.metadata.scaleUp;
     this.runbook = new FailoverRunbook(this, 'FailoverRunbook', {
-      config,
-      ctx,
+      ...failoverRunbookProps(config),
       vpc,
       ...(scaleUp ? { scaleUp: { autoScalingGroup: this.fleet.autoScalingGroup, ...scaleUp } } : {}),
     });
@@ -194,22 +186,23 @@ export class RegionalStack extends Stack {
       availabilityZones: azs,
     });
 
-    const operationalAlarms = [
-      this.snapshots.freshnessAlarm,
-      this.snapshots.failureAlarm,
-      ...(this.peerCanary ? [this.peerCanary.alarm] : []),
-      ...(this.webAcl ? [this.webAcl.blockedRequestsAlarm] : []),
-      ...azOutliers.alarms.values(),
-    ];
     this.monitoring = new Monitoring(this, 'Monitoring', {
-      config,
-      ctx,
-      loadBalancer: this.fleet.loadBalancer,
-      targetGroup: this.fleet.targetGroup,
-      autoScalingGroup: this.fleet.autoScalingGroup,
-      availabilityZones: [...azs],
-      minPerAz: Math.max(1, restingPerAz),
-      minCapacity: Math.max(1, restingPerAz) * azs.length,
+      alarmNamePrefix: config.appName,
+      alarmTopic: {
+        displayName: `${config.appName} alarms ${region}`,
+        keyDescription: `${config.appName} alarm topic (${region})`,
+        emailAddresses: config.monitoring.alarmEmails,
+        httpsEndpoints: config.monitoring.alarmHttpsEndpoints,
+      },
+      dashboardName: `${config.appName}-${region}`,
+      dashboardHeading: `${config.appName} - ${region} (${ctx.role}${ctx.isWriter ? ', database writer' : ''})`,
+      fleet: {
+        loadBalancer: this.fleet.loadBalancer,
+        targetGroup: this.fleet.targetGroup,
+        autoScalingGroup: this.fleet.autoScalingGroup,
+        availabilityZones: azs,
+        minPerAz: Math.max(1, restingPerAz),
+      },
       // Global replication lag is reported by the member that is not the writer.
       database: { clusterIdentifier: this.database.clusterIdentifier, isGlobalSecondary: !ctx.isWriter },
       cache: {
@@ -224,36 +217,26 @@ export class RegionalStack extends Stack {
         SnapshotFreshness: this.snapshots.functions.freshness,
         FailoverRunbook: this.runbook.function,
       },
-      existingAlarms: operationalAlarms,
+      // Made by other constructs: on the dashboard beside the monitoring alarms.
+      existingAlarms: [
+        this.snapshots.freshnessAlarm,
+        this.snapshots.failureAlarm,
+        ...(this.peerCanary ? [this.peerCanary.alarm] : []),
+        ...(this.webAcl ? [this.webAcl.blockedRequestsAlarm] : []),
+        ...azOutliers.alarms.values(),
+      ],
       snapshotAgeMetric: this.snapshots.snapshotAgeMetric,
     });
-    // Alarms made by other constructs notify the region's one topic too.
-    for (const alarm of operationalAlarms) {
-      alarm.addAlarmAction(new actions.SnsAction(this.monitoring.topic));
-    }
+    // The one way an alarm reaches the topic: every alarm of this stack, wherever it is made, on ALARM and OK.
+    this.monitoring.alarmTopic.routeAlarmsIn(this);
 
     this.chaos = new ChaosExperiments(this, 'Chaos', {
-      config,
-      ctx,
+      appName: config.appName,
+      availabilityZones: azs,
       autoScalingGroup: this.fleet.autoScalingGroup,
       vpc,
-      database: {
-        clusterArn: this.formatArn({
-          service: 'rds',
-          resource: 'cluster',
-          resourceName: this.database.clusterIdentifier,
-          arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-        }),
-        isGlobalSecondary: !ctx.isWriter,
-      },
-      cache: {
-        replicationGroupArn: this.formatArn({
-          service: 'elasticache',
-          resource: 'replicationgroup',
-          resourceName: this.cache.replicationGroupId,
-          arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-        }),
-      },
+      database: { clusterArn: this.database.clusterArn, isGlobalSecondary: !ctx.isWriter },
+      cache: { replicationGroupArn: this.cache.replicationGroupArn },
       stopAlarm: this.monitoring.http5xxAlarm,
     });
     if (config.monitoring.zonalAutoshift) {

@@ -1,7 +1,8 @@
 import { Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import { loadConfig, regionContext, windowsOverlap } from '../../lib/config';
+import { loadConfig, windowsOverlap } from '../../lib/config';
 import { Cache, nodeGroupPlacement, parameterGroupFamily } from '../../lib/constructs/cache';
+import { cacheProps } from '../../lib/stacks/regional-props';
 import {
   getAttOf,
   ofType,
@@ -23,7 +24,7 @@ type Built = { cache: Cache; fleetRole: iam.Role };
 let fx: DataTierFixture<Built>;
 beforeAll(() => {
   fx = synthDataTier((stack: FixtureStack, config) => {
-    const cache = new Cache(stack, 'Cache', { vpc: stack.vpc, config, ctx: stack.ctx });
+    const cache = new Cache(stack, 'Cache', { vpc: stack.vpc, ...cacheProps(config, stack.ctx.role) });
     cache.connections.allowDefaultPortFrom(stack.clientSecurityGroup);
     const fleetRole = new iam.Role(stack, 'FleetRole', {
       assumedBy: new iam.ServicePrincipal('ec2.amazonaws.com'),
@@ -167,8 +168,18 @@ describe('placement and family helpers', () => {
     const { config } = loadConfig({ overrides: { cache: { engine: 'redis', engineVersion: '5.0' } } });
     const stack = new Stack(undefined, 'Bad', { env: { account: '111111111111', region: 'us-east-1' } });
     expect(
-      () =>
-        new Cache(stack, 'Cache', { vpc: undefined as never, config, ctx: regionContext(config, 'primary') }),
+      () => new Cache(stack, 'Cache', { vpc: undefined as never, ...cacheProps(config, 'primary') }),
     ).toThrow(/cache\.engineVersion = "5\.0"/);
   });
 });
+
+test.each(['primary', 'secondary'] as const)(
+  'GIVEN the %s role THEN replicationGroupArn names the replication group in the template',
+  (role) => {
+    const side = fx[role];
+    const [, group] = only(side.template, 'AWS::ElastiCache::ReplicationGroup');
+    expect(side.stack.resolve(side.built.cache.replicationGroupArn)).toBe(
+      `arn:aws:elasticache:${side.stack.region}:111111111111:replicationgroup:${group.Properties.ReplicationGroupId}`,
+    );
+  },
+);

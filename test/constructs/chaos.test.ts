@@ -8,7 +8,7 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
-import { DEFAULT_CONFIG, regionContext } from '../../lib/config';
+import { DEFAULT_CONFIG } from '../../lib/config';
 import { ChaosExperiments, type ChaosExperimentsProps } from '../../lib/constructs/chaos';
 import { ZonalAutoshift } from '../../lib/constructs/zonal-autoshift';
 import { cdkJsonContext } from '../helpers/app';
@@ -53,8 +53,8 @@ function baseProps(
   alarm: cloudwatch.IAlarm,
 ): ChaosExperimentsProps {
   return {
-    config: DEFAULT_CONFIG,
-    ctx: regionContext(DEFAULT_CONFIG, 'primary'),
+    appName: DEFAULT_CONFIG.appName,
+    availabilityZones: AZS,
     autoScalingGroup: group,
     vpc: v,
     database: { clusterArn: CLUSTER_ARN, isGlobalSecondary: false },

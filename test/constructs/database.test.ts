@@ -1,8 +1,9 @@
 import { Stack } from 'aws-cdk-lib';
 import type { Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import { loadConfig, regionContext } from '../../lib/config';
+import { loadConfig } from '../../lib/config';
 import { Database } from '../../lib/constructs/database';
+import { databaseProps } from '../../lib/stacks/regional-props';
 import {
   getAttOf,
   ofType,
@@ -25,7 +26,10 @@ let fx: DataTierFixture<Built>;
 beforeAll(() => {
   fx = synthDataTier(
     (stack: FixtureStack, config) => {
-      const database = new Database(stack, 'Database', { vpc: stack.vpc, config, ctx: stack.ctx });
+      const database = new Database(stack, 'Database', {
+        vpc: stack.vpc,
+        ...databaseProps(config, stack.ctx.role),
+      });
       database.connections.allowDefaultPortFrom(stack.clientSecurityGroup);
       const fleetRole = new iam.Role(stack, 'FleetRole', {
         assumedBy: new iam.ServicePrincipal('ec2.amazonaws.com'),
@@ -314,12 +318,7 @@ test('GIVEN a burstable instance class WHEN the construct is built THEN it refus
   const { config } = loadConfig({ overrides: { database: { instanceClass: 't4g.medium' } } });
   const stack = new Stack(undefined, 'Bad', { env: { account: '111111111111', region: 'us-east-1' } });
   expect(
-    () =>
-      new Database(stack, 'Database', {
-        vpc: undefined as never,
-        config,
-        ctx: regionContext(config, 'primary'),
-      }),
+    () => new Database(stack, 'Database', { vpc: undefined as never, ...databaseProps(config, 'primary') }),
   ).toThrow(/database\.instanceClass = "t4g\.medium"/);
 });
 
@@ -343,3 +342,19 @@ function fleetPolicy(t: Template, stack: Stack, role: iam.Role): any[] {
   expect(policies.length).toBeGreaterThan(0);
   return policies.flatMap(([, r]) => r.Properties.PolicyDocument.Statement);
 }
+
+test.each(['primary', 'secondary'] as const)(
+  'GIVEN the %s role THEN `cluster` is a typed handle on the cluster in the template and `clusterArn` names it',
+  (role) => {
+    const side = fx[role];
+    const { database } = side.built;
+    const [clusterId, cluster] = only(side.template, 'AWS::RDS::DBCluster');
+    expect(side.stack.resolve(database.cluster.clusterIdentifier)).toEqual({ Ref: clusterId });
+    expect(side.stack.resolve(database.clusterArn)).toBe(
+      `arn:aws:rds:${side.stack.region}:111111111111:cluster:${cluster.Properties.DBClusterIdentifier}`,
+    );
+    expect(database.cluster.connections.securityGroups.map((sg) => sg.securityGroupId)).toContain(
+      database.clusterSecurityGroup.securityGroupId,
+    );
+  },
+);

@@ -4,6 +4,7 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import * as autoscaling from 'aws-cdk-lib/aws-autoscaling';
 import { DEFAULT_CONFIG, loadConfig, regionContext } from '../../lib/config';
 import { FailoverRunbook } from '../../lib/constructs/failover-runbook';
+import { failoverRunbookProps } from '../../lib/stacks/regional-props';
 import { cdkJsonContext } from '../helpers/app';
 
 type Props = Record<string, any>;
@@ -16,7 +17,7 @@ beforeAll(() => {
   const app = new App({ context: cdkJsonContext(), builtinCloudFormationValidation: false });
   const ctx = regionContext(DEFAULT_CONFIG, 'secondary');
   const stack = new Stack(app, 'Dr', { env: { account: ctx.region.account, region: ctx.region.region } });
-  runbook = new FailoverRunbook(stack, 'Runbook', { config: DEFAULT_CONFIG, ctx });
+  runbook = new FailoverRunbook(stack, 'Runbook', failoverRunbookProps(DEFAULT_CONFIG));
   template = Template.fromStack(stack);
   const report = new AwsSolutionsChecks(app).validateScope(app) as unknown as Props;
   nagFindings = report.violations.flatMap((v: Props) =>
@@ -107,21 +108,19 @@ describe('FailoverRunbook', () => {
   });
 
   test("GIVEN the primary region's context THEN it builds there too, with the same settings", () => {
-    const ctx = regionContext(DEFAULT_CONFIG, 'primary');
     const app = new App({ context: cdkJsonContext(), builtinCloudFormationValidation: false });
     const stack = new Stack(app, 'P', { env: { account: '111111111111', region: 'us-east-1' } });
-    new FailoverRunbook(stack, 'R', { config: DEFAULT_CONFIG, ctx });
+    new FailoverRunbook(stack, 'R', failoverRunbookProps(DEFAULT_CONFIG));
     Template.fromStack(stack).hasResourceProperties('AWS::Lambda::Function', {
       FunctionName: 'ha-ref-failover-runbook',
       Environment: { Variables: Match.objectLike({ PRIMARY_REGION: 'us-east-1', DR_REGION: 'us-west-2' }) },
     });
   });
 
-  test('GIVEN a DR context in a stack of another region THEN construction fails naming it', () => {
-    const ctx = regionContext(DEFAULT_CONFIG, 'secondary');
+  test('GIVEN a stack in neither region of the pair THEN construction fails naming both', () => {
     const stack = new Stack(new App(), 'X', { env: { account: '111111111111', region: 'eu-west-1' } });
-    expect(() => new FailoverRunbook(stack, 'R', { config: DEFAULT_CONFIG, ctx })).toThrow(
-      /the stack is in "eu-west-1"; allowed: the region of ctx \(secondary, "us-west-2"\)/,
+    expect(() => new FailoverRunbook(stack, 'R', failoverRunbookProps(DEFAULT_CONFIG))).toThrow(
+      /the stack is in "eu-west-1"; allowed: the primary \("us-east-1"\) or the DR region \("us-west-2"\)/,
     );
   });
 
@@ -133,8 +132,7 @@ describe('FailoverRunbook', () => {
       const stack = new Stack(app, role, { env: { account: ctx.region.account, region: ctx.region.region } });
       const group = autoscaling.AutoScalingGroup.fromAutoScalingGroupName(stack, 'Fleet', 'dr-fleet');
       new FailoverRunbook(stack, 'R', {
-        config,
-        ctx,
+        ...failoverRunbookProps(config),
         ...(withScaleUp
           ? {
               scaleUp: {
@@ -196,8 +194,10 @@ describe('FailoverRunbook', () => {
     });
 
     test('THEN the DR copy without scaleUp, or the primary with it, fails construction naming the fix', () => {
-      expect(() => build('secondary', false)).toThrow(/DR copy needs scaleUp/);
-      expect(() => build('primary', true)).toThrow(/scaleUp is only for the DR copy/);
+      expect(() => build('secondary', false)).toThrow(/us-west-2 is pilot light .*its copy needs scaleUp/);
+      expect(() => build('primary', true)).toThrow(
+        /scaleUp is only for the copy in a pilot-light region; us-east-1 is at production shape/,
+      );
     });
   });
 });

@@ -136,6 +136,7 @@ describe.each(['primary', 'secondary'] as const)('%s region boot path', (role) =
     template().hasResourceProperties('AWS::CloudWatch::Alarm', {
       MetricName: 'BlockedRequests',
       AlarmActions: [{ Ref: Match.stringLikeRegexp('^MonitoringAlarmTopic') }],
+      OKActions: [{ Ref: Match.stringLikeRegexp('^MonitoringAlarmTopic') }],
     });
   });
 

@@ -9,8 +9,8 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { type AppConfig, DEFAULT_CONFIG, regionContext } from '../../lib/config';
-import { Monitoring, type MonitoringProps } from '../../lib/constructs/monitoring';
+import { DEFAULT_CONFIG } from '../../lib/config';
+import { type MonitoredFleet, Monitoring, type MonitoringProps } from '../../lib/constructs/monitoring';
 import { cdkJsonContext } from '../helpers/app';
 
 /*
@@ -21,15 +21,6 @@ import { cdkJsonContext } from '../helpers/app';
 const AZS = DEFAULT_CONFIG.primary.availabilityZones;
 const MIN_PER_AZ = DEFAULT_CONFIG.fleet.minPerAz;
 const FRESHNESS_ALARM_ARN = 'arn:aws:cloudwatch:us-east-1:111111111111:alarm:ha-ref-snapshot-freshness';
-const PRIMARY_CONFIG: AppConfig = {
-  ...DEFAULT_CONFIG,
-  monitoring: {
-    alarmEmails: ['oncall@example.com'],
-    alarmHttpsEndpoints: ['https://hooks.example.com/alarm'],
-    zonalAutoshift: true,
-  },
-};
-const SECONDARY_CONFIG: AppConfig = { ...DEFAULT_CONFIG, appName: 'ha-dr' };
 /** Overrides on the secondary monitor only: each must reach its own alarm, the primary keeps the defaults. */
 const SECONDARY_THRESHOLDS = {
   http5xxPercent: 2,
@@ -70,13 +61,27 @@ function fixture(app: App, id = 'Fixture'): Fixture {
 
 function baseProps(f: Fixture): MonitoringProps {
   return {
-    config: PRIMARY_CONFIG,
-    ctx: regionContext(PRIMARY_CONFIG, 'primary'),
-    loadBalancer: f.alb,
-    targetGroup: f.targetGroup,
-    autoScalingGroup: f.asg,
+    alarmNamePrefix: 'ha-ref',
+    alarmTopic: {
+      displayName: 'ha-ref alarms us-east-1',
+      keyDescription: 'ha-ref alarm topic (us-east-1)',
+      emailAddresses: ['oncall@example.com'],
+      httpsEndpoints: ['https://hooks.example.com/alarm'],
+    },
+    dashboardName: 'ha-ref-us-east-1',
+    fleet: {
+      loadBalancer: f.alb,
+      targetGroup: f.targetGroup,
+      autoScalingGroup: f.asg,
+      availabilityZones: AZS,
+      minPerAz: MIN_PER_AZ,
+    },
     database: { clusterIdentifier: 'ha-ref-us-east-1', isGlobalSecondary: false },
-    cache: { replicationGroupId: 'ha-ref-cache' },
+    cache: {
+      replicationGroupId: 'ha-ref-cache',
+      shards: DEFAULT_CONFIG.cache.shards,
+      replicasPerShard: DEFAULT_CONFIG.cache.replicasPerShard,
+    },
   };
 }
 
@@ -115,11 +120,16 @@ beforeAll(() => {
   });
   secondary = new Monitoring(f.stack, 'Secondary', {
     ...baseProps(f),
-    config: SECONDARY_CONFIG,
+    alarmNamePrefix: 'ha-dr',
+    alarmTopic: { displayName: 'ha-dr alarms', keyDescription: 'ha-dr alarm topic' },
+    dashboardName: 'ha-dr-us-east-1',
     database: { clusterIdentifier: 'ha-ref-us-west-2', isGlobalSecondary: true },
     cache: { replicationGroupId: 'ha-dr-cache', shards: 4, replicasPerShard: 2 },
     thresholds: SECONDARY_THRESHOLDS,
   });
+  // Each monitor routes its own alarms (in a regional stack the stack routes every alarm of its own).
+  primary.alarmTopic.routeAlarmsIn(primary);
+  secondary.alarmTopic.routeAlarmsIn(secondary);
   // The fixture stands in for the network and fleet constructs, which own (and are tested for) these controls.
   const fixtureAck =
     'Test fixture standing in for the network/fleet constructs, which implement this control.';
@@ -193,8 +203,8 @@ const http5xxExpression = (minRequests: number) =>
 
 describe('alarm topic', () => {
   test('GIVEN config subscriptions WHEN synthesized THEN the topic is KMS-encrypted, TLS-only and subscribed', () => {
-    const topicId = logicalId(primary.topic);
-    const keyId = logicalId(primary.topicKey);
+    const topicId = logicalId(primary.alarmTopic.topic);
+    const keyId = logicalId(primary.alarmTopic.key);
     expect(resources[topicId].Properties.KmsMasterKeyId).toEqual({ 'Fn::GetAtt': [keyId, 'Arn'] });
     template.hasResourceProperties('AWS::SNS::TopicPolicy', {
       Topics: [{ Ref: topicId }],
@@ -217,22 +227,27 @@ describe('alarm topic', () => {
     // The secondary monitor's config has no subscribers.
     template.resourcePropertiesCountIs(
       'AWS::SNS::Subscription',
-      { TopicArn: { Ref: logicalId(secondary.topic) } },
+      { TopicArn: { Ref: logicalId(secondary.alarmTopic.topic) } },
       0,
     );
   });
 
-  test('GIVEN CloudWatch publishes alarms THEN the topic key lets cloudwatch.amazonaws.com use it', () => {
-    const key = resources[logicalId(primary.topicKey)].Properties;
-    expect(key.EnableKeyRotation).toBe(true);
-    expect(key.KeyPolicy.Statement).toEqual(
-      expect.arrayContaining([
-        expect.objectContaining({
-          Principal: { Service: 'cloudwatch.amazonaws.com' },
-          Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
-        }),
-      ]),
-    );
+  test('GIVEN CloudWatch publishes alarms THEN the topic key lets cloudwatch.amazonaws.com of this account use it', () => {
+    template.hasResourceProperties('AWS::KMS::Key', {
+      Description: 'ha-ref alarm topic (us-east-1)',
+      EnableKeyRotation: true,
+      KeyPolicy: {
+        Statement: Match.arrayWith([
+          {
+            Effect: 'Allow',
+            Principal: { Service: 'cloudwatch.amazonaws.com' },
+            Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+            Resource: '*',
+            Condition: { StringEquals: { 'aws:SourceAccount': '111111111111' } },
+          },
+        ]),
+      },
+    });
   });
 });
 
@@ -241,7 +256,7 @@ describe('every alarm', () => {
     const alarms = Object.entries(resources).filter(([, r]) => r.Type === 'AWS::CloudWatch::Alarm');
     expect(alarms.length).toBe(Object.keys(primary.alarms).length + Object.keys(secondary.alarms).length);
     for (const [, { Properties: p }] of alarms) {
-      const topic = p.AlarmName.startsWith('ha-dr-') ? secondary.topic : primary.topic;
+      const topic = (p.AlarmName.startsWith('ha-dr-') ? secondary : primary).alarmTopic.topic;
       expect(p.AlarmActions).toEqual([{ Ref: logicalId(topic) }]);
       expect(p.OKActions).toEqual([{ Ref: logicalId(topic) }]);
       expect(p.AlarmDescription).toMatch(/First check/);
@@ -529,6 +544,39 @@ describe('dashboard', () => {
   });
 });
 
+describe("dashboard graphs the alarms' own metrics", () => {
+  /** The graph widgets of a dashboard, from its body (tokens stand in as "<token>"). */
+  const widgets = (m: Monitoring): Props[] => {
+    const parts = resources[logicalId(m.dashboard)].Properties.DashboardBody['Fn::Join'][1] as unknown[];
+    const body = parts.map((p) => (typeof p === 'string' ? p : '<token>')).join('');
+    return (JSON.parse(body) as { widgets: Props[] }).widgets.filter((w) => w.type === 'metric');
+  };
+  const titled = (m: Monitoring, title: string) => widgets(m).find((w) => w.properties.title === title)!;
+
+  test('GIVEN a CPU threshold override THEN the CPU graph shows the alarm metric (5-minute maximum) and the overridden line', () => {
+    const cpu = titled(secondary, 'Database: CPU % and connections').properties;
+    expect(cpu.metrics[0].slice(0, 4)).toEqual([
+      'AWS/RDS',
+      'CPUUtilization',
+      'DBClusterIdentifier',
+      'ha-ref-us-west-2',
+    ]);
+    // The alarm's own period (300 s, the graph default) and statistic.
+    expect(cpu.metrics[0][4]).toEqual(expect.objectContaining({ stat: 'Maximum' }));
+    expect(cpu.metrics[0][4].period ?? 300).toBe(300);
+    expect(cpu.annotations.horizontal).toEqual([
+      expect.objectContaining({ value: SECONDARY_THRESHOLDS.databaseCpuPercent, label: 'alarm' }),
+    ]);
+  });
+
+  test('THEN the evictions graph plots each node at the alarm period (5 minutes), not a finer one', () => {
+    const evictions = titled(primary, 'Cache: evictions / 5 min and connections').properties;
+    const nodes = evictions.metrics.filter((m: unknown[]) => m[1] === 'Evictions');
+    expect(nodes).toHaveLength(DEFAULT_CONFIG.cache.shards * (DEFAULT_CONFIG.cache.replicasPerShard + 1));
+    for (const m of nodes) expect(m[4].period ?? 300).toBe(300);
+  });
+});
+
 describe('cdk-nag', () => {
   test('THEN AwsSolutions reports zero unacknowledged findings', () => {
     expect(nagViolations).toEqual([]);
@@ -537,17 +585,20 @@ describe('cdk-nag', () => {
 
 describe('validation', () => {
   // Constructed only (never synthesized): each throws in the constructor.
-  const attempt = (over: Partial<MonitoringProps>) => () => {
-    const fx = fixture(new App(), 'Invalid');
-    new Monitoring(fx.stack, 'M', { ...baseProps(fx), ...over });
-  };
+  const attempt =
+    (over: Partial<MonitoringProps> = {}, fleet: Partial<MonitoredFleet> = {}) =>
+    () => {
+      const fx = fixture(new App(), 'Invalid');
+      const props = baseProps(fx);
+      new Monitoring(fx.stack, 'M', { ...props, ...over, fleet: { ...props.fleet, ...fleet } });
+    };
 
   test('GIVEN minPerAz 0 THEN construction fails naming the field', () => {
-    expect(attempt({ minPerAz: 0 })).toThrow(/minPerAz must be an integer >= 1, got 0/);
+    expect(attempt({}, { minPerAz: 0 })).toThrow(/fleet.minPerAz must be an integer >= 1, got 0/);
   });
   test('GIVEN duplicate AZs THEN construction fails naming them', () => {
-    expect(attempt({ availabilityZones: ['us-east-1a', 'us-east-1a'] })).toThrow(
-      /availabilityZones .*\[us-east-1a, us-east-1a\]/,
+    expect(attempt({}, { availabilityZones: ['us-east-1a', 'us-east-1a'] })).toThrow(
+      /fleet.availabilityZones .*\[us-east-1a, us-east-1a\]/,
     );
   });
   test('GIVEN a 5xx threshold above 100 % THEN construction fails', () => {
@@ -569,6 +620,8 @@ describe('validation', () => {
     expect(attemptWithFunction).toThrow(/functions label "snapshot create" must be alphanumeric/);
   });
   test('GIVEN minCapacity below minPerAz THEN construction fails', () => {
-    expect(attempt({ minCapacity: 1 })).toThrow(/minCapacity must be an integer >= minPerAz \(2\), got 1/);
+    expect(attempt({}, { minCapacity: 1 })).toThrow(
+      /fleet.minCapacity must be an integer >= minPerAz \(2\), got 1/,
+    );
   });
 });

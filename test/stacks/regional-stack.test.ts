@@ -1,5 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import type { CfnElement } from 'aws-cdk-lib';
 import { Match } from 'aws-cdk-lib/assertions';
 import { resourcesOfType, synthApp, type SynthesizedApp } from '../helpers/app';
 import { azsOf, only, privateRouteAzs, refId, subnets } from '../helpers/invariants';
@@ -379,12 +380,63 @@ describe('us-east-1 monitoring stack', () => {
       expect(a.MetricName).toBe('HealthCheckStatus');
       expect(a.Namespace).toBe('AWS/Route53');
       expect(a.ComparisonOperator).toBe('LessThanThreshold');
-      expect(a.AlarmActions).toHaveLength(1);
     }
   });
 
   test('the DR stack is deployed after the primary', () => {
     expect(synth.secondary.dependencies.map((s) => s.stackName)).toContain('ha-ref-primary');
+  });
+});
+
+describe('INV-OBS alarm routing', () => {
+  const stacks = () =>
+    [
+      [synth.primary, synth.primary.monitoring.alarmTopic],
+      [synth.secondary, synth.secondary.monitoring.alarmTopic],
+      [synth.globalMonitoring, synth.globalMonitoring.alarmTopic],
+    ] as const;
+
+  test('every alarm of both regional stacks and the global stack notifies its stack topic on ALARM and OK', () => {
+    for (const [stack, alarmTopic] of stacks()) {
+      const topic = { Ref: stack.getLogicalId(alarmTopic.topic.node.defaultChild as CfnElement) };
+      const alarms = resourcesOfType(synth.json[stack.stackName], 'AWS::CloudWatch::Alarm');
+      expect(alarms.length).toBeGreaterThan(0);
+      for (const [id, alarm] of alarms) {
+        expect({ id, alarm: alarm.AlarmActions, ok: alarm.OKActions }).toEqual({
+          id,
+          alarm: [topic],
+          ok: [topic],
+        });
+      }
+    }
+    // Alarms made outside Monitoring are among them: snapshot freshness/DLQ, per-AZ outliers, WAF, the peer canary.
+    const secondaryIds = resourcesOfType(synth.json['ha-ref-secondary'], 'AWS::CloudWatch::Alarm').map(
+      ([id]) => id,
+    );
+    for (const prefix of [
+      'SnapshotsFreshnessAlarm',
+      'SnapshotsFailureAlarm',
+      'AzOutliersOutlier1',
+      'PeerCanaryAlarm',
+    ]) {
+      expect(secondaryIds.some((id) => id.startsWith(prefix))).toBe(true);
+    }
+  });
+
+  test("each stack topic's key lets CloudWatch of this account only use it", () => {
+    for (const role of ['primary', 'secondary', 'globalMonitoring'] as const) {
+      synth.templates[role].hasResourceProperties('AWS::KMS::Key', {
+        KeyPolicy: {
+          Statement: Match.arrayWith([
+            Match.objectLike({
+              Principal: { Service: 'cloudwatch.amazonaws.com' },
+              Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+              Condition: { StringEquals: { 'aws:SourceAccount': synth.config.primary.account } },
+            }),
+          ]),
+        },
+      });
+    }
   });
 });
 
