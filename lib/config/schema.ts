@@ -176,6 +176,17 @@ export const cacheSchema = z
     snapshotWindow: z.string().regex(DAILY_WINDOW, 'must be "hh:mm-hh:mm" (UTC)'),
     /** Weekly maintenance window, UTC "ddd:hh:mm-ddd:hh:mm"; must not overlap the snapshot window. */
     maintenanceWindow: z.string().regex(WEEKLY_WINDOW, 'must be "ddd:hh:mm-ddd:hh:mm" (UTC)'),
+    /** Days between rotations of the AUTH token (Secrets Manager schedule of the cache-rotation function). */
+    authTokenRotationDays: z.number().int().min(1).max(365),
+    /**
+     * Minutes the old and the new AUTH token both work after a rotation, before the old one is dropped (SET).
+     * Clients must re-read the secret within it: the service does every REDIS_SECRET_REFRESH_SECONDS (300 s).
+     */
+    authTokenGraceMinutes: z
+      .number()
+      .int()
+      .min(15, "must be at least 15 minutes: three of the service's 5-minute secret re-reads")
+      .max(1440, 'must be at most 1440 (a day); the old token should not outlive that'),
   })
   .strict();
 
