@@ -157,6 +157,13 @@ export const databaseSchema = z
   })
   .strict();
 
+/**
+ * Bounds of the cache AUTH token grace period (minutes both tokens work after a rotation): at least three of the
+ * service's 5-minute secret re-reads (REDIS_SECRET_REFRESH_SECONDS), at most a day. CacheAuthRotation checks its
+ * props against the same bounds.
+ */
+export const AUTH_TOKEN_GRACE_MINUTES = { min: 15, max: 1440 } as const;
+
 export const cacheSchema = z
   .object({
     engine: z.enum(['valkey', 'redis']),
@@ -185,8 +192,14 @@ export const cacheSchema = z
     authTokenGraceMinutes: z
       .number()
       .int()
-      .min(15, "must be at least 15 minutes: three of the service's 5-minute secret re-reads")
-      .max(1440, 'must be at most 1440 (a day); the old token should not outlive that'),
+      .min(
+        AUTH_TOKEN_GRACE_MINUTES.min,
+        `must be at least ${AUTH_TOKEN_GRACE_MINUTES.min} minutes: three of the service's 5-minute secret re-reads`,
+      )
+      .max(
+        AUTH_TOKEN_GRACE_MINUTES.max,
+        `must be at most ${AUTH_TOKEN_GRACE_MINUTES.max} (a day); the old token should not outlive that`,
+      ),
   })
   .strict();
 

@@ -3,9 +3,10 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type * as elasticache from 'aws-cdk-lib/aws-elasticache';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
-import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
+import { AUTH_TOKEN_GRACE_MINUTES } from '../config/schema';
 import { httpsEgressOnlySecurityGroup, lambdaEntry } from './lambda-defaults';
 import { ObservedFunction } from './snapshot-replication';
 
@@ -24,7 +25,7 @@ export interface CacheAuthRotationProps {
   readonly rotationDays?: number;
   /**
    * Minutes after a rotation during which the old and the new token both work; then the old one is dropped.
-   * Every client must re-read the secret within it. 15-1440. @default 60
+   * Every client must re-read the secret within it. AUTH_TOKEN_GRACE_MINUTES (15-1440). @default 60
    */
   readonly graceMinutes?: number;
   /** How often the enforcement pass looks for a rotation whose grace is over. @default Duration.minutes(15) */
@@ -103,6 +104,20 @@ export class CacheAuthRotation extends Construct {
       rotateImmediatelyOnUpdate: false,
     });
     this.schedule.node.addDependency(group);
+    // The schedule's invoke permission names only the service principal; pin it to this secret (the confused-deputy
+    // guard Secrets Manager documents, and AWS Control Tower CT.LAMBDA.PR.2).
+    const invokes = observed.fn.node
+      .findAll()
+      .filter(
+        (c): c is lambda.CfnPermission =>
+          c instanceof lambda.CfnPermission && c.principal === 'secretsmanager.amazonaws.com',
+      );
+    if (invokes.length !== 1) {
+      throw new Error(
+        `CacheAuthRotation: expected one Secrets Manager invoke permission, found ${invokes.length}`,
+      );
+    }
+    invokes[0].sourceArn = props.secret.secretArn;
     Validations.of(observed.role).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',
       reason:
@@ -122,9 +137,10 @@ function validate(rotationDays: number, graceMinutes: number, interval: Duration
   if (!Number.isInteger(rotationDays) || rotationDays < 1 || rotationDays > 365) {
     throw new Error(`CacheAuthRotation: rotationDays = ${rotationDays}; allowed: an integer 1-365`);
   }
-  if (!Number.isInteger(graceMinutes) || graceMinutes < 15 || graceMinutes > 1440) {
+  const { min, max } = AUTH_TOKEN_GRACE_MINUTES;
+  if (!Number.isInteger(graceMinutes) || graceMinutes < min || graceMinutes > max) {
     throw new Error(
-      `CacheAuthRotation: graceMinutes = ${graceMinutes}; allowed: an integer 15-1440 (clients re-read the secret within it)`,
+      `CacheAuthRotation: graceMinutes = ${graceMinutes}; allowed: an integer ${min}-${max} (clients re-read the secret within it)`,
     );
   }
   if (graceMinutes >= rotationDays * 24 * 60) {

@@ -84,6 +84,12 @@ describe.each(['primary', 'secondary'] as const)('%s region', (role) => {
       'events.amazonaws.com',
       'secretsmanager.amazonaws.com',
     ]);
+    // Only for this secret and this rule (no confused deputy).
+    const [secretId] = only(t(), 'AWS::SecretsManager::Secret');
+    const sm = permissions.find((p) => p.Principal === 'secretsmanager.amazonaws.com')!;
+    expect(sm.SourceArn).toEqual({ Ref: secretId });
+    const events = permissions.find((p) => p.Principal === 'events.amazonaws.com')!;
+    expect(getAttOf(events.SourceArn)).toBe(logicalId(rotation().enforcementRule));
   });
 
   test('IAM: ElastiCache describe/modify on this replication group only; secret writes on this secret only; nothing else on "*" but actions without a resource type', () => {
