@@ -65,6 +65,8 @@ export const DEFAULT_CONFIG: AppConfig = {
     snapshotRetentionDays: 3,
     snapshotWindow: '03:00-04:00',
     maintenanceWindow: 'sun:05:00-sun:06:00',
+    authTokenRotationDays: 30,
+    authTokenGraceMinutes: 60,
   },
   snapshots: {
     schedule: 'rate(1 day)',

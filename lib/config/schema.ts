@@ -157,6 +157,13 @@ export const databaseSchema = z
   })
   .strict();
 
+/**
+ * Bounds of the cache AUTH token grace period (minutes both tokens work after a rotation): at least three of the
+ * service's 5-minute secret re-reads (REDIS_SECRET_REFRESH_SECONDS), at most a day. CacheAuthRotation checks its
+ * props against the same bounds.
+ */
+export const AUTH_TOKEN_GRACE_MINUTES = { min: 15, max: 1440 } as const;
+
 export const cacheSchema = z
   .object({
     engine: z.enum(['valkey', 'redis']),
@@ -176,6 +183,23 @@ export const cacheSchema = z
     snapshotWindow: z.string().regex(DAILY_WINDOW, 'must be "hh:mm-hh:mm" (UTC)'),
     /** Weekly maintenance window, UTC "ddd:hh:mm-ddd:hh:mm"; must not overlap the snapshot window. */
     maintenanceWindow: z.string().regex(WEEKLY_WINDOW, 'must be "ddd:hh:mm-ddd:hh:mm" (UTC)'),
+    /** Days between rotations of the AUTH token (Secrets Manager schedule of the cache-rotation function). */
+    authTokenRotationDays: z.number().int().min(1).max(365),
+    /**
+     * Minutes the old and the new AUTH token both work after a rotation, before the old one is dropped (SET).
+     * Clients must re-read the secret within it: the service does every REDIS_SECRET_REFRESH_SECONDS (300 s).
+     */
+    authTokenGraceMinutes: z
+      .number()
+      .int()
+      .min(
+        AUTH_TOKEN_GRACE_MINUTES.min,
+        `must be at least ${AUTH_TOKEN_GRACE_MINUTES.min} minutes: three of the service's 5-minute secret re-reads`,
+      )
+      .max(
+        AUTH_TOKEN_GRACE_MINUTES.max,
+        `must be at most ${AUTH_TOKEN_GRACE_MINUTES.max} (a day); the old token should not outlive that`,
+      ),
   })
   .strict();
 

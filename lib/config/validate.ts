@@ -102,6 +102,13 @@ function crossFieldProblems(c: AppConfig): ConfigProblem[] {
       `must not overlap cache.snapshotWindow (${c.cache.snapshotWindow}) on any day`,
     );
   }
+  if (c.cache.authTokenGraceMinutes >= c.cache.authTokenRotationDays * 24 * 60) {
+    add(
+      'cache.authTokenGraceMinutes',
+      c.cache.authTokenGraceMinutes,
+      `must be shorter than cache.authTokenRotationDays (${c.cache.authTokenRotationDays} day(s)): the old token must be dropped before the next rotation`,
+    );
+  }
   problems.push(...profileProblems(c));
   return problems;
 }

@@ -6,6 +6,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import type { CacheConfig } from '../config/schema';
+import { CacheAuthRotation } from './cache-auth-rotation';
 
 /** Default Redis/Valkey port; only named client security groups may reach it. */
 export const CACHE_PORT = 6379;
@@ -26,7 +27,7 @@ export interface CacheProps {
  * mode on with `shards` node groups of 1 primary + `replicasPerShard` replicas, each shard's
  * nodes placed in distinct AZs (rotating over the configured AZs so primaries spread too),
  * Multi-AZ with automatic failover, TLS required, at-rest encryption under a customer key,
- * AUTH token from Secrets Manager, daily snapshots and a weekly maintenance window that does not
+ * AUTH token from Secrets Manager (rotated: CacheAuthRotation), daily snapshots and a weekly maintenance window that does not
  * overlap them (the config validator refuses overlapping windows).
  *
  * Clients: `cache.connections.allowDefaultPortFrom(fleet.securityGroup)`, then
@@ -45,6 +46,8 @@ export class Cache extends Construct {
   /** Customer-managed key for data at rest and snapshots (rotation on). */
   public readonly encryptionKey: kms.IKey;
   public readonly replicationGroup: elasticache.CfnReplicationGroup;
+  /** Rotates the AUTH token (Secrets Manager schedule, ROTATE then SET). */
+  public readonly authRotation: CacheAuthRotation;
 
   constructor(scope: Construct, id: string, props: CacheProps) {
     super(scope, id);
@@ -79,11 +82,6 @@ export class Cache extends Construct {
       },
     });
     this.authSecret = authSecret;
-    Validations.of(authSecret).acknowledge({
-      id: 'AwsSolutions-SMG4',
-      reason:
-        'An ElastiCache AUTH token cannot be rotated by a Secrets Manager rotation Lambda; it is changed by a deploy with the ROTATE update strategy, during which old and new tokens both work.',
-    });
 
     const securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', {
       vpc,
@@ -132,6 +130,17 @@ export class Cache extends Construct {
       snapshotRetentionLimit: cache.snapshotRetentionDays,
       preferredMaintenanceWindow: cache.maintenanceWindow,
       autoMinorVersionUpgrade: true,
+    });
+    // Rotated by its own function (ROTATE, then SET after the grace period). The template keeps resolving
+    // AWSCURRENT, which after each enforced rotation is the group's only token.
+    this.authRotation = new CacheAuthRotation(this, 'AuthRotation', {
+      vpc,
+      secret: authSecret,
+      replicationGroup: this.replicationGroup,
+      port: CACHE_PORT,
+      cacheConnections: this.connections,
+      rotationDays: cache.authTokenRotationDays,
+      graceMinutes: cache.authTokenGraceMinutes,
     });
     // Keep a final snapshot when the group is deleted or replaced.
     this.replicationGroup.applyRemovalPolicy(RemovalPolicy.SNAPSHOT);

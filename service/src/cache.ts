@@ -50,7 +50,10 @@ export class DisabledCache implements Cache {
 export interface RedisClusterCacheOptions {
   readonly config: RedisConfig;
   readonly breaker: BreakerConfig;
-  /** Auth token source (undefined: no AUTH). Re-read when the cluster answers WRONGPASS/NOAUTH. */
+  /**
+   * Auth token source (undefined: no AUTH). Re-read every `config.secretRefreshMs` and when the cluster answers
+   * WRONGPASS/NOAUTH; a changed token gets a new connection set, swapped in once it is ready (make before break).
+   */
   readonly password?: CredentialSource<string>;
   readonly logger: Logger;
   /** How often every master is PINGed to report the cache state. @default 2000 */
@@ -67,9 +70,14 @@ export class RedisClusterCache implements Cache {
   private cluster?: Cluster;
   private readonly log: Logger;
   private closed = false;
-  private rebuilding?: Promise<void>;
+  private switching?: Promise<void>;
+  /** The token the current cluster authenticates with. */
+  private password?: string;
+  /** A cluster being connected with a new token, not yet serving. */
+  private incoming?: Cluster;
   private healthy = false;
   private probeTimer?: NodeJS.Timeout;
+  private refreshTimer?: NodeJS.Timeout;
   private readonly tls?: ConnectionOptions;
 
   constructor(private readonly options: RedisClusterCacheOptions) {
@@ -91,14 +99,25 @@ export class RedisClusterCache implements Cache {
 
   /** Connects (does not wait for the cluster: the service starts and serves without it). */
   async start(): Promise<void> {
-    const password = await this.options.password?.get();
-    this.cluster = this.createCluster(password);
+    this.password = await this.options.password?.get();
+    this.cluster = this.createCluster(this.password);
     const tick = (): void => {
       void this.probe().finally(() => {
         if (!this.closed) this.probeTimer = setTimeout(tick, this.options.healthIntervalMs ?? 2000).unref();
       });
     };
     tick();
+    if (this.options.password) {
+      // A rotation keeps the old token valid for a grace period: re-reading well inside it means the service has
+      // moved to the new token before the old one is dropped, without a single refused command.
+      const refresh = (): void => {
+        void this.switchToCurrentToken('scheduled').finally(() => {
+          if (!this.closed)
+            this.refreshTimer = setTimeout(refresh, this.options.config.secretRefreshMs).unref();
+        });
+      };
+      this.refreshTimer = setTimeout(refresh, this.options.config.secretRefreshMs).unref();
+    }
   }
 
   /** 'up' when connected, every master answered the last PING, and the breaker is not open. */
@@ -150,6 +169,8 @@ export class RedisClusterCache implements Cache {
   async close(): Promise<void> {
     this.closed = true;
     clearTimeout(this.probeTimer);
+    clearTimeout(this.refreshTimer);
+    this.incoming?.disconnect();
     this.breaker.shutdown();
     const cluster = this.cluster;
     if (!cluster) return;
@@ -172,26 +193,67 @@ export class RedisClusterCache implements Cache {
       return await this.breaker.run(() => command(cluster));
     } catch (err) {
       this.stats.errors++;
-      if (AUTH_ERROR.test((err as Error).message ?? '')) void this.rebuildWithFreshPassword();
+      if (AUTH_ERROR.test((err as Error).message ?? '')) void this.switchToCurrentToken('auth-error');
       this.log.debug({ err: (err as Error).message }, 'cache command failed');
       return undefined;
     }
   }
 
-  private rebuildWithFreshPassword(): Promise<void> {
-    this.rebuilding ??= (async () => {
+  /**
+   * Re-reads the token; when it differs from the one in use, connects a new cluster client with it, waits until
+   * every master answers on it, then swaps it in and QUITs the old client (QUIT lets in-flight commands finish).
+   * Until the swap the old client keeps serving; if the new one cannot authenticate it is dropped and the old one
+   * stays (the next re-read tries again).
+   */
+  private switchToCurrentToken(reason: 'scheduled' | 'auth-error'): Promise<void> {
+    this.switching ??= (async () => {
       if (!this.options.password || this.closed) return;
-      this.log.warn('cache authentication failed; re-reading the auth token (rotation?)');
+      if (reason === 'auth-error')
+        this.log.warn('cache authentication failed; re-reading the auth token (rotation?)');
       const password = await this.options.password.refresh();
+      if (password === this.password) {
+        if (reason === 'auth-error') this.log.error('cache refuses the current auth token from the secret');
+        return;
+      }
+      this.log.info(
+        { reason },
+        'cache auth token changed; connecting with it before closing the old connections',
+      );
+      const next = this.createCluster(password);
+      this.incoming = next;
+      const ready = await this.whenServing(next, Math.max(5000, this.options.config.commandTimeoutMs * 20));
+      this.incoming = undefined;
+      if (!ready || this.closed) {
+        next.disconnect();
+        if (!this.closed)
+          this.log.error('cache did not accept the new auth token; keeping the current connections');
+        return;
+      }
       const old = this.cluster;
-      this.cluster = this.createCluster(password);
-      old?.disconnect();
+      this.cluster = next;
+      this.password = password;
+      this.log.info('cache connections switched to the new auth token');
+      if (old) void old.quit().catch(() => old.disconnect());
     })()
       .catch((err) => this.log.error({ err }, 'cache re-authentication failed'))
       .finally(() => {
-        this.rebuilding = undefined;
+        this.switching = undefined;
       });
-    return this.rebuilding;
+    return this.switching;
+  }
+
+  /** True once `cluster` is ready and every master answers PING (so each node accepted the token), false on timeout. */
+  private async whenServing(cluster: Cluster, timeoutMs: number): Promise<boolean> {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline && !this.closed) {
+      if (cluster.status === 'ready') {
+        const masters = cluster.nodes('master');
+        const pings = await Promise.allSettled(masters.map((node) => node.ping()));
+        if (masters.length > 0 && pings.every((p) => p.status === 'fulfilled')) return true;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    return false;
   }
 
   private createCluster(password: string | undefined): Cluster {

@@ -44,7 +44,15 @@ export interface RedisConfig {
   readonly secretId?: string;
   /** Per-command timeout; also the cache breaker's latency budget. */
   readonly commandTimeoutMs: number;
+  /**
+   * How often the auth token is re-read (REDIS_SECRET_REFRESH_SECONDS); a changed token gets a new connection set
+   * before the old one is closed. Must stay well inside the rotation's grace period, in which both tokens work.
+   */
+  readonly secretRefreshMs: number;
 }
+
+/** Default of REDIS_SECRET_REFRESH_SECONDS; cache.authTokenGraceMinutes is validated against three of these. */
+export const DEFAULT_REDIS_SECRET_REFRESH_SECONDS = 300;
 
 export interface BreakerConfig {
   /** Error percentage (over the rolling window) that opens a breaker. */
@@ -202,6 +210,8 @@ export function parseConfig(env: Env): ServiceConfig {
       password: str('REDIS_PASSWORD'),
       secretId: str('REDIS_SECRET_ID'),
       commandTimeoutMs: int('REDIS_COMMAND_TIMEOUT_MS', 250, 10, 60000),
+      secretRefreshMs:
+        int('REDIS_SECRET_REFRESH_SECONDS', DEFAULT_REDIS_SECRET_REFRESH_SECONDS, 1, 3600) * 1000,
     };
   } else if (str('REDIS_SECRET_ID') || str('REDIS_PASSWORD')) {
     missing.push(

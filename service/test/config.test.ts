@@ -63,6 +63,10 @@ describe('parseConfig', () => {
       /REDIS_TLS_CA_FILE is set .* but REDIS_TLS is not true/,
     ],
     [{ READINESS_GRACE_SECONDS: '-1' }, /READINESS_GRACE_SECONDS must be an integer from 0/],
+    [
+      { REDIS_NODES: 'a:1', REDIS_SECRET_REFRESH_SECONDS: '0' },
+      /REDIS_SECRET_REFRESH_SECONDS must be an integer from 1 to 3600, got '0'/,
+    ],
   ])('GIVEN %j THEN the problem names the variable and value', (extra, message) => {
     expect(problemsOf({ ...MIN, ...extra } as Record<string, string>).join('\n')).toMatch(message);
   });
@@ -105,6 +109,8 @@ describe('parseConfig', () => {
       { host: '10.0.0.1', port: 6380 },
     ]);
     expect(c.redis).toMatchObject({ tls: true, tlsCaFile: '/etc/ha-service/redis-ca.pem' });
+    // Unset: the token is re-read every 5 minutes, well inside the rotation's default 60-minute grace.
+    expect(c.redis?.secretRefreshMs).toBe(300_000);
     expect(c.readinessGraceMs).toBe(45000);
     expect(c.az).toBe('az1');
   });

@@ -97,7 +97,12 @@ describe('PgDatabase when the secret cannot be read at start', () => {
 describe('RedisClusterCache with the cluster unreachable', () => {
   test('GIVEN no node answers THEN the state is down and lookups are fast misses counted as errors', async () => {
     const cache = new RedisClusterCache({
-      config: { nodes: [{ host: '127.0.0.1', port: closedPort }], tls: false, commandTimeoutMs: 100 },
+      config: {
+        nodes: [{ host: '127.0.0.1', port: closedPort }],
+        tls: false,
+        commandTimeoutMs: 100,
+        secretRefreshMs: 60000,
+      },
       breaker: BREAKER,
       logger,
       healthIntervalMs: 60000,

@@ -150,6 +150,21 @@ describe('config validation: each rule names the field, the value and what is al
       { cache: { snapshotWindow: '05:00-06:00', maintenanceWindow: 'sun:05:30-sun:06:30' } },
       /cache\.maintenanceWindow = "sun:05:30-sun:06:30": must not overlap cache\.snapshotWindow/,
     ],
+    [
+      'a cache token grace shorter than three service secret re-reads',
+      { cache: { authTokenGraceMinutes: 10 } },
+      /cache\.authTokenGraceMinutes = 10: must be at least 15 minutes/,
+    ],
+    [
+      'a cache token rotation interval out of 1-365 days',
+      { cache: { authTokenRotationDays: 0 } },
+      /cache\.authTokenRotationDays = 0/,
+    ],
+    [
+      'a cache token grace as long as the rotation interval',
+      { cache: { authTokenRotationDays: 1, authTokenGraceMinutes: 1440 } },
+      /cache\.authTokenGraceMinutes = 1440: must be shorter than cache\.authTokenRotationDays \(1 day\(s\)\)/,
+    ],
   ])('rejects %s', (_name, overrides, message) => {
     expect(configError(overrides).message).toMatch(message);
   });

@@ -114,9 +114,12 @@ describe.each(['primary', 'secondary'] as const)('%s region cache', (role) => {
     }
   });
 
-  test('the cache security group admits only the client security group on the cache port', () => {
+  test('the cache security group admits only the client and the token-rotation security groups, on the cache port', () => {
     const stack = side().stack;
     const clientSg = stack.getLogicalId(stack.clientSecurityGroup.node.defaultChild as never);
+    const rotationSg = stack.getLogicalId(
+      side().built.cache.authRotation.securityGroup.node.defaultChild as never,
+    );
     const cacheSgId = stack.getLogicalId(
       side().built.cache.connections.securityGroups[0].node.defaultChild as never,
     );
@@ -124,10 +127,13 @@ describe.each(['primary', 'secondary'] as const)('%s region cache', (role) => {
     const ingress = ofType(t(), 'AWS::EC2::SecurityGroupIngress')
       .map(([, r]) => r.Properties)
       .filter((r) => getAttOf(r.GroupId) === cacheSgId);
-    expect(ingress).toHaveLength(1);
-    expect(getAttOf(ingress[0].SourceSecurityGroupId)).toBe(clientSg);
-    expect([ingress[0].FromPort, ingress[0].ToPort]).toEqual([group().Port, group().Port]);
-    expect(ingress[0].CidrIp).toBeUndefined();
+    expect(ingress.map((r) => getAttOf(r.SourceSecurityGroupId)).sort()).toEqual(
+      [clientSg, rotationSg].sort(),
+    );
+    for (const rule of ingress) {
+      expect([rule.FromPort, rule.ToPort]).toEqual([group().Port, group().Port]);
+      expect(rule.CidrIp).toBeUndefined();
+    }
   });
 
   test('grantReadAuth lets the fleet read the AUTH secret and nothing else', () => {

@@ -27,10 +27,10 @@ export const TEST_ENV = {
 } as const;
 
 /** A fake secret store: tests change `value`; the service re-reads it only through refresh() (as with Secrets Manager). */
-export class FakeSecret {
+export class FakeSecret<T = DbCredentials> {
   fetches = 0;
-  constructor(public value: DbCredentials) {}
-  source(): CredentialSource<DbCredentials> {
+  constructor(public value: T) {}
+  source(): CredentialSource<T> {
     return cachedSource(async () => {
       this.fetches++;
       return this.value;
@@ -41,10 +41,12 @@ export class FakeSecret {
 export async function startInProcess(
   env: Readonly<Record<string, string>>,
   dbCredentials?: CredentialSource<DbCredentials>,
+  redisPassword?: CredentialSource<string>,
 ): Promise<InProcessService> {
   const config = parseConfig({ ...TEST_ENV, ...env });
   const service = createService(config, {
     dbCredentials,
+    redisPassword,
     logger: pino({ level: process.env.SERVICE_TEST_LOG_LEVEL ?? 'silent' }),
     processMetrics: false,
   });
