@@ -105,7 +105,7 @@ function scenarios(ci: boolean): Scenario[] {
     azKill(hold),
     pgFailover(ci ? 10_000 : 15_000),
     redisMasterKill(hold),
-    dbLatency(15_000),
+    dbLatency(ci ? 10_000 : 15_000),
     redisStop(hold),
     rollingRestart(),
   ];
@@ -168,14 +168,12 @@ async function runScenario(
   const duplicates = await duplicateWrites(topo, load.writeKeys);
   const checks = [
     ...standardChecks(figures, { lost, duplicates }, s.minSuccessDuringFault),
-    ...(s.reportOnlyChecks ?? []).map((check, i) => {
-      const failure = check(ctx, figures);
-      return {
-        name: `scenario check ${i + 1}`,
-        passed: failure === undefined,
-        gating: false,
-        detail: failure ?? 'met',
-      };
+    ...[
+      ...(s.gatingChecks ?? []).map((c) => ({ ...c, gating: true })),
+      ...(s.reportOnlyChecks ?? []).map((c) => ({ ...c, gating: false })),
+    ].map((c) => {
+      const failure = c.check(ctx, figures);
+      return { name: c.name, passed: failure === undefined, gating: c.gating, detail: failure ?? 'met' };
     }),
   ];
   const result: ScenarioResult = {

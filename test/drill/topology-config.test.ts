@@ -1,4 +1,6 @@
-import { dbBreakerStates } from '../../drill/scenarios/metrics';
+import { dbBreakerStates, READ_LATENCY_BREAKER } from '../../drill/scenarios/metrics';
+import { createMetrics } from '../../service/src/metrics';
+import { FakeDatabase } from '../../service/test/fakes';
 import { fleetLayout } from '../../drill/topology/fleet';
 import { downEvents, haproxyConfig } from '../../drill/topology/haproxy';
 import { parseClusterNodes } from '../../drill/topology/redis';
@@ -103,11 +105,33 @@ describe('dbBreakerStates', () => {
       'app_breaker_state{breaker="db-reader"} 1',
       'app_breaker_state{breaker="cache"} 2',
     ].join('\n');
-    expect(dbBreakerStates(text)).toEqual({ seen: ['db-writer', 'db-reader'], open: ['db-writer'] });
+    expect(dbBreakerStates(text)).toEqual({
+      seen: ['db-writer', 'db-reader'],
+      open: ['db-writer'],
+      notClosed: ['db-writer', 'db-reader'],
+    });
+  });
+
+  test("GIVEN the service's own /metrics with the read latency breaker open THEN the parser names it open", async () => {
+    const db = new FakeDatabase();
+    db.readLatencyState = 'open';
+    const text = await createMetrics({ db, processMetrics: false }).registry.metrics();
+    expect(dbBreakerStates(text)).toEqual({
+      seen: [READ_LATENCY_BREAKER],
+      open: [READ_LATENCY_BREAKER],
+      notClosed: [READ_LATENCY_BREAKER],
+    });
+    db.readLatencyState = 'half_open';
+    const probing = await createMetrics({ db, processMetrics: false }).registry.metrics();
+    expect(dbBreakerStates(probing)).toMatchObject({ open: [], notClosed: [READ_LATENCY_BREAKER] });
   });
 
   test('GIVEN no breaker metric THEN nothing seen', () => {
-    expect(dbBreakerStates('http_requests_total{route="/"} 3')).toEqual({ seen: [], open: [] });
+    expect(dbBreakerStates('http_requests_total{route="/"} 3')).toEqual({
+      seen: [],
+      open: [],
+      notClosed: [],
+    });
   });
 });
 
