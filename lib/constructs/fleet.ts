@@ -81,6 +81,8 @@ export class Fleet extends Construct {
   public readonly instanceRole: iam.Role;
   public readonly certificate: acm.Certificate;
   public readonly accessLogBucket: s3.Bucket;
+  /** CloudWatch namespace the instances' agents publish the service's /metrics under. */
+  public readonly serviceMetricsNamespace: string;
 
   constructor(scope: Construct, id: string, props: FleetProps) {
     super(scope, id);
@@ -318,6 +320,7 @@ export class Fleet extends Construct {
     const serviceLogs = new logs.LogGroup(this, 'ServiceLogs', { retention: logs.RetentionDays.ONE_YEAR });
     const metricLogs = new logs.LogGroup(this, 'MetricLogs', { retention: logs.RetentionDays.ONE_YEAR });
     const metricsNamespace = `${Stack.of(this).stackName}/service`;
+    this.serviceMetricsNamespace = metricsNamespace;
     this.instanceRole.addToPolicy(
       new iam.PolicyStatement({
         actions: ['logs:CreateLogStream', 'logs:PutLogEvents', 'logs:DescribeLogStreams'],

@@ -200,6 +200,7 @@ export class RegionalStack extends Stack {
       loadBalancer: this.fleet.loadBalancer,
       targetGroup: this.fleet.targetGroup,
       autoScalingGroup: this.fleet.autoScalingGroup,
+      serviceMetricsNamespace: this.fleet.serviceMetricsNamespace,
       availabilityZones: [...azs],
       minPerAz: Math.max(1, restingPerAz),
       minCapacity: Math.max(1, restingPerAz) * azs.length,
