@@ -21,6 +21,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subs from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
 import type { AppConfig, RegionContext } from '../config';
+import { BREAKER_STATE_METRIC } from './service-user-data';
 
 /** Alarm thresholds. Every field is optional in props; see DEFAULT_MONITORING_THRESHOLDS. */
 export interface MonitoringThresholds {
@@ -92,6 +93,11 @@ export interface MonitoringProps {
   readonly targetGroup: elbv2.IApplicationTargetGroup;
   /** The fleet's group. Its group metrics must be enabled (GroupInServiceInstances), or the alarm breaches. */
   readonly autoScalingGroup: autoscaling.IAutoScalingGroup;
+  /**
+   * Namespace the CloudWatch agent publishes the service's /metrics under (Fleet.serviceMetricsNamespace): adds the
+   * "read breaker open" alarm. @default no alarms on the service's own metrics
+   */
+  readonly serviceMetricsNamespace?: string;
   /** AZs the fleet serves; one healthy-host alarm each. @default ctx.region.availabilityZones */
   readonly availabilityZones?: string[];
   /** Healthy targets each AZ must keep. @default config.fleet.minPerAz */
@@ -275,6 +281,32 @@ export class Monitoring extends Construct {
     });
 
     // ---- Database ----------------------------------------------------------------------------------
+    // ---- Service: read latency breaker --------------------------------------------------------------
+    if (props.serviceMetricsNamespace) {
+      this.addAlarm('ReadBreakerOpen', {
+        // Maximum over the fleet's instances: any one not closed (2 open, 1 half-open probing) counts.
+        metric: new cloudwatch.Metric({
+          namespace: props.serviceMetricsNamespace,
+          metricName: BREAKER_STATE_METRIC.name,
+          dimensionsMap: { dependency: 'database', path: 'read', trips_on: 'latency' },
+          statistic: 'Maximum',
+          period: ONE_MINUTE,
+        }),
+        threshold: 1,
+        comparison: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        // The agent scrapes once a minute: 2 of 3 samples, so one slow minute on one instance does not page.
+        evaluationPeriods: 3,
+        datapointsToAlarm: 2,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+        description:
+          'Read breaker open: database reads are slower than their p95 budget (DB_READ_P95_BUDGET_MS) on at ' +
+          'least one instance, so reads are served from the cache, stale copies included (X-Cache: stale), and ' +
+          'only uncached reads wait for the database. Users still get answers. First check: Aurora reader ' +
+          'latency (ReadLatency, DBLoad) and connections, then the stale_reads_served_total metric and the ' +
+          'service log ("read latency breaker opened", with the observed p95).',
+      });
+    }
+
     const db = props.database;
     const rds = (metricName: string, statistic: string, period: Duration, dims: Record<string, string>) =>
       new cloudwatch.Metric({ namespace: 'AWS/RDS', metricName, dimensionsMap: dims, statistic, period });
