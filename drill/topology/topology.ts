@@ -36,6 +36,8 @@ export interface TopologyOptions {
   readonly drainSeconds?: number;
   /** See HaproxyConfigInput.passiveHealth. @default false (the ALB model) */
   readonly passiveHealth?: boolean;
+  /** See HaproxyConfigInput.errorObservation. @default false (the ALB with round robin, the config default) */
+  readonly errorObservation?: boolean;
   /** Added to every instance's environment. @default {} */
   readonly serviceEnv?: Record<string, string>;
 }
@@ -151,6 +153,7 @@ export class Topology {
         pgNodes: this.pg.nodes.map((n) => ({ name: n.name, port: n.port, agentPort: n.opts.agentPort })),
         adminSocket: join(this.dir, 'haproxy.sock'),
         passiveHealth: this.opts.passiveHealth ?? false,
+        errorObservation: this.opts.errorObservation ?? false,
       },
       this.dir,
     );

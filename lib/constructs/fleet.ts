@@ -9,7 +9,7 @@ import * as route53 from 'aws-cdk-lib/aws-route53';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as s3assets from 'aws-cdk-lib/aws-s3-assets';
 import { Construct, type IDependable } from 'constructs';
-import type { FleetConfig } from '../config';
+import { albHealthCheckTimeoutSeconds, type FleetConfig } from '../config';
 import { READINESS_PATH } from './dns-failover';
 import { serviceUserData } from './service-user-data';
 
@@ -376,7 +376,7 @@ export class Fleet extends Construct {
       healthCheck: {
         path: LIVENESS_PATH,
         interval: Duration.seconds(fleet.healthCheckIntervalSeconds),
-        timeout: Duration.seconds(Math.min(5, fleet.healthCheckIntervalSeconds - 1)),
+        timeout: Duration.seconds(albHealthCheckTimeoutSeconds(fleet.healthCheckIntervalSeconds)),
         healthyThresholdCount: 2,
         unhealthyThresholdCount: 2,
         healthyHttpCodes: '200',

@@ -25,10 +25,11 @@ describe('haproxyConfig', () => {
     expect(cfg).not.toMatch(/retry-on/);
   });
 
-  test('GIVEN the fleet backend THEN every instance is checked on /healthz every 1 s, down after 2, up after 2', () => {
+  test("GIVEN the fleet backend THEN every instance is checked on /healthz every 1 s with the ALB's timeout scaled alike (5 s of 10 s: 500 ms), down after 2, up after 2", () => {
     const fleet = cfg.split(/^backend fleet$/m)[1].split('\n\n')[0];
     expect(fleet).toContain('option httpchk GET /healthz');
-    expect(fleet).toContain('default-server inter 1s fall 2 rise 2');
+    expect(fleet).toContain('default-server inter 1000ms fall 2 rise 2');
+    expect(fleet).toContain('timeout check 500ms');
     expect(fleet.match(/^\s+server az\d-[ab] 127\.0\.0\.1:900\d check$/gm)).toHaveLength(6);
   });
 
@@ -60,12 +61,24 @@ describe('haproxyConfig passive profile', () => {
     expect(haproxyConfig(input)).not.toMatch(/observe/);
     const passive = haproxyConfig({ ...input, passiveHealth: true });
     expect(passive).toContain(
-      'default-server inter 1s fall 2 rise 2 observe layer4 error-limit 1 on-error mark-down',
+      'default-server inter 1000ms fall 2 rise 2 observe layer4 error-limit 1 on-error mark-down',
     );
     // HTTP 5xx from the service (a database outage) must never take instances out: layer4 only.
     expect(passive).not.toMatch(/observe layer7/);
     // The database backends are unaffected by the profile.
     expect(passive.split(/^backend pg_primary$/m)[1]).not.toMatch(/observe/);
+  });
+
+  test('GIVEN errorObservation (automatic target weights) THEN an instance answering 10 errors in a row is marked down; the database backends are untouched', () => {
+    const weighted = haproxyConfig({ ...input, errorObservation: true });
+    expect(weighted).toContain(
+      'default-server inter 1000ms fall 2 rise 2 observe layer7 error-limit 10 on-error mark-down',
+    );
+    for (const backend of ['pg_primary', 'pg_replicas']) {
+      expect(weighted.split(new RegExp(`^backend ${backend}$`, 'm'))[1].split('\n\n')[0]).not.toMatch(
+        /observe/,
+      );
+    }
   });
 });
 
