@@ -114,7 +114,7 @@ function scenarios(ci: boolean): Scenario[] {
     azKill(hold),
     pgFailover(ci ? 10_000 : 15_000),
     redisMasterKill(hold),
-    dbLatency(ci ? 10_000 : 15_000),
+    dbLatency(15_000),
     redisStop(hold),
     rollingRestart(),
   ];

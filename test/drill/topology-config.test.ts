@@ -3,7 +3,9 @@ import { createMetrics } from '../../service/src/metrics';
 import { FakeDatabase } from '../../service/test/fakes';
 import { fleetLayout } from '../../drill/topology/fleet';
 import { downEvents, haproxyConfig } from '../../drill/topology/haproxy';
+import { writerOf } from '../../drill/topology/postgres';
 import { parseClusterNodes } from '../../drill/topology/redis';
+import { agentStatus } from '../../drill/topology/sidecar';
 
 describe('haproxyConfig', () => {
   const cfg = haproxyConfig({
@@ -158,5 +160,45 @@ describe('downEvents', () => {
     ].join('\n');
     expect(downEvents(log, 'fleet')).toEqual(['az1-a (Layer4 connection problem)', 'az3-b (Layer7 timeout)']);
     expect(downEvents(log, 'pg_primary')).toEqual(['pg1 (Layer7 wrong status)']);
+  });
+});
+
+describe('fencing: after a promotion the old primary is never the writer again', () => {
+  test('GIVEN a fenced node THEN its agent never answers /primary 200, whatever it believes; /replica is unaffected', () => {
+    expect(agentStatus('/primary', 'primary', false)).toBe(200);
+    expect(agentStatus('/primary', 'primary', true)).toBe(503);
+    expect(agentStatus('/replica', 'replica', true)).toBe(200);
+    expect(agentStatus('/primary', 'replica', false)).toBe(503);
+  });
+
+  test('GIVEN a zombie old primary (pg1 resumed after pg2 was promoted: both answer as primary) THEN the writer, and so the repair source, is pg2', () => {
+    const zombie = [
+      { name: 'pg1', inRecovery: false },
+      { name: 'pg2', inRecovery: false },
+    ];
+    expect(writerOf(zombie, 'pg2')).toBe('pg2');
+    // the promoted node down: no writer at all rather than the zombie
+    expect(writerOf([zombie[0], { name: 'pg2', inRecovery: undefined }], 'pg2')).toBeUndefined();
+  });
+
+  test('GIVEN no promotion THEN the one primary is the writer; two primaries are refused, not guessed', () => {
+    expect(
+      writerOf(
+        [
+          { name: 'pg1', inRecovery: false },
+          { name: 'pg2', inRecovery: true },
+        ],
+        undefined,
+      ),
+    ).toBe('pg1');
+    expect(() =>
+      writerOf(
+        [
+          { name: 'pg1', inRecovery: false },
+          { name: 'pg2', inRecovery: false },
+        ],
+        undefined,
+      ),
+    ).toThrow(/pg1 and pg2 both answer as primary/);
   });
 });
