@@ -23,6 +23,8 @@ export interface HttpResult {
   readonly error?: string;
   /** The service replayed an earlier write with the same Idempotency-Key (`Idempotent-Replayed: true`). */
   readonly replayed?: boolean;
+  /** The service answered with a cached copy past its TTL (`X-Cache: stale`). */
+  readonly stale?: boolean;
 }
 
 /** How the simulated users retry. */
@@ -163,6 +165,7 @@ export class HttpClient {
               status: res.statusCode ?? 0,
               body: Buffer.concat(chunks).toString('utf8'),
               ...(res.headers['idempotent-replayed'] === 'true' ? { replayed: true } : {}),
+              ...(res.headers['x-cache'] === 'stale' ? { stale: true } : {}),
             }),
           );
           res.on('error', (e: NodeJS.ErrnoException) =>
@@ -193,6 +196,8 @@ export interface LoadOptions {
   readonly ratePerSec: number;
   /** Share of writes, 0..1. @default 0.2 */
   readonly writeRatio?: number;
+  /** Share of list reads (GET /api/items?limit=20), 0..1. @default 0.1 */
+  readonly listRatio?: number;
   readonly maxRequests: number;
   readonly maxDurationMs: number;
   /** What a user waits before giving up (retries included). @default 5000 */
@@ -253,7 +258,9 @@ export class LoadGenerator {
 
   private async one(): Promise<void> {
     const token = this.o.tokens[Math.floor(Math.random() * this.o.tokens.length)];
-    const write = Math.random() < (this.o.writeRatio ?? 0.2);
+    const dice = Math.random();
+    const write = dice < (this.o.writeRatio ?? 0.2);
+    const list = !write && dice < (this.o.writeRatio ?? 0.2) + (this.o.listRatio ?? 0.1);
     const start = performance.now();
     const timeoutMs = this.o.timeoutMs ?? 5_000;
     const policy = this.o.retry ?? CLIENT_RETRY;
@@ -273,17 +280,20 @@ export class LoadGenerator {
         },
         policy,
       );
+    } else if (list) {
+      r = await sendWithRetry(this.o.client, 'GET', '/api/items?limit=20', { token, timeoutMs }, policy);
     } else {
       const id = this.o.itemIds[Math.floor(Math.random() * this.o.itemIds.length)];
       r = await sendWithRetry(this.o.client, 'GET', `/api/items/${id}`, { token, timeoutMs }, policy);
     }
     const res = r.final;
     this.samples.push({
-      kind: write ? 'write' : 'read',
+      kind: write ? 'write' : list ? 'list' : 'read',
       start,
       latencyMs: r.latencyMs,
       status: res.status,
       ...(res.error ? { error: res.error } : {}),
+      ...(res.stale ? { stale: true } : {}),
       attempts: r.attempts,
       ...(r.attempts > 1
         ? {

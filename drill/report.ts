@@ -162,7 +162,7 @@ export function formatMarkdown(report: DrillReport): string {
   ];
   for (const r of report.scenarios) {
     lines.push(
-      `- **${r.title}** — failed reads ${r.figures.failedReads}, failed writes ${r.figures.failedWrites} (before/during/after the fault: ${r.figures.failedByPhase.before}/${r.figures.failedByPhase.during}/${r.figures.failedByPhase.after}), p99 of reads during the fault ${formatMs(r.figures.p99ReadsDuringMs)}; first attempts failed: ${formatFailures(r.figures.firstAttemptFailedByStatus)} (longest burst ${formatMs(r.figures.firstAttemptLongestErrorBurstMs)}); ${r.figures.retried} requests retried (${r.figures.retriesSent} retries sent); ${r.replayedWrites} writes acknowledged as replays; ${formatExtra(r.extra)}`,
+      `- **${r.title}** — failed reads ${r.figures.failedReads}, failed writes ${r.figures.failedWrites} (before/during/after the fault: ${r.figures.failedByPhase.before}/${r.figures.failedByPhase.during}/${r.figures.failedByPhase.after}), p99 of reads during the fault ${formatMs(r.figures.p99ReadsDuringMs)}; stale reads during the fault ${r.figures.staleReadsDuringFault} of ${r.figures.readsDuringFault} (${formatPercent(r.figures.readsDuringFault === 0 ? null : r.figures.staleReadsDuringFault / r.figures.readsDuringFault)}); first attempts failed: ${formatFailures(r.figures.firstAttemptFailedByStatus)} (longest burst ${formatMs(r.figures.firstAttemptLongestErrorBurstMs)}); ${r.figures.retried} requests retried (${r.figures.retriesSent} retries sent); ${r.replayedWrites} writes acknowledged as replays; ${formatExtra(r.extra)}`,
     );
     for (const c of r.checks)
       lines.push(

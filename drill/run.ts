@@ -4,7 +4,9 @@
  *
  * Options: --only id,id  --rate N (requests/s, default 150)  --keep (keep the temp dir with every log)
  *          --service-env KEY=VALUE (repeatable; e.g. DB_LATENCY_BUDGET_MS=150, default: the service's own defaults)
- *          --lb alb|passive (default alb: the ALB model; passive adds HAProxy's passive check, which an ALB lacks)
+ *          --lb alb|alb-weighted|passive (default alb: the ALB model with round robin, the config default;
+ *          alb-weighted: weighted random with automatic target weights, i.e. instances answering errors are taken out;
+ *          passive adds HAProxy's passive connection check, which an ALB lacks)
  *          --client-retries N (0..5, default 3) --retry-budget-ms M (default 2500): the simulated clients' retries
  *
  * Stands up one region scaled down onto loopback (see topology/topology.ts), then for each scenario: warm the cache,
@@ -31,7 +33,13 @@ import { dbLatency, pgFailover, redisMasterKill, redisStop } from './scenarios/d
 import { azKill, instanceKill, rollingRestart } from './scenarios/instances';
 import type { Scenario, ScenarioContext } from './scenarios/types';
 import { summarize } from './stats';
-import { downEvents, FLEET_BACKEND } from './topology/haproxy';
+import {
+  ALB_CHECK_INTERVAL_MS,
+  ALB_CHECK_TIMEOUT_MS,
+  downEvents,
+  ERROR_LIMIT,
+  FLEET_BACKEND,
+} from './topology/haproxy';
 import { killAllSync, removeTempDirs, runDrillMain, sleep } from './topology/proc';
 import { Topology } from './topology/topology';
 import { countDuplicateWrites, countLostWrites } from './verify';
@@ -41,7 +49,7 @@ interface Args {
   readonly only: readonly string[] | undefined;
   readonly rate: number;
   readonly keep: boolean;
-  readonly lb: 'alb' | 'passive';
+  readonly lb: 'alb' | 'alb-weighted' | 'passive';
   /** Extra service environment (--service-env KEY=VALUE, repeatable); the default is the production defaults. */
   readonly serviceEnv: Record<string, string>;
   /** The simulated clients' retry policy (--client-retries N, --retry-budget-ms M); default CLIENT_RETRY. */
@@ -57,7 +65,8 @@ function parseArgs(argv: readonly string[]): Args {
   if (!Number.isFinite(rate) || rate < 10 || rate > 1_000)
     throw new Error(`--rate must be within 10..1000 requests/s, got ${get('--rate')}`);
   const lb = get('--lb') ?? 'alb';
-  if (lb !== 'alb' && lb !== 'passive') throw new Error(`--lb must be alb or passive, got ${lb}`);
+  if (lb !== 'alb' && lb !== 'alb-weighted' && lb !== 'passive')
+    throw new Error(`--lb must be alb, alb-weighted or passive, got ${lb}`);
   const serviceEnv: Record<string, string> = {};
   argv.forEach((a, i) => {
     if (a !== '--service-env') return;
@@ -168,14 +177,12 @@ async function runScenario(
   const duplicates = await duplicateWrites(topo, load.writeKeys);
   const checks = [
     ...standardChecks(figures, { lost, duplicates }, s.minSuccessDuringFault),
-    ...(s.reportOnlyChecks ?? []).map((check, i) => {
-      const failure = check(ctx, figures);
-      return {
-        name: `scenario check ${i + 1}`,
-        passed: failure === undefined,
-        gating: false,
-        detail: failure ?? 'met',
-      };
+    ...[
+      ...(s.gatingChecks ?? []).map((c) => ({ ...c, gating: true })),
+      ...(s.reportOnlyChecks ?? []).map((c) => ({ ...c, gating: false })),
+    ].map((c) => {
+      const failure = c.check(ctx, figures);
+      return { name: c.name, passed: failure === undefined, gating: c.gating, detail: failure ?? 'met' };
     }),
   ];
   const result: ScenarioResult = {
@@ -219,6 +226,7 @@ async function main(): Promise<number> {
     log,
     drainSeconds: 3,
     passiveHealth: args.lb === 'passive',
+    errorObservation: args.lb === 'alb-weighted',
     serviceEnv: args.serviceEnv,
   });
   const stopTopology = async (): Promise<void> => {
@@ -270,10 +278,12 @@ async function main(): Promise<number> {
       clientRetries: describeRetry(args.retry),
       baselineMs,
       afterMs,
-      balancer:
-        args.lb === 'alb'
-          ? 'ALB model: active GET /healthz inter 1s fall 2 rise 2, retries 0, no redispatch'
-          : 'ALB model + passive check (observe layer4, mark down on first connection error): NOT what an ALB does',
+      balancer: {
+        alb: `ALB model: active GET /healthz inter ${ALB_CHECK_INTERVAL_MS} ms timeout ${ALB_CHECK_TIMEOUT_MS} ms fall 2 rise 2, retries 0, no redispatch`,
+        'alb-weighted': `ALB model with automatic target weights: as alb, plus an instance answering ${ERROR_LIMIT} errors in a row (5xx or no answer) is taken out until its checks pass`,
+        passive:
+          'ALB model + passive check (observe layer4, mark down on first connection error): NOT what an ALB does',
+      }[args.lb],
       dbEndpoints: 'HAProxy tcp, agent GET /primary|/replica inter 500ms fall 2 rise 1',
       postgres: 'primary + 1 synchronous standby (synchronous_commit=on)',
       redis: 'cluster 3 masters + 3 replicas, cluster-node-timeout 2000 ms',
@@ -292,12 +302,12 @@ async function main(): Promise<number> {
   };
   // Only a full run with the ALB model and the service's defaults updates the committed results.
   const variant =
-    args.lb === 'passive' ||
+    args.lb !== 'alb' ||
     Object.keys(args.serviceEnv).length > 0 ||
     args.only !== undefined ||
     describeRetry(args.retry) !== describeRetry(CLIENT_RETRY);
   const outDir = args.ci || variant ? resolve(__dirname, '..', '.drill') : resolve(__dirname, 'results');
-  const base = `${args.ci ? 'ci-latest' : 'latest'}${args.lb === 'passive' ? '-passive-lb' : ''}`;
+  const base = `${args.ci ? 'ci-latest' : 'latest'}${args.lb === 'alb' ? '' : `-${args.lb}-lb`}`;
   mkdirSync(outDir, { recursive: true });
   writeFileSync(join(outDir, `${base}.json`), `${JSON.stringify(report, null, 2)}\n`);
   writeFileSync(join(outDir, `${base}.md`), formatMarkdown(report));

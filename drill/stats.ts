@@ -3,7 +3,8 @@
  * Times are milliseconds on one monotonic clock (performance.now()).
  */
 
-export type RequestKind = 'read' | 'write';
+/** `read`: GET of one item (the cached path); `list`: GET of the newest items (the database, or its snapshot). */
+export type RequestKind = 'read' | 'list' | 'write';
 
 /** What one attempt got back: HTTP status, or 0 and the transport error ("ECONNRESET", "timeout"). */
 export interface AttemptOutcome {
@@ -24,6 +25,8 @@ export interface RequestSample extends AttemptOutcome {
   readonly attempts?: number;
   /** The first attempt when the client retried (what the balancer alone gave). @default the final outcome */
   readonly firstAttempt?: AttemptOutcome & { readonly latencyMs: number };
+  /** The answer was a cached copy past its TTL (`X-Cache: stale`). @default false */
+  readonly stale?: boolean;
 }
 
 const ok2xx = (o: AttemptOutcome): boolean => o.status >= 200 && o.status < 300;
@@ -149,6 +152,9 @@ export interface ScenarioFigures {
   readonly p99AfterMs: number | null;
   /** Reads only (the cached path), while the fault was in force. */
   readonly p99ReadsDuringMs: number | null;
+  /** Successful reads (items and lists) sent while the fault was in force, and those answered stale. */
+  readonly readsDuringFault: number;
+  readonly staleReadsDuringFault: number;
 }
 
 const round1 = (v: number | undefined): number | null => (v === undefined ? null : Math.round(v * 10) / 10);
@@ -178,7 +184,7 @@ export function summarize(samples: readonly RequestSample[], marks: PhaseMarks):
     retried: samples.filter(wasRetried).length,
     retriesSent: samples.reduce((n, s) => n + (s.attempts ?? 1) - 1, 0),
     firstAttemptFailedByStatus: countFailures(firstAttempts),
-    failedReads: samples.filter((s) => s.kind === 'read' && !isSuccess(s)).length,
+    failedReads: samples.filter((s) => s.kind !== 'write' && !isSuccess(s)).length,
     failedWrites: samples.filter((s) => s.kind === 'write' && !isSuccess(s)).length,
     failedByPhase: {
       before: samples.filter((s) => s.start < marks.faultAt && !isSuccess(s)).length,
@@ -208,5 +214,8 @@ export function summarize(samples: readonly RequestSample[], marks: PhaseMarks):
         99,
       ),
     ),
+    readsDuringFault: during.filter((s) => s.kind !== 'write' && isSuccess(s)).length,
+    staleReadsDuringFault: during.filter((s) => s.kind !== 'write' && isSuccess(s) && s.stale === true)
+      .length,
   };
 }

@@ -1,7 +1,7 @@
 /** Losing or slowing the data tier: PostgreSQL writer, a Redis master, all of Redis, +200 ms on the DB path. */
 import { sleep, waitUntil } from '../topology/proc';
 import { CLUSTER_NODE_TIMEOUT_MS, parseClusterNodes } from '../topology/redis';
-import { dbBreakerStates } from './metrics';
+import { dbBreakerStates, READ_LATENCY_BREAKER } from './metrics';
 import type { Scenario, ScenarioContext } from './types';
 
 /**
@@ -106,70 +106,122 @@ export function redisStop(holdMs: number): Scenario {
   };
 }
 
-async function scrapeBreakers(ctx: ScenarioContext): Promise<{ open: number; known: number }> {
-  let open = 0;
-  let known = 0;
-  await Promise.all(
+/** Per instance (by index; undefined when it did not answer): is the read latency breaker open, not yet closed. */
+async function scrapeReadBreakers(
+  ctx: ScenarioContext,
+): Promise<({ open: boolean; notClosed: boolean } | undefined)[]> {
+  return Promise.all(
     ctx.topo.instances.map(async (i) => {
       try {
         const text = await (await fetch(`${i.url}/metrics`, { signal: AbortSignal.timeout(2_000) })).text();
-        const state = dbBreakerStates(text);
-        if (state.seen.length > 0) known += 1;
-        if (state.open.length > 0) open += 1;
+        const s = dbBreakerStates(text);
+        if (!s.seen.includes(READ_LATENCY_BREAKER)) return undefined;
+        return {
+          open: s.open.includes(READ_LATENCY_BREAKER),
+          notClosed: s.notClosed.includes(READ_LATENCY_BREAKER),
+        };
       } catch {
-        /* an instance that cannot answer is not counted */
+        return undefined; // an instance that cannot answer is not counted
       }
     }),
   );
-  return { open, known };
 }
 
 /**
- * +200 ms on every database response (the sidecar's delay proxy in the service's DB path). The database breaker
- * should open within 10 s and cached reads (Redis, no DB) keep p99 ≤ 50 ms.
+ * The read breaker must be open on every instance this soon after +200 ms arrives. Each instance needs 20 read
+ * samples in its 10 s window: at the drill's ~2.5 database reads/s per instance, with only the 2-3 s baseline in
+ * the window, that alone takes up to 8 s, more on a busy machine (a window already full of steady traffic opens
+ * after ~1 s: 5 % slow). Measured: 4.5 s (full run), 10.0 s (CI run at load average 20).
+ */
+export const READ_BREAKER_OPEN_WITHIN_MS = 12_000;
+/** ... and be closed on every instance this soon after the latency is removed (open period 5 s + probes). */
+export const READ_BREAKER_CLOSED_WITHIN_MS = 12_000;
+
+/**
+ * +200 ms on every database response (the sidecar's delay proxy in the service's DB path): the blueprint's chaos
+ * test. The read latency breaker (p95 of reads over DB_READ_P95_BUDGET_MS, 100 ms) must be open on every instance within 12 s; while it
+ * is open list reads are answered from their cached snapshot (stale, counted from the responses' X-Cache), cached
+ * item reads stay fast, writes are slower but succeed (their own budget); user-visible success stays ≥ 99.9 %, and
+ * every instance's breaker is closed within 12 s of the latency going away.
  */
 export function dbLatency(holdMs: number): Scenario {
   return {
     id: 'db-latency',
     title: '+200 ms latency on the database path',
-    ci: false,
+    ci: true,
     holdMs,
+    minSuccessDuringFault: 0.999,
     async inject(ctx) {
+      const env = ctx.topo.serviceEnv;
       ctx.notes.push(
-        `The delay applies to every chunk flowing back from the database (about +200 ms per round trip). A database breaker opens only when calls exceed the service's latency budget (DB_LATENCY_BUDGET_MS, ${ctx.topo.serviceEnv.DB_LATENCY_BUDGET_MS ?? '500 ms, the service default'}) or fail.`,
+        `The delay applies to every chunk flowing back from the database (about +200 ms per round trip). The read latency breaker opens when the p95 of database reads over 10 s exceeds DB_READ_P95_BUDGET_MS (${env.DB_READ_P95_BUDGET_MS ?? '100 ms, the service default'}); while open (DB_READ_BREAKER_OPEN_MS, ${env.DB_READ_BREAKER_OPEN_MS ?? '5000 ms'}) reads are served from the cache, stale copies included, then 5 half-open probes decide. The error breakers (per-read timeout DB_LATENCY_BUDGET_MS, ${env.DB_LATENCY_BUDGET_MS ?? '500 ms'}; writes: statement_timeout) stay closed: the database is slow, not failing.`,
       );
       await ctx.topo.setDbDelay(200);
-      ctx.extra.breakerOpenAfterMs = null;
-      ctx.extra.allBreakersOpenAfterMs = null;
+      ctx.extra.readBreakerOpenAfterMs = null;
+      ctx.extra.readBreakerOpenOnAllAfterMs = null;
+      // Each instance's first sight open: under +200 ms a breaker cycles open -> half-open (slow probes) -> open.
+      const firstOpenMs = new Map<number, number>();
       void (async () => {
         const deadline = ctx.faultAt + holdMs;
-        while (ctx.now() < deadline) {
-          const { open, known } = await scrapeBreakers(ctx);
-          ctx.extra.breakerMetricSeen = known > 0;
-          if (open > 0 && ctx.extra.breakerOpenAfterMs === null)
-            ctx.extra.breakerOpenAfterMs = Math.round(ctx.now() - ctx.faultAt);
-          if (known > 0 && open === ctx.topo.instances.length) {
-            ctx.extra.allBreakersOpenAfterMs = Math.round(ctx.now() - ctx.faultAt);
-            return;
-          }
-          await sleep(250);
+        while (ctx.now() < deadline && firstOpenMs.size < ctx.topo.instances.length) {
+          const states = await scrapeReadBreakers(ctx);
+          const t = Math.round(ctx.now() - ctx.faultAt);
+          states.forEach((s, i) => {
+            if (s?.open && !firstOpenMs.has(i)) firstOpenMs.set(i, t);
+          });
+          if (firstOpenMs.size > 0) ctx.extra.readBreakerOpenAfterMs = Math.min(...firstOpenMs.values());
+          if (firstOpenMs.size === ctx.topo.instances.length)
+            ctx.extra.readBreakerOpenOnAllAfterMs = Math.max(...firstOpenMs.values());
+          ctx.extra.readBreakerOpenedOn = firstOpenMs.size;
+          await sleep(100);
         }
       })();
     },
     async clear(ctx) {
       await ctx.topo.setDbDelay(0);
+      const removedAt = ctx.now();
+      ctx.extra.readBreakerClosedOnAllAfterMs = null;
+      // Still under load: the half-open probes are the reads that keep arriving.
+      while (ctx.now() - removedAt < READ_BREAKER_CLOSED_WITHIN_MS + 5_000) {
+        const states = await scrapeReadBreakers(ctx);
+        if (states.every((st) => st !== undefined && !st.notClosed)) {
+          ctx.extra.readBreakerClosedOnAllAfterMs = Math.round(ctx.now() - removedAt);
+          return;
+        }
+        await sleep(100);
+      }
     },
-    reportOnlyChecks: [
-      (ctx) => {
-        const v = ctx.extra.breakerOpenAfterMs;
-        return typeof v === 'number' && v <= 10_000
-          ? undefined
-          : `database breaker did not open within 10 s (${v ?? 'never'})`;
+    gatingChecks: [
+      {
+        name: `read breaker open on every instance within ${READ_BREAKER_OPEN_WITHIN_MS / 1000} s`,
+        check: (ctx) => {
+          const v = ctx.extra.readBreakerOpenOnAllAfterMs;
+          return typeof v === 'number' && v <= READ_BREAKER_OPEN_WITHIN_MS
+            ? undefined
+            : `open on ${ctx.extra.readBreakerOpenedOn ?? 0} of ${ctx.topo.instances.length} (last after ${v ?? 'never'})`;
+        },
       },
-      (_ctx, f) =>
-        f.p99ReadsDuringMs !== null && f.p99ReadsDuringMs <= 50
-          ? undefined
-          : `cached-read p99 during the fault ${f.p99ReadsDuringMs} ms > 50 ms`,
+      {
+        name: 'reads served stale while it is open',
+        check: (_ctx, f) =>
+          f.staleReadsDuringFault > 0 ? undefined : `no stale read among ${f.readsDuringFault} reads`,
+      },
+      {
+        name: `read breaker closed on every instance within ${READ_BREAKER_CLOSED_WITHIN_MS / 1000} s of the latency going away`,
+        check: (ctx) => {
+          const v = ctx.extra.readBreakerClosedOnAllAfterMs;
+          return typeof v === 'number' && v <= READ_BREAKER_CLOSED_WITHIN_MS
+            ? undefined
+            : `closed after ${v ?? 'never'}`;
+        },
+      },
+    ],
+    reportOnlyChecks: [
+      {
+        name: 'cached-read p99 during the fault ≤ 50 ms',
+        check: (_ctx, f) =>
+          f.p99ReadsDuringMs !== null && f.p99ReadsDuringMs <= 50 ? undefined : `${f.p99ReadsDuringMs} ms`,
+      },
     ],
   };
 }

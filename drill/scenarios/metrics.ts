@@ -1,7 +1,7 @@
 /**
  * Reads the database circuit breakers' states out of the service's Prometheus text (pure; unit-tested).
- * The service exports one `*breaker_state{...="db-writer"|"db-reader"|"cache"}` gauge per breaker, encoded as in
- * service/src/breaker.ts (BREAKER_STATE_VALUE: closed 0, half_open 1, open 2).
+ * The service exports one `*breaker_state{...="db-writer"|"db-reader"|"db-read-latency"|"cache"}` gauge per breaker,
+ * encoded as in service/src/breaker.ts (BREAKER_STATE_VALUE: closed 0, half_open 1, open 2).
  */
 import { BREAKER_STATE_VALUE } from '../../service/src/breaker';
 
@@ -10,11 +10,17 @@ export interface DbBreakerStates {
   readonly seen: readonly string[];
   /** Those currently open. */
   readonly open: readonly string[];
+  /** Those open or half-open (probing: not yet back to normal). */
+  readonly notClosed: readonly string[];
 }
+
+/** The read path's latency breaker (service/src/metrics.ts): open while reads are served from the cache. */
+export const READ_LATENCY_BREAKER = 'db-read-latency';
 
 export function dbBreakerStates(text: string): DbBreakerStates {
   const seen: string[] = [];
   const open: string[] = [];
+  const notClosed: string[] = [];
   for (const raw of text.split('\n')) {
     const line = raw.trim();
     if (line.startsWith('#')) continue;
@@ -24,6 +30,7 @@ export function dbBreakerStates(text: string): DbBreakerStates {
     if (!breaker) continue;
     seen.push(breaker);
     if (Number(m[3]) === BREAKER_STATE_VALUE.open) open.push(breaker);
+    if (Number(m[3]) !== BREAKER_STATE_VALUE.closed) notClosed.push(breaker);
   }
-  return { seen, open };
+  return { seen, open, notClosed };
 }

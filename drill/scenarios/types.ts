@@ -1,3 +1,4 @@
+import type { ScenarioFigures } from '../stats';
 import type { Topology } from '../topology/topology';
 
 export type Extra = Record<string, number | string | boolean | null>;
@@ -28,9 +29,14 @@ export interface Scenario {
   clear(ctx: ScenarioContext): Promise<void>;
   /** Bring the topology fully back after the load stopped (e.g. rebuild the synchronous standby). */
   restore?(ctx: ScenarioContext): Promise<void>;
-  /** Checks specific to the scenario, against its figures; each returns a failure message or undefined. */
-  readonly reportOnlyChecks?: readonly ((
-    ctx: ScenarioContext,
-    figures: { p99ReadsDuringMs: number | null },
-  ) => string | undefined)[];
+  /** Checks specific to the scenario that fail the run; each returns a failure message or undefined. */
+  readonly gatingChecks?: readonly ScenarioCheck[];
+  /** Checks specific to the scenario, reported only. */
+  readonly reportOnlyChecks?: readonly ScenarioCheck[];
+}
+
+/** A check against the scenario's measurements and figures: a failure message, or undefined when met. */
+export interface ScenarioCheck {
+  readonly name: string;
+  readonly check: (ctx: ScenarioContext, figures: ScenarioFigures) => string | undefined;
 }

@@ -1,8 +1,9 @@
 /**
  * HAProxy standing for two AWS pieces:
  *  - the ALB: an HTTP frontend over the 6 service instances, active health checks on /healthz every 1 s, down after
- *    2 failures, up after 2 passes. Like the ALB it does NOT retry or redispatch a failed request (retries 0): what
- *    the load generator sees is what users would see.
+ *    2 failures, up after 2 passes, each check timing out as the ALB's does, scaled by the same factor (the ALB
+ *    checks every 10 s with a 5 s timeout: here 1 s and 500 ms). Like the ALB it does NOT retry or redispatch a
+ *    failed request (retries 0): what the load generator sees is what users would see.
  *  - the Aurora cluster and reader endpoints: TCP frontends that follow whichever PostgreSQL node the health agents
  *    report as writer (GET /primary) or reader (GET /replica; the writer when no reader is up, as Aurora's reader
  *    endpoint does). Sessions to a node marked down are cut, so pools reconnect to the new writer at once.
@@ -10,6 +11,8 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
+import { DEFAULT_CONFIG } from '../../lib/config/defaults';
+import { albHealthCheckTimeoutSeconds } from '../../lib/config/derived';
 import { findBinary, LOOPBACK, ManagedProcess, runSync, waitForTcp, waitUntil } from './proc';
 
 export interface HaproxyBackendServer {
@@ -33,9 +36,35 @@ export interface HaproxyConfigInput {
    * @default false
    */
   readonly passiveHealth?: boolean;
+  /**
+   * Stand-in for the ALB's automatic target weights (fleet.loadBalancingAlgorithm weighted_random): an instance whose
+   * answers are errors (HTTP 5xx, or no answer) while its shallow /healthz passes is taken out (HAProxy `observe
+   * layer7`, `error-limit`, `on-error mark-down`) until its active checks pass again. It reacts to a run of
+   * consecutive errors of one instance, so a dependency failing for every instance (a database failover: about one
+   * request in five, the writes, fails on each) does not take the fleet out. Unlike the ALB, HAProxy cannot cap what
+   * it takes out at half of the targets. @default false
+   */
+  readonly errorObservation?: boolean;
 }
 
 export const FLEET_BACKEND = 'fleet';
+
+/** The drill's check interval stands for the ALB's (config default 10 s): every balancer timing is scaled by this. */
+export const ALB_CHECK_INTERVAL_MS = 1_000;
+const ALB_TIME_SCALE = ALB_CHECK_INTERVAL_MS / (DEFAULT_CONFIG.fleet.healthCheckIntervalSeconds * 1000);
+/** The ALB's health-check timeout for its interval, scaled like the interval. */
+export const ALB_CHECK_TIMEOUT_MS = Math.round(
+  albHealthCheckTimeoutSeconds(DEFAULT_CONFIG.fleet.healthCheckIntervalSeconds) * 1000 * ALB_TIME_SCALE,
+);
+/** Consecutive errors of one instance that take it out under `errorObservation`. */
+export const ERROR_LIMIT = 10;
+
+function fleetServerOptions(c: HaproxyConfigInput): string {
+  const base = `inter ${ALB_CHECK_INTERVAL_MS}ms fall 2 rise 2`;
+  if (c.errorObservation) return `${base} observe layer7 error-limit ${ERROR_LIMIT} on-error mark-down`;
+  if (c.passiveHealth) return `${base} observe layer4 error-limit 1 on-error mark-down`;
+  return base;
+}
 
 /** Pure: the haproxy.cfg text (unit-tested for the properties the drill's honesty depends on). */
 export function haproxyConfig(c: HaproxyConfigInput): string {
@@ -48,6 +77,7 @@ export function haproxyConfig(c: HaproxyConfigInput): string {
     '  timeout connect 2s',
     '  timeout client 60s',
     '  timeout server 60s',
+    // Database endpoints' agents answer at once; the fleet backend sets the ALB's (scaled) timeout below.
     '  timeout check 1s',
     // The ALB forwards each request once: no retry, no redispatch to another target.
     '  retries 0',
@@ -63,7 +93,8 @@ export function haproxyConfig(c: HaproxyConfigInput): string {
     '  balance roundrobin',
     '  option httpchk GET /healthz',
     '  http-check expect status 200',
-    `  default-server inter 1s fall 2 rise 2${c.passiveHealth ? ' observe layer4 error-limit 1 on-error mark-down' : ''}`,
+    `  timeout check ${ALB_CHECK_TIMEOUT_MS}ms`,
+    `  default-server ${fleetServerOptions(c)}`,
     ...c.instances.map((s) => `  server ${s.name} ${LOOPBACK}:${s.port} check`),
     '',
     'frontend pg_writer',

@@ -247,8 +247,30 @@ export class PgNode {
 }
 
 /** Primary + synchronous replica and the operations a failover orchestrator (Patroni, RDS) performs. */
+/**
+ * Pure: which node is the writer. After a promotion only the promoted node can be, and only while it answers as a
+ * primary; before any, the one node answering as a primary. Two nodes answering as primaries with no promotion to
+ * decide between them is refused rather than guessed (rebuilding the wrong one would lose its writes).
+ */
+export function writerOf(
+  states: readonly { readonly name: string; readonly inRecovery: boolean | undefined }[],
+  promoted: string | undefined,
+): string | undefined {
+  const primaries = states.filter((s) => s.inRecovery === false).map((s) => s.name);
+  if (promoted !== undefined) return primaries.includes(promoted) ? promoted : undefined;
+  if (primaries.length > 1) {
+    throw new Error(
+      `drill: ${primaries.join(' and ')} both answer as primary and no promotion says which writes`,
+    );
+  }
+  return primaries[0];
+}
+
 export class PgCluster {
   readonly nodes: [PgNode, PgNode];
+  /** The node the last failover promoted: the only one that may be the writer from then on. */
+  private promoted: PgNode | undefined;
+  private fence: ((node: PgNode, fenced: boolean) => Promise<void>) | undefined;
   readonly appPassword = `drill-${Math.random().toString(36).slice(2)}`;
 
   constructor(opts: { ports: [number, number]; agentPorts: [number, number]; baseDir: string }) {
@@ -328,18 +350,36 @@ export class PgCluster {
     );
   }
 
-  /** The node that answers and is not in recovery. */
+  /**
+   * The writer: the node the last promotion chose (only while it answers as a primary; a zombie old primary that
+   * resumed after the promotion also answers as one, and is never it), or before any promotion the node that
+   * answers and is not in recovery.
+   */
   async primary(): Promise<PgNode | undefined> {
-    for (const n of this.nodes) if (n.running && (await n.isInRecovery()) === false) return n;
-    return undefined;
+    const states = await Promise.all(
+      this.nodes.map(async (n) => ({
+        name: n.name,
+        inRecovery: n.running ? await n.isInRecovery() : undefined,
+      })),
+    );
+    const name = writerOf(states, this.promoted?.name);
+    return this.nodes.find((n) => n.name === name);
+  }
+
+  /** Makes the writer endpoint refuse (fenced) or accept a node as its writer (the sidecar's health agent). */
+  useFence(fence: (node: PgNode, fenced: boolean) => Promise<void>): void {
+    this.fence = fence;
   }
 
   /**
-   * Failover as an orchestrator does it: promote the surviving standby, and since its partner is gone let commits
-   * proceed without a synchronous standby until one is re-attached (Patroni's non-strict synchronous mode; Aurora's
-   * storage keeps six copies, so it has no such window).
+   * Failover as an orchestrator does it: fence the old primary first (it may only be frozen and come back believing
+   * it is the writer), then promote the surviving standby, and since its partner is gone let commits proceed without
+   * a synchronous standby until one is re-attached (Patroni's non-strict synchronous mode; Aurora's storage keeps six
+   * copies, so it has no such window).
    */
   async promote(node: PgNode): Promise<void> {
+    for (const other of this.nodes) if (other !== node) await this.fence?.(other, true);
+    this.promoted = node;
     await node.promote();
     await waitUntil(
       `${node.name} to leave recovery`,
@@ -351,13 +391,17 @@ export class PgCluster {
     await node.sql('SELECT pg_reload_conf()');
   }
 
-  /** After a failover: rebuild the dead node as the new primary's synchronous standby. */
+  /**
+   * After a failover: rebuild the other node (dead, or a zombie old primary) as the writer's synchronous standby,
+   * always from the writer (the promoted node), then lift its fence: as a standby it can never be the writer.
+   */
   async repair(): Promise<void> {
     const primary = await this.primary();
-    if (!primary) throw new Error('drill: no PostgreSQL primary to repair from');
+    if (!primary) throw new Error('drill: no PostgreSQL writer to repair from');
     const other = this.nodes.find((n) => n !== primary)!;
     if (other.running) await other.kill();
     await this.attachSyncReplica(primary, other);
+    await this.fence?.(other, false);
   }
 
   async stop(): Promise<void> {

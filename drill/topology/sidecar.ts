@@ -6,7 +6,9 @@
  *    "cluster endpoint" (writer) and "reader endpoint" check these, so they follow whichever node is the writer.
  *  - TCP proxies always in the service's database path (writer and reader), which add a configurable delay to every
  *    chunk flowing back from the database: the "+200 ms on the database path" fault.
- *  - a control endpoint: GET /delay?ms=N sets that delay.
+ *  - a control endpoint: GET /delay?ms=N sets that delay; GET /fence?pgPort=P&fenced=1|0 fences a node: its agent
+ *    never answers /primary 200 again until the fence is lifted, so the writer endpoint never takes an old primary
+ *    back after a promotion, even when it resumes (SIGCONT) still believing it is the primary.
  * Argument: one JSON object (SidecarConfig). Everything listens on loopback only.
  */
 import { createServer as createHttpServer } from 'node:http';
@@ -26,6 +28,15 @@ export interface SidecarConfig {
 }
 
 type Role = 'primary' | 'replica' | 'down';
+
+/** Pure: the agent's status code for a check of `path` on a node in `role`; a fenced node is never a primary. */
+export function agentStatus(path: string, role: Role, fenced: boolean): number {
+  if (path === '/primary') return role === 'primary' && !fenced ? 200 : 503;
+  if (path === '/replica') return role === 'replica' ? 200 : 503;
+  return 404;
+}
+
+const fencedPorts = new Set<number>();
 
 async function probe(pgPort: number): Promise<Role> {
   const client = new Client({
@@ -59,9 +70,9 @@ function startAgent(pgPort: number, agentPort: number): void {
   createHttpServer((req, res) => {
     void roleNow().then((role) => {
       const path = (req.url ?? '/').split('?')[0];
-      const ok = (path === '/primary' && role === 'primary') || (path === '/replica' && role === 'replica');
-      res.writeHead(ok ? 200 : 503, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ role }));
+      const fenced = fencedPorts.has(pgPort);
+      res.writeHead(agentStatus(path, role, fenced), { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ role, fenced }));
     });
   }).listen(agentPort, '127.0.0.1');
 }
@@ -121,8 +132,15 @@ function main(): void {
       const ms = Number(url.searchParams.get('ms') ?? '0');
       if (Number.isFinite(ms) && ms >= 0 && ms <= 10_000) delayMs = ms;
     }
+    if (url.pathname === '/fence') {
+      const port = Number(url.searchParams.get('pgPort'));
+      if (cfg.agents.some((a) => a.pgPort === port)) {
+        if (url.searchParams.get('fenced') === '1') fencedPorts.add(port);
+        else fencedPorts.delete(port);
+      }
+    }
     res.writeHead(200, { 'content-type': 'application/json' });
-    res.end(JSON.stringify({ delayMs }));
+    res.end(JSON.stringify({ delayMs, fencedPgPorts: [...fencedPorts] }));
   }).listen(cfg.controlPort, '127.0.0.1');
 }
 

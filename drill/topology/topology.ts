@@ -36,6 +36,8 @@ export interface TopologyOptions {
   readonly drainSeconds?: number;
   /** See HaproxyConfigInput.passiveHealth. @default false (the ALB model) */
   readonly passiveHealth?: boolean;
+  /** See HaproxyConfigInput.errorObservation. @default false (the ALB with round robin, the config default) */
+  readonly errorObservation?: boolean;
   /** Added to every instance's environment. @default {} */
   readonly serviceEnv?: Record<string, string>;
 }
@@ -139,6 +141,7 @@ export class Topology {
       logFile: join(this.dir, 'sidecar.log'),
     }).start();
     await waitForTcp(controlPort, 10_000);
+    this.pg.useFence((node, fenced) => this.setPgFence(node.port, fenced));
 
     const layout = fleetLayout(instancePorts);
     this.haproxy = new Haproxy(
@@ -151,6 +154,7 @@ export class Topology {
         pgNodes: this.pg.nodes.map((n) => ({ name: n.name, port: n.port, agentPort: n.opts.agentPort })),
         adminSocket: join(this.dir, 'haproxy.sock'),
         passiveHealth: this.opts.passiveHealth ?? false,
+        errorObservation: this.opts.errorObservation ?? false,
       },
       this.dir,
     );
@@ -201,6 +205,16 @@ export class Topology {
     for (const i of missing) i.start();
     await Promise.all(missing.map((i) => i.waitHealthy()));
     await this.waitFleetUp();
+  }
+
+  /** Fences a PostgreSQL node out of the writer endpoint (or lifts the fence); see sidecar.ts. */
+  async setPgFence(pgPort: number, fenced: boolean): Promise<void> {
+    const res = await fetch(
+      `http://${LOOPBACK}:${this.controlPort}/fence?pgPort=${pgPort}&fenced=${fenced ? 1 : 0}`,
+    );
+    const body = (await res.json()) as { fencedPgPorts: number[] };
+    if (body.fencedPgPorts.includes(pgPort) !== fenced)
+      throw new Error(`drill: sidecar did not ${fenced ? 'fence' : 'unfence'} PostgreSQL :${pgPort}`);
   }
 
   async setDbDelay(ms: number): Promise<void> {

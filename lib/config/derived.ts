@@ -56,3 +56,11 @@ export function scheduleIntervalSeconds(schedule: string): number {
 export function runtimeParameterPrefix(config: AppConfig): string {
   return `/${config.appName}/runtime`;
 }
+
+/**
+ * The ALB target health check's timeout for an interval (both seconds): half the default 10 s interval, and always
+ * under the interval, as the target group requires. The drill's HAProxy scales the same rule down.
+ */
+export function albHealthCheckTimeoutSeconds(intervalSeconds: number): number {
+  return Math.min(5, intervalSeconds - 1);
+}

@@ -9,7 +9,7 @@ import * as route53 from 'aws-cdk-lib/aws-route53';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as s3assets from 'aws-cdk-lib/aws-s3-assets';
 import { Construct, type IDependable } from 'constructs';
-import type { FleetConfig } from '../config';
+import { albHealthCheckTimeoutSeconds, type FleetConfig } from '../config';
 import { READINESS_PATH } from './dns-failover';
 import { serviceUserData } from './service-user-data';
 
@@ -81,6 +81,8 @@ export class Fleet extends Construct {
   public readonly instanceRole: iam.Role;
   public readonly certificate: acm.Certificate;
   public readonly accessLogBucket: s3.Bucket;
+  /** CloudWatch namespace the instances' agents publish the service's /metrics under. */
+  public readonly serviceMetricsNamespace: string;
 
   constructor(scope: Construct, id: string, props: FleetProps) {
     super(scope, id);
@@ -318,6 +320,7 @@ export class Fleet extends Construct {
     const serviceLogs = new logs.LogGroup(this, 'ServiceLogs', { retention: logs.RetentionDays.ONE_YEAR });
     const metricLogs = new logs.LogGroup(this, 'MetricLogs', { retention: logs.RetentionDays.ONE_YEAR });
     const metricsNamespace = `${Stack.of(this).stackName}/service`;
+    this.serviceMetricsNamespace = metricsNamespace;
     this.instanceRole.addToPolicy(
       new iam.PolicyStatement({
         actions: ['logs:CreateLogStream', 'logs:PutLogEvents', 'logs:DescribeLogStreams'],
@@ -373,7 +376,7 @@ export class Fleet extends Construct {
       healthCheck: {
         path: LIVENESS_PATH,
         interval: Duration.seconds(fleet.healthCheckIntervalSeconds),
-        timeout: Duration.seconds(Math.min(5, fleet.healthCheckIntervalSeconds - 1)),
+        timeout: Duration.seconds(albHealthCheckTimeoutSeconds(fleet.healthCheckIntervalSeconds)),
         healthyThresholdCount: 2,
         unhealthyThresholdCount: 2,
         healthyHttpCodes: '200',

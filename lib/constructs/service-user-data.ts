@@ -183,6 +183,15 @@ function waitForHealth(o: ServiceUserDataOptions): string[] {
   ];
 }
 
+/**
+ * The service's circuit-breaker gauge (service/src/metrics.ts: 0 closed, 1 half-open, 2 open) as the CloudWatch agent
+ * publishes it: one metric per dependency, path (read/write) and trigger (errors/latency), instances aggregated.
+ */
+export const BREAKER_STATE_METRIC = {
+  name: 'circuit_breaker_state',
+  dimensions: ['dependency', 'path', 'trips_on'],
+} as const;
+
 /** The CloudWatch agent's config for the service log and the /metrics scrape (Prometheus → EMF). */
 export function cloudWatchAgentConfig(o: {
   readonly serviceLogGroupName: string;
@@ -211,6 +220,18 @@ export function cloudWatchAgentConfig(o: {
                 label_matcher: '^ha-service$',
                 dimensions: [['route', 'status_code']],
                 metric_selectors: ['^http_requests_total$', '^http_request_duration_seconds_sum$'],
+              },
+              {
+                source_labels: ['job'],
+                label_matcher: '^ha-service$',
+                dimensions: [[...BREAKER_STATE_METRIC.dimensions]],
+                metric_selectors: [`^${BREAKER_STATE_METRIC.name}$`],
+              },
+              {
+                source_labels: ['job'],
+                label_matcher: '^ha-service$',
+                dimensions: [['read', 'reason']],
+                metric_selectors: ['^stale_reads_served_total$'],
               },
             ],
           },

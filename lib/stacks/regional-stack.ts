@@ -202,6 +202,7 @@ export class RegionalStack extends Stack {
         autoScalingGroup: this.fleet.autoScalingGroup,
         availabilityZones: azs,
         minPerAz: Math.max(1, restingPerAz),
+        serviceMetricsNamespace: this.fleet.serviceMetricsNamespace,
       },
       // Global replication lag is reported by the member that is not the writer.
       database: { clusterIdentifier: this.database.clusterIdentifier, isGlobalSecondary: !ctx.isWriter },

@@ -5,6 +5,7 @@
  * the database itself and re-checked on an interval, and the idempotent schema migration runs whenever the
  * writer is writable and it has not run yet.
  */
+import { performance } from 'node:perf_hooks';
 import { DatabaseError, Pool, PoolClient, PoolConfig } from 'pg';
 import { Breaker, createBreaker, isBreakerOpen, isBreakerTimeout } from './breaker';
 import { BreakerConfig, DbConfig } from './config';
@@ -19,6 +20,7 @@ import {
   ServiceUnavailableError,
 } from './errors';
 import { DbHealth, DbHealthTracker, ProbeResult } from './health';
+import { LatencyBreaker, LatencyBreakerState } from './latency-breaker';
 import { Logger } from './logger';
 import { MIGRATION_SQL, MIGRATION_LOCK_ID, PROBE_WRITE_SQL } from './schema';
 import { retry } from './retry';
@@ -43,6 +45,11 @@ export interface Database {
   health(): DbHealth;
   poolStats(): PoolStats[];
   readonly breakers: readonly Breaker[];
+  /**
+   * The read path's latency breaker: 'open' while database reads are slower than their p95 budget, when callers
+   * should serve what the cache holds (stale included) and read the database only for what it does not.
+   */
+  readonly readLatency: { state(): LatencyBreakerState };
 }
 
 export interface PgDatabaseOptions {
@@ -83,6 +90,7 @@ function mustDiscard(err: unknown): boolean {
 
 export class PgDatabase implements Database {
   readonly breakers: readonly Breaker[];
+  readonly readLatency: LatencyBreaker;
   private readonly tracker: DbHealthTracker;
   private readonly writerBreaker: Breaker;
   private readonly readerBreaker: Breaker;
@@ -110,6 +118,22 @@ export class PgDatabase implements Database {
     this.writerBreaker = createBreaker({ name: 'db-writer', ...common, timeoutMs: false });
     this.readerBreaker = createBreaker({ name: 'db-reader', ...common, timeoutMs: config.latencyBudgetMs });
     this.breakers = [this.writerBreaker, this.readerBreaker];
+    // Reads only: a write that is slow but within its own budget (statement_timeout) still succeeds, never failed.
+    this.readLatency = new LatencyBreaker({
+      budgetMs: config.readP95BudgetMs,
+      openMs: config.readBreakerOpenMs,
+      now: this.now,
+      onChange: (state, p95Ms) => {
+        const fields = {
+          breaker: 'db-read-latency',
+          p95Ms: Math.round(p95Ms),
+          budgetMs: config.readP95BudgetMs,
+        };
+        if (state === 'open')
+          this.log.warn(fields, 'read latency breaker opened; serving reads from the cache');
+        else this.log.info(fields, `read latency breaker ${state === 'closed' ? 'closed' : 'half-open'}`);
+      },
+    });
     for (const b of this.breakers) {
       b.on('open', () => this.log.warn({ breaker: b.name }, 'circuit breaker opened'));
       b.on('close', () => this.log.info({ breaker: b.name }, 'circuit breaker closed'));
@@ -156,7 +180,7 @@ export class PgDatabase implements Database {
 
   async read<R extends object>(sql: string, params: readonly unknown[] = []): Promise<R[]> {
     try {
-      return await retry(() => this.readerBreaker.run(() => this.withAuthRetry('reader', sql, params)), {
+      return await retry(() => this.readerBreaker.run(() => this.timedRead<R>(sql, params)), {
         attempts: 3,
         baseDelayMs: 25,
         maxDelayMs: 250,
@@ -164,6 +188,16 @@ export class PgDatabase implements Database {
       });
     } catch (err) {
       throw this.toUnavailable(err, 'read');
+    }
+  }
+
+  /** One read attempt, its duration (answered or failed) a sample for the read latency breaker. */
+  private async timedRead<R extends object>(sql: string, params: readonly unknown[]): Promise<R[]> {
+    const started = performance.now();
+    try {
+      return await this.withAuthRetry<R>('reader', sql, params);
+    } finally {
+      this.readLatency.record(performance.now() - started);
     }
   }
 

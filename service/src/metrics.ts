@@ -1,8 +1,9 @@
 /** Prometheus metrics on a registry of our own (several servers can live in one process, e.g. in tests). */
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
-import { Breaker, BREAKER_STATE_VALUE } from './breaker';
+import { Breaker, BREAKER_STATE_VALUE, BreakerStateName } from './breaker';
 import { Cache } from './cache';
 import { Database } from './db';
+import { AppStore } from './store';
 
 export interface Metrics {
   readonly registry: Registry;
@@ -11,11 +12,24 @@ export interface Metrics {
 }
 
 export interface MetricSources {
-  readonly db?: Pick<Database, 'poolStats' | 'health' | 'breakers'>;
+  readonly db?: Pick<Database, 'poolStats' | 'health' | 'breakers' | 'readLatency'>;
   readonly cache?: Pick<Cache, 'stats' | 'breaker' | 'state'>;
+  readonly store?: Pick<AppStore, 'stats'>;
   /** @default true */
   readonly processMetrics?: boolean;
 }
+
+interface BreakerLabels {
+  readonly dependency: 'database' | 'cache';
+  readonly path: 'read' | 'write' | 'read_write';
+  readonly trips_on: 'errors' | 'latency';
+}
+
+const BREAKER_LABELS: Record<Breaker['name'], BreakerLabels> = {
+  'db-writer': { dependency: 'database', path: 'write', trips_on: 'errors' },
+  'db-reader': { dependency: 'database', path: 'read', trips_on: 'errors' },
+  cache: { dependency: 'cache', path: 'read_write', trips_on: 'errors' },
+};
 
 export function createMetrics(sources: MetricSources = {}): Metrics {
   const registry = new Registry();
@@ -67,16 +81,52 @@ export function createMetrics(sources: MetricSources = {}): Metrics {
       },
     });
   }
-  const breakers: Breaker[] = [...(db?.breakers ?? []), ...(cache?.breaker ? [cache.breaker] : [])];
+  // Every breaker by dependency, the path it guards and what trips it: errors (opossum, fails fast while open) or
+  // latency (the read breaker, serves from the cache while open). The CloudWatch agent publishes this gauge.
+  const cacheBreaker = cache?.breaker;
+  const breakers: { name: string; labels: BreakerLabels; state: () => BreakerStateName }[] = [
+    ...(db?.breakers ?? []).map((b) => ({
+      name: b.name,
+      labels: BREAKER_LABELS[b.name],
+      state: () => b.state(),
+    })),
+    ...(db
+      ? [
+          {
+            name: 'db-read-latency',
+            labels: { dependency: 'database', path: 'read', trips_on: 'latency' } as const,
+            state: () => db.readLatency.state(),
+          },
+        ]
+      : []),
+    ...(cacheBreaker
+      ? [{ name: 'cache', labels: BREAKER_LABELS.cache, state: () => cacheBreaker.state() }]
+      : []),
+  ];
   new Gauge({
     name: 'circuit_breaker_state',
-    help: 'Circuit breaker state per dependency: 0 closed, 1 half-open, 2 open',
-    labelNames: ['breaker'] as const,
+    help: 'Circuit breaker state per dependency, path (read/write) and trigger (errors/latency): 0 closed, 1 half-open, 2 open',
+    labelNames: ['breaker', 'dependency', 'path', 'trips_on'] as const,
     registers: [registry],
     collect() {
-      for (const b of breakers) this.set({ breaker: b.name }, BREAKER_STATE_VALUE[b.state()]);
+      for (const b of breakers) this.set({ breaker: b.name, ...b.labels }, BREAKER_STATE_VALUE[b.state()]);
     },
   });
+  const { store } = sources;
+  if (store) {
+    new Counter({
+      name: 'stale_reads_served_total',
+      help: 'Reads answered with a cached copy past its TTL (or a list snapshot), by what was read and why: the read latency breaker was open, or the database did not answer',
+      labelNames: ['read', 'reason'] as const,
+      registers: [registry],
+      collect() {
+        this.reset();
+        for (const [read, byReason] of Object.entries(store.stats.staleServed)) {
+          for (const [reason, n] of Object.entries(byReason)) this.inc({ read, reason }, n);
+        }
+      },
+    });
+  }
   if (cache) {
     new Counter({
       name: 'cache_lookups_total',

@@ -10,7 +10,7 @@ import { OutcomeUnknownError, pgCode, ServiceUnavailableError } from './errors';
 import { Logger } from './logger';
 import { Metrics } from './metrics';
 import { evaluateReadiness, ReadinessRole } from './readiness';
-import { AppStore, Session } from './store';
+import { AppStore, ReadSource, Session } from './store';
 
 /** Shutdown state shared with main.ts: once draining, /readyz fails and responses ask clients to reconnect. */
 export class Lifecycle {
@@ -96,6 +96,26 @@ function refuseUnstorableText(...fields: string[]) {
     }
     done();
   };
+}
+
+/**
+ * Says where a read came from. `X-Cache: hit | miss | stale` for people and tools; a stale answer also carries the
+ * HTTP way of saying so (RFC 9111): `Age` (how long ago the copy was taken, which also says the origin did not
+ * produce it for this request) beside `Cache-Control: max-age` (how long it counted as fresh), so any cache or
+ * client sees Age >= max-age: stale. `Warning: 110` is not used: RFC 9111 obsoleted the Warning header.
+ */
+function markSource(
+  reply: FastifyReply,
+  read: { readonly source: ReadSource; readonly ageSeconds?: number; readonly freshSeconds?: number },
+): void {
+  if (read.source !== 'stale') {
+    reply.header('x-cache', read.source === 'cache' ? 'hit' : 'miss');
+    return;
+  }
+  reply
+    .header('x-cache', 'stale')
+    .header('age', String(read.ageSeconds ?? 0))
+    .header('cache-control', `max-age=${read.freshSeconds ?? 0}`);
 }
 
 /** Idempotency-Key header values accepted on POST /api/items. */
@@ -411,10 +431,10 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
         },
       },
       async (request, reply) => {
-        const { item, source } = await deps.store.getItem(request.params.id.toLowerCase());
-        reply.header('x-cache', source === 'cache' ? 'hit' : 'miss');
-        if (!item) return reply.code(404).send({ error: `item ${request.params.id} not found` });
-        return reply.send(item);
+        const read = await deps.store.getItem(request.params.id.toLowerCase());
+        markSource(reply, read);
+        if (!read.item) return reply.code(404).send({ error: `item ${request.params.id} not found` });
+        return reply.send(read.item);
       },
     );
 
@@ -438,7 +458,11 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
           response: { 200: { type: 'object', properties: { items: { type: 'array', items: ITEM_SCHEMA } } } },
         },
       },
-      async (request) => ({ items: await deps.store.listItems(request.query.limit) }),
+      async (request, reply) => {
+        const read = await deps.store.listItems(request.query.limit);
+        markSource(reply, read);
+        return reply.send({ items: read.value });
+      },
     );
   });
 

@@ -79,13 +79,14 @@ export function createService(config: ServiceConfig, overrides: ServiceOverrides
       })
     : undefined;
   const cache: Cache = redisCache ?? new DisabledCache();
-  const metrics = createMetrics({ db, cache, processMetrics: overrides.processMetrics });
   const store = new AppStore(db, cache, {
     sessionTtlSeconds: config.sessionTtlSeconds,
     sessionMemoMs: config.sessionMemoMs,
     itemCacheTtlSeconds: config.itemCacheTtlSeconds,
+    itemCacheStaleSeconds: config.itemCacheStaleSeconds,
     itemMemoMs: config.itemMemoMs,
   });
+  const metrics = createMetrics({ db, cache, store, processMetrics: overrides.processMetrics });
   const lifecycle = new Lifecycle();
   const app = buildServer({
     store,

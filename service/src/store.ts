@@ -2,10 +2,16 @@
  * The demo API's data logic: items (cache-aside: Redis first, then the reader) and sessions (opaque tokens kept
  * in Redis with a TTL and written through to PostgreSQL, so users stay signed in through a cache outage and no
  * instance holds user state). Only SHA-256 hashes of tokens are stored, never the tokens themselves.
+ *
+ * Reads degrade instead of failing: cached items are kept in Redis `itemCacheStaleSeconds` past their TTL, and the
+ * latest list answer is kept as a snapshot. While the database's read latency breaker is open (reads slower than
+ * their budget), or when the database cannot answer, those are served marked stale; only what the cache does not
+ * hold goes to the database. Sessions are never served past their expiry.
  */
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { Cache } from './cache';
 import { Database } from './db';
+import { ServiceUnavailableError } from './errors';
 
 export interface Item {
   readonly id: string;
@@ -35,9 +41,38 @@ export interface NewSession extends Session {
   readonly token: string;
 }
 
+/**
+ * Where a read was answered from: `database`, the `cache` within its TTL, or `stale`: the cache past its TTL (or a
+ * list snapshot, which is never fresh), because the read latency breaker is open or the database did not answer.
+ */
+export type ReadSource = 'cache' | 'database' | 'stale';
+
+export interface ReadResult<T> {
+  readonly value: T;
+  readonly source: ReadSource;
+  /** How old the cached copy is (seconds, rounded down); set for `stale`. */
+  readonly ageSeconds?: number;
+  /** How long the copy counted as fresh (seconds): the item TTL, 0 for list snapshots; set for `stale`. */
+  readonly freshSeconds?: number;
+}
+
+/** Why a stale copy was served. */
+export type StaleReason = 'read_breaker_open' | 'database_unavailable';
+
+export interface StoreStats {
+  /** Stale answers by what was read and why. */
+  readonly staleServed: Record<'item' | 'list', Record<StaleReason, number>>;
+}
+
 export interface StoreOptions {
   readonly sessionTtlSeconds: number;
   readonly itemCacheTtlSeconds: number;
+  /**
+   * How long cached items and list snapshots are kept past their TTL to be served stale (breaker open, database
+   * unavailable). 0 keeps nothing past the TTL and stores no list snapshots.
+   * @default 0
+   */
+  readonly itemCacheStaleSeconds?: number;
   /**
    * How long a validated session is remembered in process (bounded LRU), saving a Redis round trip per request.
    * A session can outlive a (future) revocation by at most this long; never beyond its expiry. 0 disables.
@@ -68,7 +103,22 @@ interface ItemRow {
 
 const TOKEN_PATTERN = /^[A-Za-z0-9_-]{43}$/;
 
+/**
+ * A cached item: the item's own fields plus when it was cached. Entries written before `cachedAtMs` existed count
+ * as fresh (their Redis TTL still bounds them), and readers that predate it ignore the field (the response schema
+ * lists the item's fields), so instances of both versions share the cache during a rolling deployment.
+ */
+interface CachedItem extends Item {
+  readonly cachedAtMs?: number;
+}
+
+interface ListSnapshot {
+  readonly items: Item[];
+  readonly cachedAtMs: number;
+}
+
 export const itemKey = (id: string): string => `item:${id}`;
+export const listKey = (limit: number): string => `items:list:${limit}`;
 export const sessionKey = (tokenHash: string): string => `session:${tokenHash}`;
 export const hashToken = (token: string): string => createHash('sha256').update(token).digest('hex');
 
@@ -82,6 +132,10 @@ function toItem(row: ItemRow): Item {
   };
 }
 
+function withoutCacheFields(cached: CachedItem): Item {
+  return { id: cached.id, name: cached.name, value: cached.value, createdAt: cached.createdAt };
+}
+
 function parseJson<T>(text: string | undefined): T | undefined {
   if (text === undefined) return undefined;
   try {
@@ -92,6 +146,12 @@ function parseJson<T>(text: string | undefined): T | undefined {
 }
 
 export class AppStore {
+  readonly stats: StoreStats = {
+    staleServed: {
+      item: { read_breaker_open: 0, database_unavailable: 0 },
+      list: { read_breaker_open: 0, database_unavailable: 0 },
+    },
+  };
   private readonly now: () => number;
   private readonly memo = new Map<string, { session: Session; until: number }>();
   private readonly itemMemo = new Map<string, { item: Item; until: number }>();
@@ -119,7 +179,7 @@ export class AppStore {
     );
     if (rows.length > 0) {
       const item = toItem(rows[0]);
-      await this.cache.set(itemKey(item.id), JSON.stringify(item), this.options.itemCacheTtlSeconds);
+      await this.cacheItem(item);
       return { item, outcome: 'created' };
     }
     // Nothing inserted: only a non-null key can conflict (NULLs are distinct in a unique index).
@@ -136,25 +196,58 @@ export class AppStore {
     return { item, outcome: same ? 'replayed' : 'mismatch' };
   }
 
-  /** Cache first; on a miss (or cache outage) the reader, then the cache is filled. */
-  async getItem(id: string): Promise<{ item?: Item; source: 'cache' | 'database' }> {
+  /**
+   * Cache first (the in-process memo, then Redis within the TTL); otherwise the reader, then the cache is filled.
+   * A copy past its TTL is served stale instead while the read latency breaker is open or the database fails.
+   */
+  async getItem(
+    id: string,
+  ): Promise<{ item?: Item; source: ReadSource; ageSeconds?: number; freshSeconds?: number }> {
     const now = this.now();
     const memo = this.itemMemo.get(id);
     if (memo && memo.until > now) return { item: memo.item, source: 'cache' };
     if (memo) this.itemMemo.delete(id);
-    const cached = parseJson<Item>(await this.cache.get(itemKey(id)));
-    if (cached) {
-      this.rememberItem(id, cached, now);
-      return { item: cached, source: 'cache' };
+    const cached = parseJson<CachedItem>(await this.cache.get(itemKey(id)));
+    const ttlMs = this.options.itemCacheTtlSeconds * 1000;
+    if (cached && (cached.cachedAtMs === undefined || now - cached.cachedAtMs < ttlMs)) {
+      const item = withoutCacheFields(cached);
+      this.rememberItem(id, item, now);
+      return { item, source: 'cache' };
     }
-    const rows = await this.db.read<ItemRow>('SELECT id, name, value, created_at FROM items WHERE id = $1', [
-      id,
-    ]);
+    const stale = cached
+      ? (reason: StaleReason) => {
+          this.stats.staleServed.item[reason]++;
+          return {
+            item: withoutCacheFields(cached),
+            source: 'stale' as const,
+            ageSeconds: Math.floor((now - (cached.cachedAtMs ?? now)) / 1000),
+            freshSeconds: this.options.itemCacheTtlSeconds,
+          };
+        }
+      : undefined;
+    if (stale && this.db.readLatency.state() === 'open') return stale('read_breaker_open');
+    let rows: ItemRow[];
+    try {
+      rows = await this.db.read<ItemRow>('SELECT id, name, value, created_at FROM items WHERE id = $1', [id]);
+    } catch (err) {
+      if (stale && err instanceof ServiceUnavailableError) return stale('database_unavailable');
+      throw err;
+    }
     if (rows.length === 0) return { source: 'database' };
     const item = toItem(rows[0]);
-    await this.cache.set(itemKey(id), JSON.stringify(item), this.options.itemCacheTtlSeconds);
+    await this.cacheItem(item);
     this.rememberItem(id, item, now);
     return { item, source: 'database' };
+  }
+
+  /** Cached with its time, kept `itemCacheStaleSeconds` past the TTL so it can be served stale. */
+  private cacheItem(item: Item): Promise<void> {
+    const entry: CachedItem = { ...item, cachedAtMs: this.now() };
+    return this.cache.set(
+      itemKey(item.id),
+      JSON.stringify(entry),
+      this.options.itemCacheTtlSeconds + (this.options.itemCacheStaleSeconds ?? 0),
+    );
   }
 
   private rememberItem(id: string, item: Item, now: number): void {
@@ -166,12 +259,42 @@ export class AppStore {
     this.itemMemo.set(id, { item, until: now + memoMs });
   }
 
-  async listItems(limit: number): Promise<Item[]> {
-    const rows = await this.db.read<ItemRow>(
-      'SELECT id, name, value, created_at FROM items ORDER BY created_at DESC, id LIMIT $1',
-      [limit],
-    );
-    return rows.map(toItem);
+  /**
+   * The newest items, always from the reader while it is fast: a list changes with every write, so its snapshot in
+   * the cache is never fresh and is served (stale) only while the read latency breaker is open or the database fails.
+   */
+  async listItems(limit: number): Promise<ReadResult<Item[]>> {
+    const staleSeconds = this.options.itemCacheStaleSeconds ?? 0;
+    const snapshot = async (reason: StaleReason): Promise<ReadResult<Item[]> | undefined> => {
+      if (staleSeconds === 0) return undefined;
+      const cached = parseJson<ListSnapshot>(await this.cache.get(listKey(limit)));
+      if (!cached || !Array.isArray(cached.items)) return undefined;
+      this.stats.staleServed.list[reason]++;
+      const ageSeconds = Math.max(0, Math.floor((this.now() - cached.cachedAtMs) / 1000));
+      return { value: cached.items, source: 'stale', ageSeconds, freshSeconds: 0 };
+    };
+    if (this.db.readLatency.state() === 'open') {
+      const stale = await snapshot('read_breaker_open');
+      if (stale) return stale;
+    }
+    let rows: ItemRow[];
+    try {
+      rows = await this.db.read<ItemRow>(
+        'SELECT id, name, value, created_at FROM items ORDER BY created_at DESC, id LIMIT $1',
+        [limit],
+      );
+    } catch (err) {
+      const stale =
+        err instanceof ServiceUnavailableError ? await snapshot('database_unavailable') : undefined;
+      if (stale) return stale;
+      throw err;
+    }
+    const items = rows.map(toItem);
+    if (staleSeconds > 0) {
+      const entry: ListSnapshot = { items, cachedAtMs: this.now() };
+      await this.cache.set(listKey(limit), JSON.stringify(entry), staleSeconds);
+    }
+    return { value: items, source: 'database' };
   }
 
   /** Issues a token: written to the database first (the source of truth), then cached with the same TTL. */

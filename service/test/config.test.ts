@@ -34,6 +34,17 @@ describe('parseConfig', () => {
     expect(c.shutdownDrainMs).toBe(20000);
     expect(c.sessionTtlSeconds).toBe(3600);
     expect(c.logLevel).toBe('info');
+    expect(c.db).toMatchObject({ latencyBudgetMs: 500, readP95BudgetMs: 100, readBreakerOpenMs: 5000 });
+    expect(c.itemCacheStaleSeconds).toBe(3600);
+  });
+
+  test('GIVEN a read p95 budget at or above the per-read timeout THEN invalid (the breaker could never open), naming both variables', () => {
+    expect(problemsOf({ ...MIN, DB_READ_P95_BUDGET_MS: '500' })).toEqual([
+      expect.stringMatching(/^DB_READ_P95_BUDGET_MS \(500\) must be below DB_LATENCY_BUDGET_MS \(500\)/),
+    ]);
+    expect(
+      parseConfig({ ...MIN, DB_READ_P95_BUDGET_MS: '150', DB_LATENCY_BUDGET_MS: '800' }).db.readP95BudgetMs,
+    ).toBe(150);
   });
 
   test('GIVEN nothing THEN every missing required variable is named at once', () => {

@@ -34,6 +34,8 @@ function unreachableDbConfig() {
     connectTimeoutMs: 500,
     queryTimeoutMs: 500,
     latencyBudgetMs: 500,
+    readP95BudgetMs: 100,
+    readBreakerOpenMs: 5000,
     poolMax: 2,
     healthIntervalMs: 60000,
   };

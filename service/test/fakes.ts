@@ -3,6 +3,7 @@ import { Breaker } from '../src/breaker';
 import { Cache, CacheState, CacheStats } from '../src/cache';
 import { Database, PoolStats } from '../src/db';
 import { DbHealth, DbHealthTracker } from '../src/health';
+import { LatencyBreakerState } from '../src/latency-breaker';
 
 export class FakeCache implements Cache {
   readonly data = new Map<string, string>();
@@ -19,8 +20,12 @@ export class FakeCache implements Cache {
     else this.stats.hits++;
     return v;
   }
-  async set(key: string, value: string): Promise<void> {
-    if (!this.down) this.data.set(key, value);
+  /** The TTL each key was last set with (seconds). */
+  readonly ttls = new Map<string, number>();
+  async set(key: string, value: string, ttlSeconds: number): Promise<void> {
+    if (this.down) return;
+    this.data.set(key, value);
+    this.ttls.set(key, ttlSeconds);
   }
   async del(key: string): Promise<void> {
     this.data.delete(key);
@@ -39,6 +44,9 @@ export class FakeDatabase implements Database {
   readonly writes: string[] = [];
   readonly breakers: readonly Breaker[] = [];
   readonly tracker = new DbHealthTracker(0);
+  /** The read latency breaker's state as the test sets it. */
+  readLatencyState: LatencyBreakerState = 'closed';
+  readonly readLatency = { state: (): LatencyBreakerState => this.readLatencyState };
   onRead: Handler = async () => [];
   onWrite: Handler = async () => [];
 

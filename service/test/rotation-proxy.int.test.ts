@@ -54,6 +54,8 @@ test.each<{ what: string; error: ProxyAuthError }>([
         connectTimeoutMs: 2000,
         queryTimeoutMs: 2000,
         latencyBudgetMs: 2000,
+        readP95BudgetMs: 100,
+        readBreakerOpenMs: 5000,
         poolMax: 2,
         healthIntervalMs: 60000,
       },

@@ -2,7 +2,7 @@ import { FastifyInstance } from 'fastify';
 import { ServiceUnavailableError } from '../src/errors';
 import { createMetrics } from '../src/metrics';
 import { buildServer, Lifecycle } from '../src/server';
-import { AppStore } from '../src/store';
+import { AppStore, itemKey } from '../src/store';
 import { FakeCache, FakeDatabase } from './fakes';
 
 const NOW = 1_000_000;
@@ -47,7 +47,7 @@ beforeAll(async () => {
     store,
     db,
     cache,
-    metrics: createMetrics({ db, cache, processMetrics: false }),
+    metrics: createMetrics({ db, cache, store, processMetrics: false }),
     lifecycle,
     readinessGraceMs: 2000,
     now: () => now,
@@ -248,5 +248,47 @@ describe('health endpoints', () => {
     expect(res.json().draining).toBe(true);
     expect(res.headers.connection).toBe('close');
     expect((await request({ method: 'GET', url: '/healthz' })).statusCode).toBe(200); // still live
+  });
+});
+
+describe('stale reads say so (RFC 9111 Age beside max-age, and X-Cache: stale)', () => {
+  const ID = '5d0c8a3e-8c1b-4f55-9b9e-6a8a1a1e2f30';
+  afterEach(() => {
+    db.readLatencyState = 'closed';
+    db.onRead = async () => [];
+  });
+
+  test('GIVEN the read breaker open and an item cached 90 s ago (TTL 60 s) THEN 200 with X-Cache stale, Age 90 and max-age 60; closed THEN the database answers, X-Cache miss, no Age', async () => {
+    const cachedAtMs = Date.now() - 90_000;
+    cache.data.set(
+      itemKey(ID),
+      JSON.stringify({
+        id: ID,
+        name: 'cached',
+        value: null,
+        createdAt: '2026-01-01T00:00:00.000Z',
+        cachedAtMs,
+      }),
+    );
+    db.readLatencyState = 'open';
+    const stale = await request({ method: 'GET', url: `/api/items/${ID}`, headers: auth() });
+    expect([stale.statusCode, stale.json().name]).toEqual([200, 'cached']);
+    expect(stale.json()).not.toHaveProperty('cachedAtMs');
+    expect(stale.headers).toMatchObject({ 'x-cache': 'stale', age: '90', 'cache-control': 'max-age=60' });
+
+    db.readLatencyState = 'closed';
+    db.onRead = async () => [{ id: ID, name: 'fresh', value: null, created_at: new Date(0) }];
+    const fresh = await request({ method: 'GET', url: `/api/items/${ID}`, headers: auth() });
+    expect([fresh.statusCode, fresh.json().name, fresh.headers['x-cache']]).toEqual([200, 'fresh', 'miss']);
+    expect(fresh.headers).not.toHaveProperty('age');
+  });
+
+  test('GIVEN the read breaker open THEN /metrics shows it per dependency, path and trigger, and counts the stale reads', async () => {
+    db.readLatencyState = 'open';
+    const text = (await request({ method: 'GET', url: '/metrics' })).body;
+    expect(text).toMatch(
+      /circuit_breaker_state\{breaker="db-read-latency",dependency="database",path="read",trips_on="latency"\} 2/,
+    );
+    expect(text).toMatch(/stale_reads_served_total\{read="item",reason="read_breaker_open"\} [1-9]/);
   });
 });

@@ -254,6 +254,100 @@ describe('PostgreSQL outage', () => {
   });
 });
 
+const DB_READER_ERRORS =
+  'circuit_breaker_state{breaker="db-reader",dependency="database",path="read",trips_on="errors"}';
+const DB_READ_LATENCY =
+  'circuit_breaker_state{breaker="db-read-latency",dependency="database",path="read",trips_on="latency"}';
+const DB_WRITER_ERRORS =
+  'circuit_breaker_state{breaker="db-writer",dependency="database",path="write",trips_on="errors"}';
+
+describe('read latency breaker: +200 ms on the database degrades reads to the cache instead of failing them', () => {
+  // A second instance with the production-shaped budgets (per-read timeout 1 s, p95 budget 100 ms), a 1 s item TTL
+  // so cached copies go stale quickly, and a 1 s open period so the test sees it close.
+  let degraded: InProcessService;
+  beforeAll(async () => {
+    degraded = await startInProcess({
+      DB_WRITER_HOST: '127.0.0.1',
+      DB_PORT: String(proxy.port),
+      DB_PASSWORD: pg.app.password,
+      DB_USER: pg.app.user,
+      DB_LATENCY_BUDGET_MS: '1000',
+      DB_READ_BREAKER_OPEN_MS: '1000',
+      ITEM_CACHE_TTL_SECONDS: '1',
+      ITEM_MEMO_MS: '0',
+      REDIS_NODES: redis.seeds,
+    });
+  });
+  afterAll(async () => {
+    proxy.latencyMs = 0;
+    await degraded?.service.shutdown(0);
+  });
+  const at = (method: string, path: string, json?: unknown): Promise<Res> =>
+    call(degraded.baseUrl, method, path, { token, json });
+
+  test('GIVEN +200 ms per round trip THEN the breaker opens, stale copies are served fast and marked, uncached reads and writes still succeed; AND it closes once the latency is gone', async () => {
+    const created = await at('POST', '/api/items', { name: 'before-latency' });
+    expect(created.status).toBe(201);
+    expect((await at('GET', '/api/items?limit=20')).headers.get('x-cache')).toBe('miss'); // the list snapshot
+    await sleep(1100); // the item's 1 s TTL passes: its copy is now stale
+    const uncachedId = await insertDirectly('never-read');
+
+    proxy.latencyMs = 100; // each direction: +200 ms per database round trip
+    try {
+      // 25 concurrent reads of a list nobody cached: slow, all answered, and enough samples for the p95.
+      const slow = await Promise.all(Array.from({ length: 25 }, () => at('GET', '/api/items?limit=3')));
+      expect(slow.map((r) => r.status)).toEqual(Array(25).fill(200));
+      const text = (await call(degraded.baseUrl, 'GET', '/metrics')).body as string;
+      expect([metric(text, DB_READ_LATENCY), metric(text, DB_READER_ERRORS)]).toEqual([2, 0]);
+
+      const list = await at('GET', '/api/items?limit=20');
+      expect([list.status, list.headers.get('x-cache'), list.headers.get('cache-control')]).toEqual([
+        200,
+        'stale',
+        'max-age=0',
+      ]);
+      expect(Number(list.headers.get('age'))).toBeGreaterThanOrEqual(1);
+      expect(list.ms).toBeLessThan(150); // no database round trip
+      expect(list.body.items.map((i: { name: string }) => i.name)).toContain('before-latency');
+
+      const item = await at('GET', `/api/items/${created.body.id}`);
+      expect([item.status, item.body.name, item.headers.get('x-cache')]).toEqual([
+        200,
+        'before-latency',
+        'stale',
+      ]);
+      expect(Number(item.headers.get('age'))).toBeGreaterThan(
+        Number(item.headers.get('cache-control')!.slice(8)) - 1,
+      );
+
+      const uncached = await at('GET', `/api/items/${uncachedId}`);
+      expect([uncached.status, uncached.headers.get('x-cache')]).toEqual([200, 'miss']);
+      expect(uncached.ms).toBeGreaterThan(190); // nothing cached: the database answers, slowly
+
+      const write = await at('POST', '/api/items', { name: 'during-latency' });
+      expect(write.status).toBe(201); // writes keep their own budget: slower, never failed for it
+      const after = (await call(degraded.baseUrl, 'GET', '/metrics')).body as string;
+      expect(metric(after, DB_WRITER_ERRORS)).toBe(0);
+      expect(metric(after, 'stale_reads_served_total{read="list",reason="read_breaker_open"}')).toBe(1);
+      expect(metric(after, 'stale_reads_served_total{read="item",reason="read_breaker_open"}')).toBe(1);
+    } finally {
+      proxy.latencyMs = 0;
+    }
+    // Open for 1 s, then half-open: 5 fast probes (list reads go to the database again) close it.
+    const closed = await eventually(
+      async () => {
+        await Promise.all(Array.from({ length: 5 }, () => at('GET', '/api/items?limit=20')));
+        return metric((await call(degraded.baseUrl, 'GET', '/metrics')).body as string, DB_READ_LATENCY);
+      },
+      (state) => state === 0,
+      10000,
+      200,
+    );
+    expect(closed).toBe(0);
+    expect((await at('GET', '/api/items?limit=20')).headers.get('x-cache')).toBe('miss');
+  });
+});
+
 describe('circuit breaker under injected latency', () => {
   test('GIVEN +200 ms on every database packet THEN the db-reader breaker opens and fails fast; AND it closes after the latency goes away', async () => {
     proxy.latencyMs = 200;
@@ -261,7 +355,7 @@ describe('circuit breaker under injected latency', () => {
       const open = await eventually(
         async () => {
           await get('/api/items?limit=5');
-          return metric(await metricsText(), 'circuit_breaker_state{breaker="db-reader"}');
+          return metric(await metricsText(), DB_READER_ERRORS);
         },
         (state) => state === 2,
         20000,
@@ -282,7 +376,7 @@ describe('circuit breaker under injected latency', () => {
       200,
     );
     expect(list.body.items.length).toBeGreaterThan(0);
-    expect(metric(await metricsText(), 'circuit_breaker_state{breaker="db-reader"}')).toBe(0);
+    expect(metric(await metricsText(), DB_READER_ERRORS)).toBe(0);
   });
 });
 

@@ -1,5 +1,5 @@
 import { ServiceUnavailableError } from '../src/errors';
-import { AppStore, hashToken, itemKey, sessionKey, type StoreOptions } from '../src/store';
+import { AppStore, hashToken, itemKey, listKey, sessionKey, type StoreOptions } from '../src/store';
 import { FakeCache, FakeDatabase } from './fakes';
 
 const ID = '0b7c3a52-6f0e-4a8e-9a39-2f6b4a0b9b11';
@@ -182,5 +182,118 @@ describe('session housekeeping', () => {
     db.onWrite = async () => [{ n: 3 }];
     expect(await store.purgeExpiredSessions()).toBe(3);
     expect(db.writes[0]).toMatch(/DELETE FROM sessions WHERE expires_at < now\(\) - interval '1 hour'/);
+  });
+});
+
+describe('reads degrade to the cache while the read latency breaker is open (stale served, marked)', () => {
+  const cachedItem = (name: string, cachedAtMs?: number): string =>
+    JSON.stringify({ id: ID, name, value: null, createdAt: '2026-01-01T00:00:00.000Z', cachedAtMs });
+
+  function staleSetup(options: Partial<StoreOptions> = {}) {
+    const fx = setup({ itemMemoMs: 0, itemCacheStaleSeconds: 3600, ...options });
+    fx.db.onRead = async () => [ROW];
+    return fx;
+  }
+
+  test('GIVEN an item cached past its 60 s TTL and the breaker open THEN the cached copy is served stale with its age, without a database read', async () => {
+    const { db, cache, store } = staleSetup();
+    cache.data.set(itemKey(ID), cachedItem('cached', NOW - 90_000));
+    db.readLatencyState = 'open';
+    expect(await store.getItem(ID)).toEqual({
+      item: { id: ID, name: 'cached', value: null, createdAt: '2026-01-01T00:00:00.000Z' },
+      source: 'stale',
+      ageSeconds: 90,
+      freshSeconds: 60,
+    });
+    expect(db.reads).toHaveLength(0);
+    expect(store.stats.staleServed.item).toEqual({ read_breaker_open: 1, database_unavailable: 0 });
+  });
+
+  test('GIVEN the same stale copy and the breaker closed (or half-open: probing) THEN the database is read and the cache refreshed', async () => {
+    for (const state of ['closed', 'half_open'] as const) {
+      const { db, cache, store } = staleSetup();
+      cache.data.set(itemKey(ID), cachedItem('cached', NOW - 90_000));
+      db.readLatencyState = state;
+      expect(await store.getItem(ID)).toMatchObject({ source: 'database', item: { name: 'n' } });
+      expect(JSON.parse(cache.data.get(itemKey(ID))!)).toMatchObject({ name: 'n', cachedAtMs: NOW });
+      expect(store.stats.staleServed.item.read_breaker_open).toBe(0);
+    }
+  });
+
+  test('GIVEN the breaker open and a copy within its TTL THEN it is an ordinary hit (not stale)', async () => {
+    const { db, cache, store } = staleSetup();
+    cache.data.set(itemKey(ID), cachedItem('cached', NOW - 59_000));
+    db.readLatencyState = 'open';
+    expect(await store.getItem(ID)).toMatchObject({ source: 'cache', item: { name: 'cached' } });
+  });
+
+  test('GIVEN the breaker open and nothing cached THEN the database is read (slow beats failing)', async () => {
+    const { db, store } = staleSetup();
+    db.readLatencyState = 'open';
+    expect((await store.getItem(ID)).source).toBe('database');
+    expect(db.reads).toHaveLength(1);
+  });
+
+  test('GIVEN a stale copy, the breaker closed and the database unavailable THEN the copy is served stale (reason database_unavailable)', async () => {
+    const { db, cache, store } = staleSetup();
+    cache.data.set(itemKey(ID), cachedItem('cached', NOW - 61_000));
+    db.onRead = async () => {
+      throw new ServiceUnavailableError('timeout', 'database read timed out');
+    };
+    expect((await store.getItem(ID)).source).toBe('stale');
+    expect(store.stats.staleServed.item).toEqual({ read_breaker_open: 0, database_unavailable: 1 });
+  });
+
+  test('GIVEN an entry without cachedAtMs (written by the previous version) THEN it counts as fresh', async () => {
+    const { db, cache, store } = staleSetup();
+    cache.data.set(itemKey(ID), JSON.stringify({ id: ID, name: 'old', value: null, createdAt: 'x' }));
+    expect(await store.getItem(ID)).toMatchObject({ source: 'cache', item: { name: 'old' } });
+    expect(db.reads).toHaveLength(0);
+  });
+
+  test('GIVEN an item created THEN it is cached for its TTL plus the stale window, with its time', async () => {
+    const { db, cache, store } = staleSetup();
+    db.onWrite = async () => [ROW];
+    await store.createItem({ name: 'n' });
+    expect(cache.ttls.get(itemKey(ID))).toBe(60 + 3600);
+    expect(JSON.parse(cache.data.get(itemKey(ID))!)).toMatchObject({ cachedAtMs: NOW });
+  });
+
+  test('GIVEN the breaker closed THEN a list comes from the database and its snapshot is stored; open THEN the snapshot is served stale without a database read', async () => {
+    const { db, cache, store, advance } = staleSetup();
+    expect(await store.listItems(20)).toMatchObject({ source: 'database', value: [{ name: 'n' }] });
+    expect(cache.data.has(listKey(20))).toBe(true);
+    db.onRead = async () => [{ ...ROW, name: 'newer' }];
+    advance(2_500);
+    db.readLatencyState = 'open';
+    expect(await store.listItems(20)).toEqual({
+      source: 'stale',
+      value: [{ id: ID, name: 'n', value: null, createdAt: '2026-01-01T00:00:00.000Z' }],
+      ageSeconds: 2,
+      freshSeconds: 0,
+    });
+    expect(db.reads).toHaveLength(1);
+    expect(store.stats.staleServed.list.read_breaker_open).toBe(1);
+    // another limit has no snapshot: the database answers
+    expect(await store.listItems(5)).toMatchObject({ source: 'database', value: [{ name: 'newer' }] });
+  });
+
+  test('GIVEN no stale window (itemCacheStaleSeconds 0) THEN no snapshot is kept and an open breaker reads the database', async () => {
+    const { db, cache, store } = staleSetup({ itemCacheStaleSeconds: 0 });
+    await store.listItems(20);
+    expect(cache.data.has(listKey(20))).toBe(false);
+    db.readLatencyState = 'open';
+    expect((await store.listItems(20)).source).toBe('database');
+  });
+
+  test('GIVEN a list snapshot and the database unavailable THEN the snapshot is served; without one THEN the 503 propagates', async () => {
+    const { db, store } = staleSetup();
+    await store.listItems(20);
+    db.onRead = async () => {
+      throw new ServiceUnavailableError('circuit_open', 'open');
+    };
+    expect((await store.listItems(20)).source).toBe('stale');
+    expect(store.stats.staleServed.list.database_unavailable).toBe(1);
+    await expect(store.listItems(7)).rejects.toBeInstanceOf(ServiceUnavailableError);
   });
 });

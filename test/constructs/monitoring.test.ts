@@ -11,6 +11,9 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { DEFAULT_CONFIG } from '../../lib/config';
 import { type MonitoredFleet, Monitoring, type MonitoringProps } from '../../lib/constructs/monitoring';
+import { cloudWatchAgentConfig } from '../../lib/constructs/service-user-data';
+import { createMetrics } from '../../service/src/metrics';
+import { FakeDatabase } from '../../service/test/fakes';
 import { cdkJsonContext } from '../helpers/app';
 
 /*
@@ -21,6 +24,7 @@ import { cdkJsonContext } from '../helpers/app';
 const AZS = DEFAULT_CONFIG.primary.availabilityZones;
 const MIN_PER_AZ = DEFAULT_CONFIG.fleet.minPerAz;
 const FRESHNESS_ALARM_ARN = 'arn:aws:cloudwatch:us-east-1:111111111111:alarm:ha-ref-snapshot-freshness';
+const SERVICE_NAMESPACE = 'Fixture/service';
 /** Overrides on the secondary monitor only: each must reach its own alarm, the primary keeps the defaults. */
 const SECONDARY_THRESHOLDS = {
   http5xxPercent: 2,
@@ -104,6 +108,7 @@ beforeAll(() => {
   f = fixture(app);
   primary = new Monitoring(f.stack, 'Primary', {
     ...baseProps(f),
+    fleet: { ...baseProps(f).fleet, serviceMetricsNamespace: SERVICE_NAMESPACE },
     functions: {
       SnapshotCreate: lambda.Function.fromFunctionName(f.stack, 'SnapshotCreate', 'ha-ref-snapshot-create'),
       FailoverRunbook: lambda.Function.fromFunctionName(
@@ -272,6 +277,7 @@ describe('every alarm', () => {
         ...AZS.map((az) => `HealthyHosts-${az}`),
         'TargetLatencyP99',
         'AsgInService',
+        'ReadBreakerOpen',
         'DatabaseCpu',
         'DatabaseFreeableMemory',
         'DatabaseReplicaLag',
@@ -359,6 +365,53 @@ describe('load balancer and fleet alarms', () => {
         Statistic: 'Minimum',
       },
     );
+  });
+});
+
+describe('service alarms', () => {
+  test('THEN "read breaker open" alarms when the latency breaker of the read path is not closed on any instance in 2 of 3 minutes; only where the namespace is given', () => {
+    expect(primary.alarms.ReadBreakerOpen).toBeDefined();
+    expect(secondary.alarms.ReadBreakerOpen).toBeUndefined();
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      AlarmName: 'ha-ref-ReadBreakerOpen',
+      Namespace: SERVICE_NAMESPACE,
+      MetricName: 'circuit_breaker_state',
+      Dimensions: dims({ dependency: 'database', path: 'read', trips_on: 'latency' }),
+      Statistic: 'Maximum',
+      Period: 60,
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      EvaluationPeriods: 3,
+      DatapointsToAlarm: 2,
+      TreatMissingData: 'notBreaching',
+    });
+  });
+
+  test("THEN the alarm's metric is one the CloudWatch agent publishes from the service's real /metrics, with the alarm's dimensions", async () => {
+    const { Properties: alarm } = Object.values(resources).find(
+      (r) => r.Type === 'AWS::CloudWatch::Alarm' && r.Properties.AlarmName === 'ha-ref-ReadBreakerOpen',
+    )!;
+    const agent = cloudWatchAgentConfig({
+      serviceLogGroupName: 'l',
+      metricsLogGroupName: 'm',
+      metricsNamespace: SERVICE_NAMESPACE,
+    }) as Props;
+    const emf = agent.logs.metrics_collected.prometheus.emf_processor;
+    expect(emf.metric_namespace).toBe(alarm.Namespace);
+    const declaration = emf.metric_declaration.find((d: Props) =>
+      d.metric_selectors.some((sel: string) => new RegExp(sel).test(alarm.MetricName)),
+    );
+    const alarmDims = alarm.Dimensions.map((d: Props) => d.Name).sort();
+    expect(declaration.dimensions.map((set: string[]) => [...set].sort())).toContainEqual(alarmDims);
+    // The service exposes that metric with exactly those labels and values (the EMF dimensions come from labels).
+    const db = new FakeDatabase();
+    db.readLatencyState = 'open';
+    const text = await createMetrics({ db, processMetrics: false }).registry.metrics();
+    const labels = alarm.Dimensions.map((d: Props) => `${d.Name}="${d.Value}"`);
+    const series = text.split('\n').filter((l) => l.startsWith(`${alarm.MetricName}{`));
+    expect(series.filter((l) => labels.every((kv: string) => l.includes(kv)))).toEqual([
+      expect.stringMatching(/ 2$/), // open reads >= the threshold
+    ]);
   });
 });
 

@@ -28,6 +28,8 @@ const figures = (over: Partial<ScenarioFigures> = {}): ScenarioFigures => ({
   p99DuringMs: 12.3,
   p99AfterMs: 4.1,
   p99ReadsDuringMs: 9,
+  readsDuringFault: 400,
+  staleReadsDuringFault: 0,
   ...over,
 });
 

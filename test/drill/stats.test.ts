@@ -193,6 +193,21 @@ describe('summarize', () => {
     expect(f.timeToRecoverMs).toBe(200);
   });
 
+  test('GIVEN stale answers THEN successful reads and lists during the fault count, stale ones apart; writes and failures do not', () => {
+    const samples: RequestSample[] = [
+      { ...ok(0, 3), stale: true }, // baseline
+      { ...ok(1000, 4), stale: true },
+      { ...ok(1100, 5, 'list'), stale: true },
+      ok(1200, 250, 'list'),
+      ok(1300, 6, 'write'),
+      fail(1400, 503, 2),
+      { ...ok(5000, 3), stale: true }, // after
+    ];
+    const f = summarize(samples, { loadStart: 0, faultAt: 1000, clearedAt: 5000, loadEnd: 6000 });
+    expect([f.readsDuringFault, f.staleReadsDuringFault]).toEqual([3, 2]);
+    expect(f.p99ReadsDuringMs).toBe(4); // item reads only: lists are not the cached path
+  });
+
   test('GIVEN no request during the fault THEN nulls, not NaN', () => {
     const f = summarize([ok(0)], { loadStart: 0, faultAt: 10, clearedAt: 20, loadEnd: 30 });
     expect(f.successDuringFault).toBeNull();

@@ -1,7 +1,11 @@
-import { dbBreakerStates } from '../../drill/scenarios/metrics';
+import { dbBreakerStates, READ_LATENCY_BREAKER } from '../../drill/scenarios/metrics';
+import { createMetrics } from '../../service/src/metrics';
+import { FakeDatabase } from '../../service/test/fakes';
 import { fleetLayout } from '../../drill/topology/fleet';
 import { downEvents, haproxyConfig } from '../../drill/topology/haproxy';
+import { writerOf } from '../../drill/topology/postgres';
 import { parseClusterNodes } from '../../drill/topology/redis';
+import { agentStatus } from '../../drill/topology/sidecar';
 
 describe('haproxyConfig', () => {
   const cfg = haproxyConfig({
@@ -23,10 +27,11 @@ describe('haproxyConfig', () => {
     expect(cfg).not.toMatch(/retry-on/);
   });
 
-  test('GIVEN the fleet backend THEN every instance is checked on /healthz every 1 s, down after 2, up after 2', () => {
+  test("GIVEN the fleet backend THEN every instance is checked on /healthz every 1 s with the ALB's timeout scaled alike (5 s of 10 s: 500 ms), down after 2, up after 2", () => {
     const fleet = cfg.split(/^backend fleet$/m)[1].split('\n\n')[0];
     expect(fleet).toContain('option httpchk GET /healthz');
-    expect(fleet).toContain('default-server inter 1s fall 2 rise 2');
+    expect(fleet).toContain('default-server inter 1000ms fall 2 rise 2');
+    expect(fleet).toContain('timeout check 500ms');
     expect(fleet.match(/^\s+server az\d-[ab] 127\.0\.0\.1:900\d check$/gm)).toHaveLength(6);
   });
 
@@ -58,12 +63,24 @@ describe('haproxyConfig passive profile', () => {
     expect(haproxyConfig(input)).not.toMatch(/observe/);
     const passive = haproxyConfig({ ...input, passiveHealth: true });
     expect(passive).toContain(
-      'default-server inter 1s fall 2 rise 2 observe layer4 error-limit 1 on-error mark-down',
+      'default-server inter 1000ms fall 2 rise 2 observe layer4 error-limit 1 on-error mark-down',
     );
     // HTTP 5xx from the service (a database outage) must never take instances out: layer4 only.
     expect(passive).not.toMatch(/observe layer7/);
     // The database backends are unaffected by the profile.
     expect(passive.split(/^backend pg_primary$/m)[1]).not.toMatch(/observe/);
+  });
+
+  test('GIVEN errorObservation (automatic target weights) THEN an instance answering 10 errors in a row is marked down; the database backends are untouched', () => {
+    const weighted = haproxyConfig({ ...input, errorObservation: true });
+    expect(weighted).toContain(
+      'default-server inter 1000ms fall 2 rise 2 observe layer7 error-limit 10 on-error mark-down',
+    );
+    for (const backend of ['pg_primary', 'pg_replicas']) {
+      expect(weighted.split(new RegExp(`^backend ${backend}$`, 'm'))[1].split('\n\n')[0]).not.toMatch(
+        /observe/,
+      );
+    }
   });
 });
 
@@ -103,11 +120,33 @@ describe('dbBreakerStates', () => {
       'app_breaker_state{breaker="db-reader"} 1',
       'app_breaker_state{breaker="cache"} 2',
     ].join('\n');
-    expect(dbBreakerStates(text)).toEqual({ seen: ['db-writer', 'db-reader'], open: ['db-writer'] });
+    expect(dbBreakerStates(text)).toEqual({
+      seen: ['db-writer', 'db-reader'],
+      open: ['db-writer'],
+      notClosed: ['db-writer', 'db-reader'],
+    });
+  });
+
+  test("GIVEN the service's own /metrics with the read latency breaker open THEN the parser names it open", async () => {
+    const db = new FakeDatabase();
+    db.readLatencyState = 'open';
+    const text = await createMetrics({ db, processMetrics: false }).registry.metrics();
+    expect(dbBreakerStates(text)).toEqual({
+      seen: [READ_LATENCY_BREAKER],
+      open: [READ_LATENCY_BREAKER],
+      notClosed: [READ_LATENCY_BREAKER],
+    });
+    db.readLatencyState = 'half_open';
+    const probing = await createMetrics({ db, processMetrics: false }).registry.metrics();
+    expect(dbBreakerStates(probing)).toMatchObject({ open: [], notClosed: [READ_LATENCY_BREAKER] });
   });
 
   test('GIVEN no breaker metric THEN nothing seen', () => {
-    expect(dbBreakerStates('http_requests_total{route="/"} 3')).toEqual({ seen: [], open: [] });
+    expect(dbBreakerStates('http_requests_total{route="/"} 3')).toEqual({
+      seen: [],
+      open: [],
+      notClosed: [],
+    });
   });
 });
 
@@ -121,5 +160,45 @@ describe('downEvents', () => {
     ].join('\n');
     expect(downEvents(log, 'fleet')).toEqual(['az1-a (Layer4 connection problem)', 'az3-b (Layer7 timeout)']);
     expect(downEvents(log, 'pg_primary')).toEqual(['pg1 (Layer7 wrong status)']);
+  });
+});
+
+describe('fencing: after a promotion the old primary is never the writer again', () => {
+  test('GIVEN a fenced node THEN its agent never answers /primary 200, whatever it believes; /replica is unaffected', () => {
+    expect(agentStatus('/primary', 'primary', false)).toBe(200);
+    expect(agentStatus('/primary', 'primary', true)).toBe(503);
+    expect(agentStatus('/replica', 'replica', true)).toBe(200);
+    expect(agentStatus('/primary', 'replica', false)).toBe(503);
+  });
+
+  test('GIVEN a zombie old primary (pg1 resumed after pg2 was promoted: both answer as primary) THEN the writer, and so the repair source, is pg2', () => {
+    const zombie = [
+      { name: 'pg1', inRecovery: false },
+      { name: 'pg2', inRecovery: false },
+    ];
+    expect(writerOf(zombie, 'pg2')).toBe('pg2');
+    // the promoted node down: no writer at all rather than the zombie
+    expect(writerOf([zombie[0], { name: 'pg2', inRecovery: undefined }], 'pg2')).toBeUndefined();
+  });
+
+  test('GIVEN no promotion THEN the one primary is the writer; two primaries are refused, not guessed', () => {
+    expect(
+      writerOf(
+        [
+          { name: 'pg1', inRecovery: false },
+          { name: 'pg2', inRecovery: true },
+        ],
+        undefined,
+      ),
+    ).toBe('pg1');
+    expect(() =>
+      writerOf(
+        [
+          { name: 'pg1', inRecovery: false },
+          { name: 'pg2', inRecovery: false },
+        ],
+        undefined,
+      ),
+    ).toThrow(/pg1 and pg2 both answer as primary/);
   });
 });

@@ -1,6 +1,6 @@
 /*
  * Monitoring for one region (INV-OBS): the alarm topic, the alarms the on-call acts on (one tier per
- * file: fleet, database, cache, Lambda) and a dashboard graphing the alarms' own metric objects.
+ * file: fleet, service, database, cache, Lambda) and a dashboard graphing the alarms' own metric objects.
  *
  * Hand-written with aws-cdk-lib/aws-cloudwatch rather than cdk-monitoring-constructs (checked: 10.2.0,
  * peer aws-cdk-lib ^2.160.0, so it would install). It does not fit here: it has no ALB monitoring outside
@@ -22,6 +22,7 @@ import { CacheAlarms, type MonitoredCache } from './cache-alarms';
 import { DatabaseAlarms, type MonitoredDatabase } from './database-alarms';
 import { FleetAlarms } from './fleet-alarms';
 import { LambdaAlarms } from './lambda-alarms';
+import { ServiceAlarms } from './service-alarms';
 import { DEFAULT_MONITORING_THRESHOLDS, type MonitoringThresholds } from './thresholds';
 
 /** The region's load balancer and fleet. */
@@ -37,6 +38,11 @@ export interface MonitoredFleet {
   readonly minPerAz: number;
   /** The group's MinSize (integer >= minPerAz). @default minPerAz x availabilityZones.length */
   readonly minCapacity?: number;
+  /**
+   * Namespace the CloudWatch agent publishes the service's /metrics under (Fleet.serviceMetricsNamespace): adds the
+   * service tier ("read breaker open"). @default no alarms on the service's own metrics
+   */
+  readonly serviceMetricsNamespace?: string;
 }
 
 export interface MonitoringProps {
@@ -88,6 +94,9 @@ export class Monitoring extends Construct {
     const database = new DatabaseAlarms(factory, { database: props.database, thresholds });
     const cache = new CacheAlarms(factory, { cache: props.cache, thresholds });
     const lambdas = new LambdaAlarms(factory, { functions });
+    const service = props.fleet.serviceMetricsNamespace
+      ? new ServiceAlarms(factory, { metricsNamespace: props.fleet.serviceMetricsNamespace })
+      : undefined;
     this.alarms = factory.alarms;
     this.http5xxAlarm = fleet.http5xxAlarm;
 
@@ -114,7 +123,8 @@ export class Monitoring extends Construct {
         sortBy: cloudwatch.AlarmStatusWidgetSortBy.STATE_UPDATED_TIMESTAMP,
       }),
     );
-    for (const row of [...fleet.rows, database.row, cache.row]) this.dashboard.addWidgets(...row);
+    for (const row of [...fleet.rows, ...(service ? [service.row] : []), database.row, cache.row])
+      this.dashboard.addWidgets(...row);
     this.dashboard.addWidgets(
       props.snapshotAgeMetric
         ? graph('Snapshot age (newest DR copy)', [props.snapshotAgeMetric])
