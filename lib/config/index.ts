@@ -4,3 +4,5 @@ export * from './validate';
 export * from './load';
 export * from './derived';
 export * from './profiles';
+export * from './schedule';
+export * from './facts';

@@ -40,7 +40,7 @@ import { Construct } from 'constructs';
 import {
   clusterIdentifier,
   globalClusterIdentifier,
-  scheduleIntervalSeconds,
+  snapshotIntervalSeconds,
   snapshotKeyAlias,
   type AppConfig,
   type RegionContext,
@@ -157,7 +157,7 @@ export class SnapshotReplication extends Construct {
     const alias = snapshotKeyAlias(config);
     const schedule = events.Schedule.expression(config.snapshots.schedule);
     this.freshnessThresholdSeconds =
-      scheduleIntervalSeconds(config.snapshots.schedule) + config.snapshots.freshnessMarginHours * 3600;
+      snapshotIntervalSeconds(config) + config.snapshots.freshnessMarginHours * 3600;
 
     const rdsArn = (r: string, type: string, name: string) =>
       `arn:${partition}:rds:${r}:${account}:${type}:${name}`;
@@ -520,7 +520,7 @@ function validate(stack: Stack, props: SnapshotReplicationProps): void {
       );
     }
   }
-  const interval = scheduleIntervalSeconds(config.snapshots.schedule);
+  const interval = snapshotIntervalSeconds(config);
   if (config.snapshots.retentionDays * 86400 < interval) {
     throw new Error(
       `SnapshotReplication: snapshots.retentionDays = ${config.snapshots.retentionDays} is shorter than the interval of snapshots.schedule = "${config.snapshots.schedule}" (${interval} s); allowed: at least ${Math.ceil(interval / 86400)} day(s)`,
