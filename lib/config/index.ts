@@ -6,3 +6,4 @@ export * from './derived';
 export * from './profiles';
 export * from './schedule';
 export * from './facts';
+export * from './cli';
