@@ -10,7 +10,7 @@ import route53HealthCheckers from './facts/route53-health-checker-regions.json';
  * What AWS offers, known offline: regions from aws-cdk-lib's region-info, the rest from the small
  * data files in facts/ (each names its source page and the date it was checked). Validation refuses
  * any value outside these before a construct exists; a fork that needs a newer value adds it to
- * the data file (test/config/facts.test.ts keeps the files consistent with the code).
+ * the data file (test/config/aws-facts.test.ts keeps the files consistent with the code).
  */
 
 /** Partition of every region the app deploys to (the monitoring stack is in us-east-1). */
