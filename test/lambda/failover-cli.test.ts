@@ -42,7 +42,10 @@ describe('failover CLI', () => {
     [['--planned', '--target', 'eu'], /--target must be "dr" or "primary", got "eu"/],
     [['--planned', '--force'], /unknown argument "--force"/],
     [['--planned', '-c'], /-c takes config=<file\.json>, as for cdk \(got nothing\)/],
-    [['--planned', '--config', 'x.json'], /pass the config as for cdk: -c config=<file\.json> \(not --config\)/],
+    [
+      ['--planned', '--config', 'x.json'],
+      /pass the config as for cdk: -c config=<file\.json> \(not --config\)/,
+    ],
   ])(
     'GIVEN %j WHEN run THEN a usage error with the usage text, exit 64, nothing invoked',
     async (argv, message) => {
