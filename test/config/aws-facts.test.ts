@@ -183,6 +183,7 @@ describe('the data files are consistent with the code and with aws-cdk-lib', () 
   ])('%s names an https source and the date it was checked', (_name, file) => {
     expect(file.source).toMatch(/^https:\/\/docs\.aws\.amazon\.com\//);
     expect(file.checked).toMatch(/^\d{4}-\d{2}-\d{2}$/);
+    expect(file.basis).toMatch(/verify/);
   });
 
   test('every region of the AZ and checker files is a region aws-cdk-lib knows, and every AZ belongs to its region', () => {
