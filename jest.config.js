@@ -10,4 +10,7 @@ module.exports = {
   // Synth-heavy test files run in parallel on both cores.
   maxWorkers: 2,
   testTimeout: 60000,
+  // One temporary directory per run, removed at the end; the SDK's Node-version notice off.
+  globalSetup: '<rootDir>/test/helpers/global-setup.ts',
+  globalTeardown: '<rootDir>/test/helpers/global-teardown.ts',
 };

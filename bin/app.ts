@@ -4,8 +4,9 @@ import { buildApp } from '../lib/app-builder';
 import { ConfigError, loadConfig } from '../lib/config';
 
 // Composition only (cdk.json runs this file with tsx): load and validate the config before any
-// construct exists, build the stacks, synthesize.
-const app = new App();
+// construct exists, build the stacks, synthesize. No automatic synth at exit: a refused config
+// must leave no cloud assembly (manifest.json, tree.json) behind.
+const app = new App({ autoSynth: false });
 try {
   const { config, warnings } = loadConfig({
     configFile: app.node.tryGetContext('config') as string | undefined,

@@ -12,7 +12,7 @@
  * comes from the same config functions the app synthesizes with. Nothing is run: the commands are
  * printed for an operator to read, because they delete data.
  */
-import { loadConfig, type AppConfig } from '../lib/config';
+import { ConfigArgError, ConfigError, loadConfig, parseConfigArg, type AppConfig } from '../lib/config';
 import {
   clusterIdentifier,
   globalClusterIdentifier,
@@ -20,18 +20,6 @@ import {
   stackName,
 } from '../lib/config/derived';
 import { databaseSecretNames } from '../lib/constructs/database';
-
-/** `-c config=<file>` (as for cdk) or `--config <file>`. */
-export function configFileFrom(argv: readonly string[]): string | undefined {
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
-    if ((arg === '-c' || arg === '--context') && argv[i + 1]?.startsWith('config='))
-      return argv[i + 1].slice(7);
-    if (arg.startsWith('--context=config=')) return arg.slice('--context=config='.length);
-    if (arg === '--config') return argv[i + 1];
-  }
-  return undefined;
-}
 
 /** The cleanup, as a bash script: DR first (it is attached to the primary's global cluster). */
 export function cleanupCommands(config: AppConfig): string {
@@ -82,6 +70,12 @@ export function cleanupCommands(config: AppConfig): string {
 }
 
 if (require.main === module) {
-  const { config } = loadConfig({ configFile: configFileFrom(process.argv.slice(2)) });
-  process.stdout.write(cleanupCommands(config));
+  try {
+    const { config } = loadConfig({ configFile: parseConfigArg(process.argv.slice(2)).configFile });
+    process.stdout.write(cleanupCommands(config));
+  } catch (e) {
+    if (!(e instanceof ConfigError || e instanceof ConfigArgError)) throw e;
+    console.error(e.message);
+    process.exitCode = 1;
+  }
 }

@@ -1,8 +1,8 @@
 /*
  * Operator CLI for the Global Database failover runbook (deployed in both regions).
  *
- *   npm run failover -- --planned   [--dry-run] [--target dr|primary] [--config path.json]
- *   npm run failover -- --unplanned [--dry-run] [--target dr|primary] [--config path.json]
+ *   npm run failover -- --planned   [--dry-run] [--target dr|primary] [-c config=<file.json>]
+ *   npm run failover -- --unplanned [--dry-run] [--target dr|primary] [-c config=<file.json>]
  *
  * It invokes `${appName}-failover-runbook` in the TARGET region (the region to become the writer, so
  * the failed region's control plane is never on the path; from the same config the app synthesizes
@@ -10,17 +10,17 @@
  * lifted, nothing to do), 2 (refused: state did not match), 1 (error) or 64 (usage).
  */
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
-import { loadConfig } from '../lib/config';
+import { ConfigArgError, loadConfig, parseConfigArg } from '../lib/config';
 import { failoverRunbookFunctionName } from '../lambda/shared/names';
 import type { FailoverReport, FailoverRequest } from '../lambda/failover/index';
 
-export const USAGE = `Usage: npm run failover -- --planned|--unplanned [--dry-run] [--target dr|primary] [--config <file.json>]
+export const USAGE = `Usage: npm run failover -- --planned|--unplanned [--dry-run] [--target dr|primary] [-c config=<file.json>]
 
   --planned      Global Database switchover, no data loss; both regions must be up.
   --unplanned    Global Database failover allowing data loss; for when the primary region is down.
   --dry-run      Report the state and the action that would be taken; change nothing.
   --target       Cluster to promote: dr (default) or primary (fail-back after a failover).
-  --config       The JSON config file the app was deployed with (same as cdk -c config=...).
+  -c config=     The JSON config file the app was deployed with, as for cdk deploy.
 
 Run with --dry-run first. After the runbook reports "Started", wait until the target is the writer,
 then set writerRegion in the config and redeploy so the templates match reality.`;
@@ -37,11 +37,11 @@ export interface CliArgs {
   readonly configFile?: string;
 }
 
-export function parseArgs(argv: readonly string[]): CliArgs | 'help' {
+export function parseArgs(commandLine: readonly string[]): CliArgs | 'help' {
+  const { configFile, rest: argv } = configArgsOf(commandLine);
   let mode: FailoverRequest['mode'] | undefined;
   let dryRun = false;
   let target: FailoverRequest['target'] = 'dr';
-  let configFile: string | undefined;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     const [flag, inline] =
@@ -73,9 +73,6 @@ export function parseArgs(argv: readonly string[]): CliArgs | 'help' {
         target = t;
         break;
       }
-      case '--config':
-        configFile = value();
-        break;
       default:
         throw new UsageError(`unknown argument "${arg}"`);
     }
@@ -85,6 +82,14 @@ export function parseArgs(argv: readonly string[]): CliArgs | 'help' {
       'say which: --planned (switchover, no data loss) or --unplanned (failover, data loss allowed)',
     );
   return { request: { mode, dryRun, target }, configFile };
+}
+
+function configArgsOf(commandLine: readonly string[]): ReturnType<typeof parseConfigArg> {
+  try {
+    return parseConfigArg(commandLine);
+  } catch (e) {
+    throw e instanceof ConfigArgError ? new UsageError(e.message) : e;
+  }
 }
 
 export interface CliIo {

@@ -29,6 +29,7 @@ import {
   reportExitCode,
   stacksFromManifest,
 } from '../lib/report';
+import { ConfigArgError, parseConfigArg } from '../lib/config/cli';
 
 interface Args {
   readonly json: boolean;
@@ -42,12 +43,20 @@ const USAGE =
   'usage: npm run report -- [--json] [--out <cdk.out directory>] [--allow-budget-overrun]\n' +
   '       npm run report -- --compare [--json] [-c config=<file>]';
 
-function parseArgs(argv: readonly string[]): Args {
+function parseArgs(commandLine: readonly string[]): Args {
+  let parsed;
+  try {
+    parsed = parseConfigArg(commandLine);
+  } catch (e) {
+    if (!(e instanceof ConfigArgError)) throw e;
+    console.error(`${e.message}\n${USAGE}`);
+    process.exit(REPORT_EXIT.usage);
+  }
+  const { configFile, rest: argv } = parsed;
   let json = false;
   let out = 'cdk.out';
   let allowBudgetOverrun = false;
   let compare = false;
-  let configFile: string | undefined;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (arg === '--json') json = true;
@@ -57,10 +66,6 @@ function parseArgs(argv: readonly string[]): Args {
     else if (arg === '--fail-on-budget') allowBudgetOverrun = false;
     else if (arg === '--out' && argv[i + 1] !== undefined) out = argv[++i];
     else if (arg.startsWith('--out=')) out = arg.slice('--out='.length);
-    else if ((arg === '-c' || arg === '--context') && argv[i + 1]?.startsWith('config=')) {
-      configFile = argv[++i].slice('config='.length);
-    } else if (arg === '--config' && argv[i + 1] !== undefined) configFile = argv[++i];
-    else if (arg.startsWith('--config=')) configFile = arg.slice('--config='.length);
     else if (arg === '--help' || arg === '-h') {
       console.log(USAGE);
       process.exit(0);

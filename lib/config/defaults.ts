@@ -4,6 +4,9 @@ import type { AppConfig } from './schema';
 /** Placeholder account: synth needs a concrete account to be offline-safe; deploys must replace it. */
 export const PLACEHOLDER_ACCOUNT = '111111111111';
 
+/** Placeholder hosted zone: synth imports the zone by id; a deploy needs a public zone the account owns. */
+export const PLACEHOLDER_HOSTED_ZONE_ID = 'Z0000000000PLACEHOLDER';
+
 /**
  * The shipped default: synthesizes with no AWS account, credentials or network.
  * AZs are explicit and the hosted zone is a placeholder imported by id.
@@ -23,7 +26,7 @@ export const DEFAULT_CONFIG: AppConfig = {
   writerRegion: 'us-east-1',
   dns: {
     zoneName: 'example.com',
-    hostedZoneId: 'Z0000000000PLACEHOLDER',
+    hostedZoneId: PLACEHOLDER_HOSTED_ZONE_ID,
     recordName: 'app.example.com',
     healthCheck: {
       requestIntervalSeconds: 10,

@@ -1,4 +1,5 @@
-import type { AppConfig, RegionConfig } from './schema';
+import { scheduleIntervalSeconds } from './schedule';
+import type { AppConfig, RegionConfig, SnapshotsConfig } from './schema';
 
 /** A regional stack's role: the primary owns global resources; the secondary is the DR region. */
 export type RegionRole = 'primary' | 'secondary';
@@ -44,12 +45,18 @@ export function stackName(config: AppConfig, role: RegionRole | 'global-monitori
   return `${config.appName}-${role}`;
 }
 
-/** Seconds between scheduled snapshots, from a rate(...) expression; cron is treated as daily. */
-export function scheduleIntervalSeconds(schedule: string): number {
-  const m = /^rate\((\d+) (minute|minutes|hour|hours|day|days)\)$/.exec(schedule);
-  if (!m) return 24 * 3600;
-  const unit = m[2].startsWith('minute') ? 60 : m[2].startsWith('hour') ? 3600 : 86400;
-  return Number(m[1]) * unit;
+/**
+ * Seconds between the cross-region snapshots of a validated config (validation refuses a
+ * snapshots.schedule whose interval `scheduleIntervalSeconds` cannot state).
+ */
+export function snapshotIntervalSeconds(snapshots: Pick<SnapshotsConfig, 'schedule'>): number {
+  const seconds = scheduleIntervalSeconds(snapshots.schedule);
+  if (seconds === undefined) {
+    throw new Error(
+      `snapshots.schedule = "${snapshots.schedule}" has no interval; validateConfig refuses such a schedule`,
+    );
+  }
+  return seconds;
 }
 
 /** Prefix of SSM parameters that tell instances their endpoints, e.g. /ha-ref/runtime/. */

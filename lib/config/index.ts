@@ -4,3 +4,6 @@ export * from './validate';
 export * from './load';
 export * from './derived';
 export * from './profiles';
+export * from './schedule';
+export * from './facts';
+export * from './cli';

@@ -17,7 +17,8 @@ export interface ConfigSources {
 
 /**
  * Builds the config: defaults, then CDK_DEFAULT_ACCOUNT in place of the placeholder, then the
- * file, then inline overrides; validates the result and throws on any problem.
+ * file, then inline overrides; validates the result and throws on any problem (a real account
+ * with the placeholder hosted zone among them: credentials without a config file stop here).
  */
 export function loadConfig(sources: ConfigSources = {}): ValidatedConfig {
   // The user's layers first (CDK_DEFAULT_ACCOUNT, file, inline), so the profile they choose
@@ -28,7 +29,10 @@ export function loadConfig(sources: ConfigSources = {}): ValidatedConfig {
   if (sources.configFile) user = deepMerge(user, readJson(sources.configFile));
   if (sources.overrides !== undefined) user = deepMerge(user, sources.overrides);
   const requested = deepMerge(structuredClone(DEFAULT_CONFIG), user);
-  return validateConfig(deepMerge(deepMerge(structuredClone(DEFAULT_CONFIG), profileOf(requested)), user));
+  return validateConfig(deepMerge(deepMerge(structuredClone(DEFAULT_CONFIG), profileOf(requested)), user), {
+    configFile: sources.configFile,
+    accountFromEnvironment: account !== undefined && account !== '',
+  });
 }
 
 /** The values of the profile `requested.drStrategy` names ({} for warm-standby or a bad name, which validation reports). */

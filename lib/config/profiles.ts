@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { CACHE_NODE_TYPES, oneOfFacts } from './facts';
 import type { AppConfig, DeepPartial } from './schema';
 
 /**
@@ -31,10 +32,11 @@ export const drCapacitySchema = z
      */
     fleetMinPerAz: z.number().int().min(0).optional(),
     /** DR cache node type, e.g. cache.t4g.medium. Omitted: cache.nodeType. */
-    cacheNodeType: z
-      .string()
-      .regex(/^cache\.[a-z0-9]+\.[a-z0-9]+$/, 'must be a node type such as cache.t4g.medium')
-      .optional(),
+    cacheNodeType: oneOfFacts(
+      CACHE_NODE_TYPES,
+      'an ElastiCache node type',
+      'lib/config/facts/elasticache.json',
+    ).optional(),
   })
   .strict();
 

@@ -1,5 +1,20 @@
 import { z } from 'zod';
+import {
+  AWS_REGIONS,
+  CACHE_NODE_TYPES,
+  EC2_INSTANCE_TYPES,
+  FLEET_ARCHITECTURE,
+  GLOBAL_DATABASE_ENGINE_VERSIONS,
+  GLOBAL_DATABASE_INSTANCE_CLASSES,
+  instanceArchitecture,
+  nearest,
+  notOneOf,
+  oneOfFacts,
+  PARTITION,
+  ROUTE53_HEALTH_CHECKER_REGIONS,
+} from './facts';
 import { costAssumptionsSchema, drCapacitySchema, drStrategySchema } from './profiles';
+import { scheduleIntervalSeconds } from './schedule';
 
 /**
  * The one typed configuration of the app. Every field has a safe default (see
@@ -8,7 +23,6 @@ import { costAssumptionsSchema, drCapacitySchema, drStrategySchema } from './pro
  */
 
 const ACCOUNT_ID = /^\d{12}$/;
-const REGION = /^[a-z]{2}(-gov)?-[a-z]+-\d$/;
 const HOSTED_ZONE_ID = /^Z[A-Z0-9]{1,31}$/;
 const DNS_NAME = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
 const APP_NAME = /^[a-z][a-z0-9-]{1,22}[a-z0-9]$/;
@@ -16,36 +30,40 @@ const APP_NAME = /^[a-z][a-z0-9-]{1,22}[a-z0-9]$/;
 const DAILY_WINDOW = /^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d$/;
 const WEEKLY_WINDOW =
   /^(mon|tue|wed|thu|fri|sat|sun):([01]\d|2[0-3]):[0-5]\d-(mon|tue|wed|thu|fri|sat|sun):([01]\d|2[0-3]):[0-5]\d$/;
-// EC2 instance type such as m7g.large or c6i.xlarge.
-const INSTANCE_TYPE = /^[a-z][a-z0-9-]*\d[a-z0-9-]*\.(nano|micro|small|medium|large|metal|\d*xlarge)$/;
-const SCHEDULE = /^(rate\(\d+ (minute|minutes|hour|hours|day|days)\)|cron\([^)]+\))$/;
 
-/**
- * Aurora PostgreSQL versions (major.minor) that are GA with Global Database support and that
- * this aws-cdk-lib release models. 16.0-16.3 and 17.1-17.2 were preview-era or lack it.
- */
-export const GLOBAL_DATABASE_ENGINE_VERSIONS = [
-  '16.4',
-  '16.5',
-  '16.6',
-  '16.8',
-  '16.9',
-  '16.10',
-  '16.11',
-  '16.13',
-  '17.4',
-  '17.5',
-  '17.6',
-  '17.7',
-  '17.9',
-] as const;
+/** Aurora PostgreSQL versions with Global Database support (facts/aurora-postgresql.json). */
+export { GLOBAL_DATABASE_ENGINE_VERSIONS };
+
+const REGION_FIELD = oneOfFacts(
+  AWS_REGIONS,
+  `a region of the ${PARTITION} partition`,
+  "aws-cdk-lib's region-info",
+);
+
+/** An EC2 instance type the fleet's AMI can boot (facts/ec2-instance-types.json). */
+const FLEET_INSTANCE_TYPE = z.string().superRefine((value, ctx) => {
+  const architecture = instanceArchitecture(value);
+  if (architecture === FLEET_ARCHITECTURE) return;
+  const fits = EC2_INSTANCE_TYPES.filter((t) => instanceArchitecture(t) === FLEET_ARCHITECTURE);
+  const message =
+    architecture === undefined
+      ? notOneOf(
+          value,
+          `an ${FLEET_ARCHITECTURE} EC2 instance type`,
+          fits,
+          'lib/config/facts/ec2-instance-types.json',
+        )
+      : `is ${architecture}, but the fleet boots the ${FLEET_ARCHITECTURE} Amazon Linux 2023 AMI: use a Graviton type` +
+        ` such as ${nearest(value, fits) ?? 'm7g.large'}`;
+  ctx.addIssue({ code: 'custom', message, input: value });
+});
 
 export const regionSchema = z
   .object({
     /** 12-digit AWS account id. Primary and DR must match (Global Database is single-account). */
     account: z.string().regex(ACCOUNT_ID, 'must be a 12-digit AWS account id'),
     /** AWS region name, e.g. us-east-1. */
-    region: z.string().regex(REGION, 'must be an AWS region name such as us-east-1'),
+    region: REGION_FIELD,
     /** Explicit AZ names (never looked up, so synth stays offline). At least 2, default 3. */
     availabilityZones: z.array(z.string()).min(2, 'needs at least 2 availability zones (INV-NET)').max(6),
   })
@@ -60,9 +78,17 @@ export const healthCheckSchema = z
     /** Consecutive failures before Route 53 marks the endpoint unhealthy (1-10). */
     failureThreshold: z.number().int().min(1, 'must be 1-10').max(10, 'must be 1-10'),
     /** Route 53 checker regions; at least 3 (Route 53's own minimum). Empty means Route 53's default set. */
-    checkerRegions: z.array(z.string().regex(REGION)).refine((r) => r.length === 0 || r.length >= 3, {
-      message: 'must list at least 3 checker regions, or none for the Route 53 default',
-    }),
+    checkerRegions: z
+      .array(
+        oneOfFacts(
+          ROUTE53_HEALTH_CHECKER_REGIONS,
+          'a Route 53 health-checker region',
+          'lib/config/facts/route53-health-checker-regions.json',
+        ),
+      )
+      .refine((r) => r.length === 0 || r.length >= 3, {
+        message: 'must list at least 3 checker regions, or none for the Route 53 default',
+      }),
     /** Latency graphs cost extra and cannot be changed after creation. */
     measureLatency: z.boolean(),
   })
@@ -86,7 +112,7 @@ export const fleetSchema = z
   .object({
     /** At least two instance types for capacity diversity (mixed-instances policy). */
     instanceTypes: z
-      .array(z.string().regex(INSTANCE_TYPE, 'must be an EC2 instance type such as m7g.large'))
+      .array(FLEET_INSTANCE_TYPE)
       .min(2, 'needs at least 2 instance types (capacity diversity, INV-ASG)'),
     /** Instances per AZ at minimum; >= 2 so one instance failing never empties an AZ. */
     minPerAz: z.number().int().min(2, 'must be at least 2 (INV-ASG)'),
@@ -125,11 +151,17 @@ export const fleetSchema = z
 export const databaseSchema = z
   .object({
     /** Aurora PostgreSQL engine version; must support Global Database. */
-    engineVersion: z.enum(GLOBAL_DATABASE_ENGINE_VERSIONS, {
-      error: `must be an Aurora PostgreSQL version with Global Database support: ${GLOBAL_DATABASE_ENGINE_VERSIONS.join(', ')}`,
-    }),
+    engineVersion: oneOfFacts(
+      GLOBAL_DATABASE_ENGINE_VERSIONS,
+      'an Aurora PostgreSQL version with Global Database support',
+      'lib/config/facts/aurora-postgresql.json',
+    ),
     /** Instance class without the "db." prefix, e.g. r6g.large (Global Database needs r-class). */
-    instanceClass: z.string().regex(INSTANCE_TYPE, 'must be an instance class such as r6g.large'),
+    instanceClass: oneOfFacts(
+      GLOBAL_DATABASE_INSTANCE_CLASSES,
+      'an instance class a Global Database accepts (memory-optimized r- or x-class, no burstable t-class)',
+      'lib/config/facts/aurora-postgresql.json',
+    ),
     /** Reader instances in the primary region, spread over the other AZs (INV-DB: >= 1). */
     readers: z.number().int().min(1, 'must be at least 1 (INV-DB: a reader to fail over to)').max(15),
     /** Instances of the Global Database secondary cluster in DR (>= 1, 0 only in pilot light; below 2 is warned about). */
@@ -167,12 +199,10 @@ export const AUTH_TOKEN_GRACE_MINUTES = { min: 15, max: 1440 } as const;
 export const cacheSchema = z
   .object({
     engine: z.enum(['valkey', 'redis']),
-    /** Engine version, e.g. 8.0 (valkey) or 7.1 (redis). */
+    /** Engine version, e.g. 8.0 (valkey) or 7.1 (redis); one the engine offers (checked with the engine). */
     engineVersion: z.string().regex(/^\d+\.\d+$/, 'must be major.minor such as 8.0'),
     /** Node type, e.g. cache.r7g.large. */
-    nodeType: z
-      .string()
-      .regex(/^cache\.[a-z0-9]+\.[a-z0-9]+$/, 'must be a node type such as cache.r7g.large'),
+    nodeType: oneOfFacts(CACHE_NODE_TYPES, 'an ElastiCache node type', 'lib/config/facts/elasticache.json'),
     /** Shards (node groups); cluster mode needs >= 2 for INV-CACHE. */
     shards: z.number().int().min(2, 'must be at least 2 (INV-CACHE)').max(500),
     /** Replicas per shard (INV-CACHE: >= 1 for automatic failover). */
@@ -205,8 +235,14 @@ export const cacheSchema = z
 
 export const snapshotsSchema = z
   .object({
-    /** EventBridge schedule for the cross-region snapshot, rate(...) or cron(...). */
-    schedule: z.string().regex(SCHEDULE, 'must be an EventBridge rate(...) or cron(...) expression'),
+    /**
+     * EventBridge schedule for the cross-region snapshot: rate(...) or a cron(...) that runs every
+     * day at fixed times; its interval sets the RPO alarm, so it must be one that can be stated.
+     */
+    schedule: z.string().refine((v) => scheduleIntervalSeconds(v) !== undefined, {
+      message:
+        'must be rate(N minutes|hours|days) (singular for 1: rate(1 day)) or a cron(...) that runs every day at fixed times, such as cron(0 */6 * * ? *): the RPO alarm needs its interval',
+    }),
     /** Days our snapshot copies are kept in each region (distinct from backupRetentionDays). */
     retentionDays: z.number().int().min(1, 'must be at least 1 day'),
     /** The newest N of our snapshots are never pruned. */
@@ -275,7 +311,7 @@ export const appConfigSchema = z
      * Region whose Aurora cluster is the Global Database writer right now. Switch it after a
      * planned switchover or unplanned failover so the templates match reality.
      */
-    writerRegion: z.string().regex(REGION),
+    writerRegion: REGION_FIELD,
     dns: dnsSchema,
     fleet: fleetSchema,
     database: databaseSchema,

@@ -34,7 +34,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { scheduleIntervalSeconds, type SnapshotsConfig } from '../config';
+import { snapshotIntervalSeconds, type SnapshotsConfig } from '../config';
 import {
   APP_DIMENSION,
   MANAGED_TAG,
@@ -153,7 +153,7 @@ export class SnapshotReplication extends Construct {
     const alias = props.copyKeyAlias;
     const schedule = events.Schedule.expression(snapshots.schedule);
     this.freshnessThresholdSeconds =
-      scheduleIntervalSeconds(snapshots.schedule) + snapshots.freshnessMarginHours * 3600;
+      snapshotIntervalSeconds(snapshots) + snapshots.freshnessMarginHours * 3600;
 
     const rdsArn = (r: string, type: string, name: string) =>
       `arn:${partition}:rds:${r}:${account}:${type}:${name}`;
@@ -437,7 +437,7 @@ function validate(stack: Stack, props: SnapshotReplicationProps): void {
     );
   }
   if (props.lockedVault) validateLockedVaultOptions(props.lockedVault);
-  const interval = scheduleIntervalSeconds(snapshots.schedule);
+  const interval = snapshotIntervalSeconds(snapshots);
   if (snapshots.retentionDays * 86400 < interval) {
     throw new Error(
       `SnapshotReplication: snapshots.retentionDays = ${snapshots.retentionDays} is shorter than the interval of snapshots.schedule = "${snapshots.schedule}" (${interval} s); allowed: at least ${Math.ceil(interval / 86400)} day(s)`,

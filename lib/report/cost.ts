@@ -7,7 +7,7 @@ import type { StackModel } from '../checks/stack-model';
 import { isObject } from '../checks/stack-model';
 import { type CostAssumptions, DEFAULT_COST_ASSUMPTIONS } from '../config/profiles';
 import { findPrice, HOURS_PER_MONTH, PRICED_REGIONS, type PriceId } from './prices';
-import { scheduleIntervalSeconds } from './schedule';
+import { scheduleIntervalSeconds } from '../config/schedule';
 import type { CostLine, CostModel, RegionCost } from './types';
 
 /** Bytes of one Aurora write I/O (writes are counted in units of up to 4 KiB). */

@@ -25,6 +25,5 @@ export { regionFailover } from './region-failover';
 export { renderJson, REPORT_JSON_VERSION } from './render-json';
 export { formatUsd, renderComparison, renderMarkdown } from './render-markdown';
 export { recoveryPoints } from './rpo';
-export { scheduleIntervalSeconds } from './schedule';
 export { profileMetadata, readinessGrace, snapshotSchedule } from './template-values';
 export * from './types';

@@ -1,5 +1,5 @@
 import type { AppModel } from '../checks';
-import { scheduleIntervalSeconds } from './schedule';
+import { scheduleIntervalSeconds } from '../config/schedule';
 import { constantTerm, sum, templateTerm } from './terms';
 import { snapshotSchedule, writerClusters } from './template-values';
 import type { RpoModel } from './types';

@@ -24,7 +24,10 @@ describe('config defaults', () => {
   });
 
   test('GIVEN CDK_DEFAULT_ACCOUNT WHEN loaded THEN both regions use that account', () => {
-    const { config } = loadConfig({ env: { CDK_DEFAULT_ACCOUNT: '222233334444' } });
+    const { config } = loadConfig({
+      env: { CDK_DEFAULT_ACCOUNT: '222233334444' },
+      overrides: { dns: { hostedZoneId: 'Z0123456789ABCDEFGHIJ' } },
+    });
     expect(config.primary.account).toBe('222233334444');
     expect(config.dr.account).toBe('222233334444');
   });
@@ -35,6 +38,7 @@ describe('config defaults', () => {
       file,
       JSON.stringify({
         fleet: { minPerAz: 3, maxPerAz: 6, instanceTypes: ['c7g.large', 'c6g.large', 'm7g.large'] },
+        dns: { hostedZoneId: 'Z0123456789ABCDEFGHIJ' },
       }),
     );
     const { config } = loadConfig({ configFile: file, env: { CDK_DEFAULT_ACCOUNT: '222233334444' } });
@@ -179,9 +183,16 @@ describe('config validation: each rule names the field, the value and what is al
     expect(error.message).toMatch(/^Invalid config \(3 problems\); nothing was synthesized/);
   });
 
-  test('GIVEN cross-field and shape errors together WHEN the shape is bad THEN the shape errors are reported first', () => {
-    // Cross-field rules need a well-typed config, so they run only once the shape is valid.
-    const error = configError({ fleet: { minPerAz: 'two' } });
+  test('GIVEN a shape error and a cross-field error WHEN loaded THEN both are reported together', () => {
+    // The README's example: a schema range and a rule across fields, in one error.
+    const error = configError({ fleet: { minPerAz: 1 }, dr: { account: '999999999999' } });
+    expect(error.problems.map((p) => p.path)).toEqual(['fleet.minPerAz', 'dr.account']);
+    expect(error.message).toMatch(/^Invalid config \(2 problems\)/);
+  });
+
+  test('GIVEN a field of a cross-field rule is malformed WHEN loaded THEN only its schema error is reported', () => {
+    // fleet.maxPerAz > minPerAz cannot be judged against a minPerAz that is not a number.
+    const error = configError({ fleet: { minPerAz: 'two', maxPerAz: 3 } });
     expect(error.problems).toEqual([expect.objectContaining({ path: 'fleet.minPerAz', value: 'two' })]);
   });
 });

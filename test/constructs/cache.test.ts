@@ -171,7 +171,9 @@ describe('placement and family helpers', () => {
   });
 
   test('GIVEN Redis OSS 5.0 WHEN the construct is built THEN it refuses, naming the field', () => {
-    const { config } = loadConfig({ overrides: { cache: { engine: 'redis', engineVersion: '5.0' } } });
+    // Config validation refuses it first (test/config/aws-facts.test.ts); the construct guards on its own.
+    const valid = loadConfig().config;
+    const config = { ...valid, cache: { ...valid.cache, engine: 'redis' as const, engineVersion: '5.0' } };
     const stack = new Stack(undefined, 'Bad', { env: { account: '111111111111', region: 'us-east-1' } });
     expect(
       () => new Cache(stack, 'Cache', { vpc: undefined as never, ...cacheProps(config, 'primary') }),

@@ -315,7 +315,9 @@ test('cdk-nag AwsSolutions reports no unacknowledged finding for either stack', 
 });
 
 test('GIVEN a burstable instance class WHEN the construct is built THEN it refuses, naming the field', () => {
-  const { config } = loadConfig({ overrides: { database: { instanceClass: 't4g.medium' } } });
+  // Config validation refuses it first (test/config/aws-facts.test.ts); the construct guards on its own.
+  const valid = loadConfig().config;
+  const config = { ...valid, database: { ...valid.database, instanceClass: 't4g.medium' } };
   const stack = new Stack(undefined, 'Bad', { env: { account: '111111111111', region: 'us-east-1' } });
   expect(
     () => new Database(stack, 'Database', { vpc: undefined as never, ...databaseProps(config, 'primary') }),

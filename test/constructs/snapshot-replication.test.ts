@@ -219,10 +219,7 @@ describe('SnapshotReplication', () => {
     );
   });
 
-  // Waits for the single schedule parser in lib/config (issue 16, item 1): lib/config/derived.ts
-  // still reads every cron(...) as daily, which puts this threshold at 26 h. Make it `test` once
-  // that fix is merged.
-  test.failing('GIVEN a cron schedule every 6 hours THEN the RPO alarm fires above 6 h + margin', () => {
+  test('GIVEN a cron schedule every 6 hours THEN the RPO alarm fires above 6 h + margin', () => {
     cron.hasResourceProperties('AWS::CloudWatch::Alarm', {
       MetricName: 'SnapshotAgeSeconds',
       Threshold: 6 * 3600 + 2 * 3600,

@@ -30,7 +30,7 @@ describe('failover CLI', () => {
     expect(parseArgs(['--unplanned', '--dry-run'])).toEqual({
       request: { mode: 'unplanned', dryRun: true, target: 'dr' },
     });
-    expect(parseArgs(['--planned', '--target=primary', '--config', 'x.json'])).toEqual({
+    expect(parseArgs(['--planned', '--target=primary', '-c', 'config=x.json'])).toEqual({
       request: { mode: 'planned', dryRun: false, target: 'primary' },
       configFile: 'x.json',
     });
@@ -41,7 +41,11 @@ describe('failover CLI', () => {
     [['--planned', '--unplanned'], /exactly one of --planned or --unplanned/],
     [['--planned', '--target', 'eu'], /--target must be "dr" or "primary", got "eu"/],
     [['--planned', '--force'], /unknown argument "--force"/],
-    [['--planned', '--config'], /--config needs a value/],
+    [['--planned', '-c'], /-c takes config=<file\.json>, as for cdk \(got nothing\)/],
+    [
+      ['--planned', '--config', 'x.json'],
+      /pass the config as for cdk: -c config=<file\.json> \(not --config\)/,
+    ],
   ])(
     'GIVEN %j WHEN run THEN a usage error with the usage text, exit 64, nothing invoked',
     async (argv, message) => {
@@ -142,7 +146,7 @@ describe('failover CLI', () => {
   });
 
   test('GIVEN a config file that does not exist WHEN run THEN it fails before invoking', async () => {
-    const r = await run(['--planned', '--config', '/nonexistent.json']);
+    const r = await run(['--planned', '-c', 'config=/nonexistent.json']);
     expect(r.code).toBe(1);
     expect(r.err).toMatch(/cannot load the config/);
     expect(lambdaMock.calls()).toHaveLength(0);

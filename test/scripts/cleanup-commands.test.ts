@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { cleanupCommands, configFileFrom } from '../../scripts/cleanup-commands';
+import { cleanupCommands } from '../../scripts/cleanup-commands';
 import { loadConfig } from '../../lib/config';
 
 /**
@@ -69,11 +69,4 @@ describe('cleanup-commands', () => {
       expect(JSON.parse(out)).toEqual([]);
     },
   );
-
-  test('GIVEN -c config=<file> or --config <file> THEN the file is used, as for cdk', () => {
-    expect(configFileFrom(['-c', 'config=my.json'])).toBe('my.json');
-    expect(configFileFrom(['--context=config=a.json'])).toBe('a.json');
-    expect(configFileFrom(['--config', 'b.json'])).toBe('b.json');
-    expect(configFileFrom([])).toBeUndefined();
-  });
 });

@@ -1,16 +1,19 @@
 /**
  * Interval between runs of an EventBridge / Scheduler schedule expression, in
- * seconds, or undefined when it is not periodic in a way the report can model
- * (an `at(...)` one-off, or a cron with irregular gaps it cannot bound).
+ * seconds, or undefined when it is not periodic in a way that can be stated (an
+ * `at(...)` one-off, a weekly or monthly cron, a malformed rate). The one parser of
+ * schedules: config validation, the RPO alarm and the report all use it.
  * For a cron that runs at several hours a day, the longest gap is returned:
  * that is what bounds the data a restore can lose.
  */
 export function scheduleIntervalSeconds(expression: string): number | undefined {
-  const rate = /^rate\(\s*(\d+)\s+(minute|minutes|hour|hours|day|days)\s*\)$/.exec(expression.trim());
+  const rate = /^rate\(\s*(\d+)\s+(minute|hour|day)(s?)\s*\)$/.exec(expression.trim());
   if (rate) {
-    const unit = rate[2].startsWith('minute') ? 60 : rate[2].startsWith('hour') ? 3600 : 86400;
+    const unit = rate[2] === 'minute' ? 60 : rate[2] === 'hour' ? 3600 : 86400;
     const n = Number(rate[1]);
-    return n > 0 ? n * unit : undefined;
+    // EventBridge wants the singular unit for 1 and the plural for more ("rate(1 day)", "rate(2 days)").
+    const plural = rate[3] === 's';
+    return n > 0 && plural === n > 1 ? n * unit : undefined;
   }
   const cron = /^cron\((.+)\)$/.exec(expression.trim());
   if (!cron) return undefined;
