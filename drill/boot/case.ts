@@ -6,7 +6,7 @@
  * and checks what a CloudFormation deploy would wait for. When it exits the kernel ends every process it started.
  * Argument: the path of a CaseSpec JSON file; the result is written beside it (CaseResult).
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { execFile, spawn, spawnSync } from 'node:child_process';
 import {
   chmodSync,
   chownSync,
@@ -18,6 +18,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import {
   CreateSecretCommand,
   PutSecretValueCommand,
@@ -35,6 +36,7 @@ import {
 } from './shims';
 import {
   bootStepOf,
+  dig,
   drillValues,
   failingLine,
   instanceRoleId,
@@ -47,7 +49,7 @@ import {
   signalResources,
   type CfnTemplate,
 } from './template';
-import { resolveIntrinsics } from './intrinsics';
+import { resolveIntrinsics, type ResolveContext } from './intrinsics';
 import { APP_USER, PgCluster } from '../topology/postgres';
 import { runSync, sleep, waitForTcp } from '../topology/proc';
 import { RedisCluster } from '../topology/redis';
@@ -113,12 +115,37 @@ const AZ_SUFFIX = 'a';
 const BOOT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 const SYSTEM_CA_BUNDLE = '/etc/pki/tls/certs/ca-bundle.crt';
 const PROXY_IP = '127.0.0.2';
+const execFileAsync = promisify(execFile);
 const MOTO_PORT = 5000;
+
+/** The parts of a cloud assembly asset manifest (`<stack>.assets.json`) the drill reads. */
+interface AssetManifest {
+  readonly files: Readonly<
+    Record<
+      string,
+      {
+        readonly source: { readonly path: string; readonly packaging?: string };
+        readonly destinations: Readonly<
+          Record<string, { readonly bucketName: string; readonly objectKey: string }>
+        >;
+      }
+    >
+  >;
+}
+
+function resolvedString(value: unknown, ctx: ResolveContext): string {
+  const v = resolveIntrinsics(value, ctx);
+  if (typeof v !== 'string' && typeof v !== 'number')
+    throw new Error(`drill: ${JSON.stringify(value)} does not resolve to a string`);
+  return String(v);
+}
 
 /** Account and region of a stack, from the cloud assembly manifest (`aws://<account>/<region>`). */
 function stackEnvironment(cdkOut: string, stackName: string): { account: string; region: string } {
-  const manifest = JSON.parse(readFileSync(join(cdkOut, 'manifest.json'), 'utf8'));
-  const env = /^aws:\/\/(\d+)\/([a-z0-9-]+)$/.exec(String(manifest.artifacts?.[stackName]?.environment));
+  const manifest: unknown = JSON.parse(readFileSync(join(cdkOut, 'manifest.json'), 'utf8'));
+  const env = /^aws:\/\/(\d+)\/([a-z0-9-]+)$/.exec(
+    String(dig(manifest, 'artifacts', stackName, 'environment')),
+  );
   if (!env)
     throw new Error(`drill: ${stackName} in ${cdkOut}/manifest.json has no explicit aws://account/region`);
   return { account: env[1], region: env[2] };
@@ -244,8 +271,10 @@ function injectIntoUserData(script: string, inject: Injection | undefined, servi
     case 'prometheus-under-logs': {
       const m = /(ha-service\.json <<'EOF'\n)(.*)\n/.exec(script);
       if (!m) throw new Error('inject: no agent config heredoc in the user data');
-      const config = JSON.parse(m[2]);
-      config.logs.logs_collected.prometheus = config.logs.metrics_collected.prometheus;
+      const config = JSON.parse(m[2]) as {
+        logs: { logs_collected: Record<string, unknown>; metrics_collected?: Record<string, unknown> };
+      };
+      config.logs.logs_collected.prometheus = config.logs.metrics_collected?.prometheus;
       delete config.logs.metrics_collected;
       return script.replace(m[2], JSON.stringify(config));
     }
@@ -316,7 +345,9 @@ async function runCase(spec: CaseSpec): Promise<CaseResult> {
   const template = JSON.parse(
     readFileSync(join(spec.cdkOut, `${spec.stackName}.template.json`), 'utf8'),
   ) as CfnTemplate;
-  const manifest = JSON.parse(readFileSync(join(spec.cdkOut, `${spec.stackName}.assets.json`), 'utf8'));
+  const manifest = JSON.parse(
+    readFileSync(join(spec.cdkOut, `${spec.stackName}.assets.json`), 'utf8'),
+  ) as AssetManifest;
   const { account, region } = stackEnvironment(spec.cdkOut, spec.stackName);
   const base = { stackName: spec.stackName, region, accountId: account };
 
@@ -334,48 +365,17 @@ async function runCase(spec: CaseSpec): Promise<CaseResult> {
   const endpoint = `http://127.0.0.1:${MOTO_PORT}`;
   const credentials = { accessKeyId: 'drill', secretAccessKey: 'drill' };
 
-  // --- Secrets (their ARNs are the Refs the parameters and the role's policy use) ----------------------------
+  // What the servers need is known before any secret exists: names, ports, the parameter path.
+  const lt = launchTemplate(template);
+  const { endpoints } = drillValues(template, base, {});
+  const bootPath = /get-parameters-by-path --region \S+ --path '([^']+)'/.exec(
+    resolvedUserData(lt.userData, drillValues(template, base, {}).ctx),
+  )?.[1];
+  const portParameter = parametersUnder(template, bootPath ?? '/').find((p) => p.name.endsWith('/DB_PORT'));
+  const dbPort = Number(portParameter?.value ?? '5432');
   const redisToken = randomToken(64);
   const pgDir = join(spec.caseDir, 'pg');
   mkdirSync(pgDir, { recursive: true });
-  await waitForTcp(MOTO_PORT, 30_000);
-  const secrets = new SecretsManagerClient({ region, endpoint, credentials });
-  const secretArns: Record<string, string> = {};
-  let tokenSecretArn: string | undefined;
-  for (const [id, r] of Object.entries(template.Resources).filter(
-    ([, r]) => r.Type === 'AWS::SecretsManager::Secret',
-  )) {
-    const name = (r.Properties?.Name as string | undefined) ?? `${id}-drill`;
-    const out = await secrets.send(new CreateSecretCommand({ Name: name, SecretString: '{}' }));
-    secretArns[id] = out.ARN!;
-    if (r.Properties?.GenerateSecretString?.GenerateStringKey === 'token') tokenSecretArn = out.ARN;
-  }
-  const { ctx, endpoints } = drillValues(template, base, secretArns);
-
-  // --- Template facts -------------------------------------------------------------------------------------
-  const lt = launchTemplate(template);
-  const role = instanceRoleId(template, lt.logicalId);
-  const signals = signalResources(template);
-  const writableLogGroups = resourcesAllowed(template, role, 'logs:PutLogEvents', ctx)
-    .map(logGroupOfArn)
-    .filter((g): g is string => g !== undefined);
-  const stackId = resolveIntrinsics({ Ref: 'AWS::StackId' }, ctx) as string;
-  const roleMaySignal = resourcesAllowed(template, role, 'cloudformation:SignalResource', ctx).includes(
-    stackId,
-  );
-  const serviceLogGroup = ctx.refs[Object.keys(ctx.refs).find((k) => k.startsWith('FleetServiceLogs'))!];
-  let script = resolvedUserData(lt.userData, ctx);
-  script = injectIntoUserData(script, spec.inject, serviceLogGroup);
-  writeFileSync(join(spec.caseDir, 'user-data.sh'), script);
-
-  const parameterPath = /get-parameters-by-path --region \S+ --path '([^']+)'/.exec(script)?.[1];
-  if (!parameterPath) throw new Error('drill: the user data reads no parameter path');
-  const parameters = parametersUnder(template, parameterPath).map((p) => ({
-    name: p.name,
-    value: String(resolveIntrinsics(p.value, ctx)),
-  }));
-  const paramValue = (variable: string): string | undefined =>
-    parameters.find((p) => p.name === `${parameterPath}/${variable}`)?.value;
 
   // --- Names and servers --------------------------------------------------------------------------------
   const hosts = [
@@ -397,7 +397,6 @@ async function runCase(spec: CaseSpec): Promise<CaseResult> {
   // PostgreSQL: pg1 stands for the global database's writer, pg2 (its streaming replica, read-only) for this
   // region's secondary cluster. The writer region reaches pg1 through the proxy; the DR region reaches pg2 on
   // the cluster endpoints' port.
-  const dbPort = Number(paramValue('DB_PORT') ?? '5432');
   const pg = new PgCluster({
     ports: [15432, dbPort],
     agentPorts: [0, 0],
@@ -415,8 +414,8 @@ async function runCase(spec: CaseSpec): Promise<CaseResult> {
     caFile: pki.publicCa,
     password: redisToken,
   });
-  await Promise.all([pg.start(), redis.start()]);
-  if (endpoints.proxyHosts.length > 0) {
+  const serversUp = Promise.all([pg.start(), redis.start()]).then(async () => {
+    if (endpoints.proxyHosts.length === 0) return;
     await startPgTlsProxy({
       listen: [{ host: PROXY_IP, port: dbPort }],
       certPem: readFileSync(pki.proxy.cert, 'utf8'),
@@ -428,16 +427,56 @@ async function runCase(spec: CaseSpec): Promise<CaseResult> {
         caPem: readFileSync(pki.rdsCa, 'utf8'),
       },
     });
+  });
+  serversUp.catch(() => undefined); // awaited below; a failure surfaces there
+
+  // --- Secrets (their ARNs are the Refs the parameters and the role's policy use) ----------------------------
+  await waitForTcp(MOTO_PORT, 30_000);
+  const secrets = new SecretsManagerClient({ region, endpoint, credentials });
+  const secretArns: Record<string, string> = {};
+  let tokenSecretArn: string | undefined;
+  for (const [id, r] of Object.entries(template.Resources).filter(
+    ([, r]) => r.Type === 'AWS::SecretsManager::Secret',
+  )) {
+    const name = (r.Properties?.Name as string | undefined) ?? `${id}-drill`;
+    const out = await secrets.send(new CreateSecretCommand({ Name: name, SecretString: '{}' }));
+    secretArns[id] = out.ARN!;
+    if (dig(r.Properties, 'GenerateSecretString', 'GenerateStringKey') === 'token') tokenSecretArn = out.ARN;
   }
+  const { ctx } = drillValues(template, base, secretArns);
+
+  // --- Template facts -------------------------------------------------------------------------------------
+  const role = instanceRoleId(template, lt.logicalId);
+  const signals = signalResources(template);
+  const writableLogGroups = resourcesAllowed(template, role, 'logs:PutLogEvents', ctx)
+    .map(logGroupOfArn)
+    .filter((g): g is string => g !== undefined);
+  const stackId = resolveIntrinsics({ Ref: 'AWS::StackId' }, ctx) as string;
+  const roleMaySignal = resourcesAllowed(template, role, 'cloudformation:SignalResource', ctx).includes(
+    stackId,
+  );
+  const serviceLogGroup = ctx.refs[Object.keys(ctx.refs).find((k) => k.startsWith('FleetServiceLogs'))!];
+  let script = resolvedUserData(lt.userData, ctx);
+  script = injectIntoUserData(script, spec.inject, serviceLogGroup);
+  writeFileSync(join(spec.caseDir, 'user-data.sh'), script);
+
+  const parameterPath = /get-parameters-by-path --region \S+ --path '([^']+)'/.exec(script)?.[1];
+  if (!parameterPath) throw new Error('drill: the user data reads no parameter path');
+  const parameters = parametersUnder(template, parameterPath).map((p) => ({
+    name: p.name,
+    value: resolvedString(p.value, ctx),
+  }));
+  const paramValue = (variable: string): string | undefined =>
+    parameters.find((p) => p.name === `${parameterPath}/${variable}`)?.value;
 
   // The database secret: the template's username (the role PgCluster creates) and the password it was given.
   const dbSecretId = paramValue('DB_SECRET_ID');
   const appSecret = Object.entries(template.Resources).find(
     ([, r]) => r.Type === 'AWS::SecretsManager::Secret' && r.Properties?.Name === dbSecretId,
   );
-  const secretTemplate = appSecret?.[1].Properties?.GenerateSecretString?.SecretStringTemplate;
+  const secretTemplate = dig(appSecret?.[1].Properties, 'GenerateSecretString', 'SecretStringTemplate');
   const templateUser = secretTemplate
-    ? (JSON.parse(String(resolveIntrinsics(secretTemplate, ctx))) as { username?: string }).username
+    ? (JSON.parse(resolvedString(secretTemplate, ctx)) as { username?: string }).username
     : APP_USER;
   if (templateUser !== APP_USER) {
     throw new Error(
@@ -466,15 +505,9 @@ async function runCase(spec: CaseSpec): Promise<CaseResult> {
   const download = /aws s3 cp 's3:\/\/([^/]+)\/([^']+)' '([^']+)'/.exec(script);
   if (!download) throw new Error('drill: the user data downloads no bundle from S3');
   const [, bucket, key] = download;
-  const asset = Object.values(
-    manifest.files as Record<
-      string,
-      {
-        source: { path: string; packaging?: string };
-        destinations: Record<string, { bucketName: string; objectKey: string }>;
-      }
-    >,
-  ).find((f) => Object.values(f.destinations).some((d) => d.bucketName === bucket && d.objectKey === key));
+  const asset = Object.values(manifest.files).find((f) =>
+    Object.values(f.destinations).some((d) => d.bucketName === bucket && d.objectKey === key),
+  );
   if (!asset)
     throw new Error(`drill: no asset in ${spec.stackName}.assets.json publishes s3://${bucket}/${key}`);
   const packaging = spec.inject === 'zip-asset' ? 'zip' : (asset.source.packaging ?? 'file');
@@ -502,8 +535,11 @@ async function runCase(spec: CaseSpec): Promise<CaseResult> {
   const createBucket = ['s3api', 'create-bucket', '--bucket', bucket, '--region', region];
   if (region !== 'us-east-1')
     createBucket.push('--create-bucket-configuration', `LocationConstraint=${region}`);
-  runSync(spec.realAws, createBucket, { env: awsEnv });
-  runSync(spec.realAws, ['s3', 'cp', '--quiet', objectFile, `s3://${bucket}/${key}`], { env: awsEnv });
+  await execFileAsync(spec.realAws, createBucket, { env: awsEnv });
+  await execFileAsync(spec.realAws, ['s3', 'cp', '--quiet', objectFile, `s3://${bucket}/${key}`], {
+    env: awsEnv,
+  });
+  await serversUp;
 
   const ssm = new SSMClient({ region, endpoint, credentials });
   const putParameters = async (): Promise<void> => {
@@ -609,7 +645,7 @@ async function runCase(spec: CaseSpec): Promise<CaseResult> {
     steps.check('boot', true, `user data exited 0 after ${bootSeconds.toFixed(1)}s`);
   }
   for (const e of events.filter((e) => !e.ok))
-    steps.check(`stand-in ${e.tool}`, false, String(e.error ?? JSON.stringify(e)));
+    steps.check(`stand-in ${e.tool}`, false, typeof e.error === 'string' ? e.error : JSON.stringify(e));
 
   // --- What CloudFormation and the load balancer wait for -----------------------------------------------------
   const policy = signals[0];

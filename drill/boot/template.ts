@@ -6,10 +6,32 @@
  */
 import { resolveIntrinsics, type ResolveContext } from './intrinsics';
 
-type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+export interface CfnResource {
+  readonly Type: string;
+  readonly Properties?: Readonly<Record<string, unknown>>;
+  readonly CreationPolicy?: {
+    readonly ResourceSignal?: { readonly Count?: number | string; readonly Timeout?: string };
+  };
+}
 
 export interface CfnTemplate {
-  readonly Resources: Readonly<Record<string, { readonly Type: string; readonly Properties?: Json } & Json>>;
+  readonly Resources: Readonly<Record<string, CfnResource>>;
+}
+
+/** The value at `path` inside untyped template JSON (array indexes as numbers), or undefined. */
+export function dig(value: unknown, ...path: readonly (string | number)[]): unknown {
+  let v = value;
+  for (const key of path) {
+    if (v === null || typeof v !== 'object') return undefined;
+    v = (v as Record<string | number, unknown>)[key];
+  }
+  return v;
+}
+
+interface Statement {
+  readonly Effect?: string;
+  readonly Action?: string | readonly string[];
+  readonly Resource?: unknown;
 }
 
 export interface SignalResource {
@@ -25,7 +47,7 @@ export function isoDurationSeconds(text: string): number {
   return Number(m[1] ?? 0) * 3600 + Number(m[2] ?? 0) * 60 + Number(m[3] ?? 0);
 }
 
-function ofType(t: CfnTemplate, type: string): [string, Json][] {
+function ofType(t: CfnTemplate, type: string): [string, CfnResource][] {
   return Object.entries(t.Resources).filter(([, r]) => r.Type === type);
 }
 
@@ -35,45 +57,50 @@ export function launchTemplate(t: CfnTemplate): { readonly logicalId: string; re
   if (lts.length !== 1)
     throw new Error(`template: expected one AWS::EC2::LaunchTemplate, found ${lts.length}`);
   const [logicalId, lt] = lts[0];
-  const userData = lt.Properties?.LaunchTemplateData?.UserData;
+  const userData = dig(lt.Properties, 'LaunchTemplateData', 'UserData');
   if (userData === undefined) throw new Error(`template: ${logicalId} has no LaunchTemplateData.UserData`);
   return { logicalId, userData };
 }
 
 /** Resources whose creation waits for instance signals (CreationPolicy.ResourceSignal). */
 export function signalResources(t: CfnTemplate): SignalResource[] {
-  return Object.entries(t.Resources)
-    .filter(([, r]) => r.CreationPolicy?.ResourceSignal)
-    .map(([logicalId, r]) => ({
-      logicalId,
-      count: Number(r.CreationPolicy.ResourceSignal.Count ?? 1),
-      timeoutSeconds: isoDurationSeconds(String(r.CreationPolicy.ResourceSignal.Timeout ?? 'PT5M')),
-    }));
+  return Object.entries(t.Resources).flatMap(([logicalId, r]) => {
+    const signal = r.CreationPolicy?.ResourceSignal;
+    if (!signal) return [];
+    return [
+      {
+        logicalId,
+        count: Number(signal.Count ?? 1),
+        timeoutSeconds: isoDurationSeconds(signal.Timeout ?? 'PT5M'),
+      },
+    ];
+  });
 }
 
 /** Statements of the policies attached to `roleId` (AWS::IAM::Policy with Roles: [Ref roleId]). */
-export function roleStatements(t: CfnTemplate, roleId: string): Json[] {
+export function roleStatements(t: CfnTemplate, roleId: string): Statement[] {
   return ofType(t, 'AWS::IAM::Policy')
-    .filter(([, p]) => (p.Properties?.Roles ?? []).some((r: Json) => r.Ref === roleId))
-    .flatMap(([, p]) => [p.Properties?.PolicyDocument?.Statement ?? []].flat() as Json[]);
+    .filter(([, p]) => [dig(p.Properties, 'Roles') ?? []].flat().some((r) => dig(r, 'Ref') === roleId))
+    .flatMap(([, p]) => [dig(p.Properties, 'PolicyDocument', 'Statement') ?? []].flat() as Statement[]);
 }
 
 /** The role of the launch template's instance profile. */
 export function instanceRoleId(t: CfnTemplate, launchTemplateId: string): string {
-  const profileRef =
-    t.Resources[launchTemplateId].Properties?.LaunchTemplateData?.IamInstanceProfile?.Arn?.[
-      'Fn::GetAtt'
-    ]?.[0];
-  const roleRef = profileRef && t.Resources[profileRef]?.Properties?.Roles?.[0]?.Ref;
-  if (!roleRef) throw new Error(`template: cannot find the instance role of ${launchTemplateId}`);
-  return roleRef as string;
+  const lt = t.Resources[launchTemplateId];
+  const profileRef = dig(lt?.Properties, 'LaunchTemplateData', 'IamInstanceProfile', 'Arn', 'Fn::GetAtt', 0);
+  const roleRef =
+    typeof profileRef === 'string' ? dig(t.Resources[profileRef]?.Properties, 'Roles', 0, 'Ref') : undefined;
+  if (typeof roleRef !== 'string') {
+    throw new Error(`template: cannot find the instance role of ${launchTemplateId}`);
+  }
+  return roleRef;
 }
 
-function allows(statement: Json, action: string): boolean {
+function allows(statement: Statement, action: string): boolean {
   if (statement.Effect !== 'Allow') return false;
-  return [statement.Action]
+  return [statement.Action ?? []]
     .flat()
-    .some((a: string) => a === action || a === '*' || (a.endsWith('*') && action.startsWith(a.slice(0, -1))));
+    .some((a) => a === action || a === '*' || (a.endsWith('*') && action.startsWith(a.slice(0, -1))));
 }
 
 /** The resolved Resource entries of every Allow statement of the role that grants `action`. */
@@ -99,7 +126,11 @@ export function parametersUnder(
   path: string,
 ): { logicalId: string; name: string; value: unknown }[] {
   return ofType(t, 'AWS::SSM::Parameter')
-    .map(([logicalId, p]) => ({ logicalId, name: String(p.Properties?.Name), value: p.Properties?.Value }))
+    .map(([logicalId, p]) => ({
+      logicalId,
+      name: String(dig(p.Properties, 'Name')),
+      value: dig(p.Properties, 'Value'),
+    }))
     .filter((p) => p.name.startsWith(`${path}/`));
 }
 
@@ -178,8 +209,8 @@ export function drillValues(
   }
   // A secret attachment's Ref is the secret's ARN.
   for (const [id, r] of ofType(t, 'AWS::SecretsManager::SecretTargetAttachment')) {
-    const secret = r.Properties?.SecretId?.Ref as string | undefined;
-    if (secret && refs[secret]) refs[id] = refs[secret];
+    const secret = dig(r.Properties, 'SecretId', 'Ref');
+    if (typeof secret === 'string' && refs[secret]) refs[id] = refs[secret];
   }
   return { ctx: { ...base, refs, attributes }, endpoints };
 }
