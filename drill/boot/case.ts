@@ -64,6 +64,8 @@ export const INJECTIONS = {
     'finding 2: the service log goes to a hard-coded /ha-service/app group the role may not write',
   'gives-up-on-missing-config':
     'finding 3: the unit stays down when configuration is missing (RestartPreventExitStatus=75) and the parameters appear after the boot',
+  'blocking-start':
+    'found by this drill: the boot waits on the first start (`systemctl enable --now` without --no-block) while SSM is unreachable for 20 s',
   'ca-replaced':
     'finding 4: the database trust is the RDS bundle only (the boot writes only it and the service replaces the default roots with it)',
 } as const;
@@ -282,6 +284,8 @@ function injectIntoUserData(script: string, inject: Injection | undefined, servi
       return replace(`"log_group_name":"${serviceLogGroup}"`, '"log_group_name":"/ha-service/app"');
     case 'gives-up-on-missing-config':
       return replace(/^RestartPreventExitStatus=78$/m, 'RestartPreventExitStatus=75');
+    case 'blocking-start':
+      return replace(/^systemctl enable --now --no-block ha-service$/m, 'systemctl enable --now ha-service');
     case 'ca-replaced':
       return replace(
         /^cat \/etc\/pki\/tls\/certs\/ca-bundle\.crt \/etc\/ha-service\/rds-ca\.pem > \/etc\/ha-service\/db-ca\.pem$/m,

@@ -148,6 +148,32 @@ async function bundleShims(dir: string): Promise<string> {
   return outfile;
 }
 
+/** PID 1 of each running case's namespace: killing it ends every process in that namespace. */
+const running = new Set<number>();
+function stopCases(): void {
+  for (const pid of running) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      /* already gone */
+    }
+  }
+}
+process.on('exit', stopCases);
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    stopCases();
+    removeTempDirs();
+    process.exit(130);
+  });
+}
+
+/** The namespace's PID 1 (unshare --fork's only child), as the host sees it. */
+function childOf(pid: number): number | undefined {
+  const out = spawnSync('pgrep', ['-P', String(pid)], { encoding: 'utf8' }).stdout.trim();
+  return out ? Number(out.split('\n')[0]) : undefined;
+}
+
 function runCase(spec: CaseSpec, timeoutSeconds: number): Promise<CaseResult> {
   const specFile = join(spec.caseDir, 'spec.json');
   writeFileSync(specFile, JSON.stringify(spec));
@@ -170,12 +196,24 @@ function runCase(spec: CaseSpec, timeoutSeconds: number): Promise<CaseResult> {
     { stdio: ['ignore', 'pipe', 'pipe'], cwd: ROOT },
   );
   let out = '';
+  let nsInit: number | undefined;
+  const track = setInterval(() => {
+    if (nsInit === undefined && child.pid !== undefined) {
+      nsInit = childOf(child.pid);
+      if (nsInit !== undefined) running.add(nsInit);
+    }
+  }, 200);
   child.stdout.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr.on('data', (d: Buffer) => (out += d.toString()));
   return new Promise((resolveResult) => {
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutSeconds * 1000);
+    const timer = setTimeout(() => {
+      if (nsInit !== undefined) process.kill(nsInit, 'SIGKILL');
+      child.kill('SIGKILL');
+    }, timeoutSeconds * 1000);
     child.once('exit', () => {
       clearTimeout(timer);
+      clearInterval(track);
+      if (nsInit !== undefined) running.delete(nsInit);
       writeFileSync(join(spec.caseDir, 'case.log'), out);
       const resultFile = join(spec.caseDir, 'result.json');
       if (existsSync(resultFile))
