@@ -90,6 +90,14 @@ function cases(lateSeconds: number): CaseDef[] {
       expectFailAt: 'boot: wait for /healthz',
     },
     {
+      id: 'inject-blocking-start',
+      title: INJECTIONS['blocking-start'],
+      stack: 'secondary',
+      inject: 'blocking-start',
+      ssmUnreachableSeconds: 20,
+      expectFailAt: 'boot: start ha-service (systemctl)',
+    },
+    {
       id: 'inject-ca-replaced',
       title: INJECTIONS['ca-replaced'],
       stack: 'primary',
