@@ -5,10 +5,10 @@
 import { agentConfigProblems, agentLogGroups } from './agent-schema';
 
 /**
- * Amazon Linux 2023 packages the drill knows, each with what stands in for it here. Only packages AL2023's own
- * repositories ship (AL2023 package list, docs.aws.amazon.com/linux/al2023/release-notes/all-packages.html);
- * a name from another distribution (`nodejs` at version 22 is `nodejs22` on AL2023, `amazon-cloudwatch-agent`
- * is not in Amazon Linux 2's core repositories, `awscli` is `awscli-2`) is refused.
+ * Amazon Linux 2023 packages the drill knows, each with what stands in for it here. nodejs20/22 are AL2023's
+ * namespaced Node.js packages (binaries node-20/node-22; AL2023 user guide, "Node.js in AL2023"); the others
+ * are names from AL2023's repositories as the boot uses them (not re-checked against the live repositories:
+ * only a deploy does that). A name outside this list (`nodejs`, `awscli`) is refused.
  */
 export const AL2023_PACKAGES: Readonly<Record<string, string>> = {
   nodejs20: 'node-20 → this machine’s node',
