@@ -53,6 +53,16 @@ export interface PgNodeOptions {
   readonly agentPort: number;
   readonly baseDir: string;
   readonly runAs: RunAs | undefined;
+  /**
+   * Serve TLS with this certificate (PEM files readable by runAs) and accept the service's role over TLS only,
+   * as Aurora with rds.force_ssl does. @default plain TCP
+   */
+  readonly tls?: PgTls;
+}
+
+export interface PgTls {
+  readonly certFile: string;
+  readonly keyFile: string;
 }
 
 export class PgNode {
@@ -108,7 +118,7 @@ export class PgNode {
         'local all all trust',
         `host replication all ${LOOPBACK}/32 trust`,
         `host all postgres ${LOOPBACK}/32 trust`,
-        `host all all ${LOOPBACK}/32 scram-sha-256`,
+        `${this.opts.tls ? 'hostssl' : 'host'} all all ${LOOPBACK}/32 scram-sha-256`,
         '',
       ].join('\n'),
     );
@@ -180,6 +190,16 @@ export class PgNode {
       'fsync=off',
       '-c',
       'logging_collector=off',
+      ...(this.opts.tls
+        ? [
+            '-c',
+            'ssl=on',
+            '-c',
+            `ssl_cert_file=${this.opts.tls.certFile}`,
+            '-c',
+            `ssl_key_file=${this.opts.tls.keyFile}`,
+          ]
+        : []),
     ];
     this.proc = new ManagedProcess({
       name: this.name,
@@ -273,7 +293,7 @@ export class PgCluster {
   private fence: ((node: PgNode, fenced: boolean) => Promise<void>) | undefined;
   readonly appPassword = `drill-${Math.random().toString(36).slice(2)}`;
 
-  constructor(opts: { ports: [number, number]; agentPorts: [number, number]; baseDir: string }) {
+  constructor(opts: { ports: [number, number]; agentPorts: [number, number]; baseDir: string; tls?: PgTls }) {
     const runAs = postgresRunAs();
     // The base dir was made 0700 by mkdtemp; the unprivileged user must be able to reach its own dirs inside.
     if (runAs) chmodSync(opts.baseDir, 0o711);
@@ -285,6 +305,7 @@ export class PgCluster {
         agentPort: opts.agentPorts[0],
         baseDir: opts.baseDir,
         runAs,
+        tls: opts.tls,
       }),
       new PgNode({
         name: 'pg2',
@@ -292,6 +313,7 @@ export class PgCluster {
         agentPort: opts.agentPorts[1],
         baseDir: opts.baseDir,
         runAs,
+        tls: opts.tls,
       }),
     ];
   }

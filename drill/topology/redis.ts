@@ -20,12 +20,56 @@ export interface ClusterNodeInfo {
   readonly hasSlots: boolean;
 }
 
+/** TLS on every port (clients, cluster bus, replication) and AUTH, as ElastiCache with in-transit encryption. */
+export interface RedisSecurity {
+  readonly certFile: string;
+  readonly keyFile: string;
+  /** CA that signed certFile (redis-cli and the cluster bus verify with it). */
+  readonly caFile: string;
+  readonly password: string;
+}
+
 export class RedisNode {
   private proc: ManagedProcess | undefined;
   constructor(
     public readonly port: number,
     private readonly dir: string,
+    private readonly security?: RedisSecurity,
   ) {}
+
+  /** redis-cli flags that reach this node (TLS and AUTH when secured). */
+  get cliFlags(): string[] {
+    const s = this.security;
+    return s ? ['--tls', '--cacert', s.caFile, '-a', s.password, '--no-auth-warning'] : [];
+  }
+
+  private serverArgs(): string[] {
+    const s = this.security;
+    if (!s) return ['--port', String(this.port)];
+    return [
+      '--port',
+      '0',
+      '--tls-port',
+      String(this.port),
+      '--tls-cert-file',
+      s.certFile,
+      '--tls-key-file',
+      s.keyFile,
+      '--tls-ca-cert-file',
+      s.caFile,
+      '--tls-cluster',
+      'yes',
+      '--tls-replication',
+      'yes',
+      // ElastiCache asks clients for no certificate.
+      '--tls-auth-clients',
+      'no',
+      '--requirepass',
+      s.password,
+      '--masterauth',
+      s.password,
+    ];
+  }
 
   get running(): boolean {
     return this.proc?.running ?? false;
@@ -37,8 +81,7 @@ export class RedisNode {
       name: `redis-${this.port}`,
       cmd: findBinary('redis-server'),
       args: [
-        '--port',
-        String(this.port),
+        ...this.serverArgs(),
         '--bind',
         LOOPBACK,
         '--dir',
@@ -72,7 +115,7 @@ export class RedisNode {
   async cli(...args: string[]): Promise<string> {
     const { stdout } = await execFileAsync(
       findBinary('redis-cli'),
-      ['-h', LOOPBACK, '-p', String(this.port), ...args],
+      ['-h', LOOPBACK, '-p', String(this.port), ...this.cliFlags, ...args],
       { timeout: 10_000 },
     );
     return stdout;
@@ -99,10 +142,10 @@ export function parseClusterNodes(text: string): ClusterNodeInfo[] {
 export class RedisCluster {
   readonly nodes: RedisNode[];
 
-  constructor(ports: readonly number[], baseDir: string) {
+  constructor(ports: readonly number[], baseDir: string, security?: RedisSecurity) {
     if (ports.length !== 6)
       throw new Error(`drill: Redis Cluster needs 6 ports (3 masters + 3 replicas), got ${ports.length}`);
-    this.nodes = ports.map((p) => new RedisNode(p, join(baseDir, `redis-${p}`)));
+    this.nodes = ports.map((p) => new RedisNode(p, join(baseDir, `redis-${p}`), security));
   }
 
   /** Comma list host:port for REDIS_NODES. */
@@ -116,6 +159,7 @@ export class RedisCluster {
     await execFileAsync(
       findBinary('redis-cli'),
       [
+        ...this.nodes[0].cliFlags,
         '--cluster',
         'create',
         ...this.nodes.map((n) => `${LOOPBACK}:${n.port}`),

@@ -104,7 +104,10 @@ export function serviceUserData(userData: ec2.UserData, o: ServiceUserDataOption
     'EOF',
     ...cloudWatchAgent(o),
     'systemctl daemon-reload',
-    'systemctl enable --now ha-service',
+    // --no-block: `systemctl start` fails when the first attempt does (an SSM read that fails before the
+    // routes or the endpoint answer) while systemd keeps restarting the unit; under set -e that would end
+    // the boot. The health wait below decides, and fails at once only if the unit gave up.
+    'systemctl enable --now --no-block ha-service',
     ...waitForHealth(o),
   );
   userData.addSignalOnExitCommand(o.resource);

@@ -93,6 +93,16 @@ describe.each(['primary', 'secondary'] as const)('%s region boot path', (role) =
     expect(fetch).toMatch(/mv "\$tmp" \/etc\/ha-service\/env$/m);
   });
 
+  test('GIVEN the boot THEN a failed first start of the unit does not abort it: the health wait decides', () => {
+    // Without --no-block `systemctl start` fails when the first ExecStartPre fails (systemd/systemd#11868)
+    // while systemd keeps restarting the unit; under set -e the boot would stop there and signal failure.
+    const { text } = userDataOf(json());
+    expect(text).toMatch(/^systemctl enable --now --no-block ha-service$/m);
+    expect(text.indexOf('systemctl enable --now --no-block ha-service')).toBeLessThan(
+      text.indexOf('until curl'),
+    );
+  });
+
   test('GIVEN the downloaded bundle THEN the boot parses it with node before running it, and trusts RDS and public roots', () => {
     const { text } = userDataOf(json());
     const download = /aws s3 cp 's3:\/\/[^']+\/([0-9a-f]{64})(\.[a-z]+)' '\/opt\/ha-service\/index.js'/.exec(
