@@ -9,6 +9,7 @@ import { Construct } from 'constructs';
 import type { AppConfig } from '../config/schema';
 import { clusterIdentifier, globalClusterIdentifier, type RegionContext } from '../config/derived';
 import { DbBootstrap } from './db-bootstrap';
+import { SecretsKey } from './secrets-key';
 
 /** Aurora PostgreSQL listens on its default port; security groups, not obscurity, restrict it. */
 export const DATABASE_PORT = 5432;
@@ -197,6 +198,11 @@ export class Database extends Construct {
           reason:
             'Default PostgreSQL port on purpose: ingress is limited to named client security groups in isolated subnets; a non-default port adds no protection.',
         });
+        Validations.of(cfn).acknowledge({
+          id: 'AwsSolutions-RDS6',
+          reason:
+            'IAM database authentication is off on purpose: every client logs in with a rotated password from Secrets Manager (through RDS Proxy, TLS required), so turning it on would only let IAM principals mint login tokens that nothing uses.',
+        });
       }
     }
   }
@@ -248,6 +254,7 @@ export class Database extends Construct {
       clusterIdentifier: this.clusterIdentifier,
       credentials: rds.Credentials.fromGeneratedSecret(db.masterUsername, {
         secretName: this.masterSecretName,
+        encryptionKey: SecretsKey.of(this).key,
         replicaRegions: [{ region: ctx.peer.region }],
       }),
       writer: rds.ClusterInstance.provisioned('Instance1', { instanceType, ...instance(0) }),
@@ -263,7 +270,8 @@ export class Database extends Construct {
       parameterGroup: parts.parameterGroup,
       storageEncrypted: true,
       storageEncryptionKey: parts.key,
-      iamAuthentication: true,
+      // Password authentication from Secrets Manager only: nothing uses IAM tokens.
+      iamAuthentication: false,
       deletionProtection: true,
       removalPolicy: RemovalPolicy.SNAPSHOT,
       copyTagsToSnapshot: true,
@@ -300,6 +308,7 @@ export class Database extends Construct {
       secretName: this.appUserSecretName,
       dbname: db.databaseName,
       masterSecret,
+      encryptionKey: SecretsKey.of(this).key,
       replicaRegions: [{ region: ctx.peer.region }],
     });
     const appUserSecret = appSecret.attach(cluster);
@@ -402,7 +411,7 @@ export class Database extends Construct {
       dbClusterParameterGroupName: parts.parameterGroup.bindToCluster({}).parameterGroupName,
       storageEncrypted: true,
       kmsKeyId: parts.key.keyArn,
-      enableIamDatabaseAuthentication: true,
+      enableIamDatabaseAuthentication: false,
       deletionProtection: true,
       copyTagsToSnapshot: true,
       backupRetentionPeriod: db.backupRetentionDays,
