@@ -1,11 +1,11 @@
 #!/usr/bin/env node
 /**
- * npm run compliance:findings [-- --list] [-c config=<file>]
+ * npm run compliance:findings [-- --list | --markdown] [config=<file>]
  *
  * Synthesizes the app offline (in this process, validation plugins off) and runs cdk-nag's
  * compliance packs over it, printing per pack the unacknowledged findings (one finding = one rule
  * on one resource) and the acknowledged ones; --list names each. docs/compliance.md quotes these
- * numbers. Exit code 1 when a finding is unacknowledged (`npm run check` and `npm test` are the
+ * numbers, and its acknowledgement table is this command's --markdown output. Exit code 1 when a finding is unacknowledged (`npm run check` and `npm test` are the
  * gates; this is the readable count).
  */
 import * as fs from 'node:fs';
@@ -13,11 +13,12 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { buildApp } from '../lib/app-builder';
-import { COMPLIANCE_PACKS, evaluateCompliancePack } from '../lib/checks/compliance';
+import { acknowledgementTable, COMPLIANCE_PACKS, evaluateCompliancePack } from '../lib/checks/compliance';
 import { loadConfig } from '../lib/config';
 
 const args = process.argv.slice(2);
 const list = args.includes('--list');
+const markdown = args.includes('--markdown');
 const configArg = args.find((a) => a.startsWith('config='));
 
 const cdkJson = JSON.parse(fs.readFileSync(path.join(__dirname, '..', 'cdk.json'), 'utf8')) as {
@@ -31,15 +32,20 @@ const app = new App({
 buildApp({ app, config, validations: false });
 app.synth();
 let open = 0;
-for (const Pack of COMPLIANCE_PACKS) {
-  const { findings, acknowledged } = evaluateCompliancePack(Pack, app);
+const results = COMPLIANCE_PACKS.map((Pack) => ({
+  name: new Pack().name,
+  ...evaluateCompliancePack(Pack, app),
+}));
+for (const { name, findings, acknowledged } of results) {
   open += findings.length;
-  console.log(`${new Pack().name}: ${findings.length} unacknowledged, ${acknowledged.length} acknowledged`);
+  if (!markdown)
+    console.log(`${name}: ${findings.length} unacknowledged, ${acknowledged.length} acknowledged`);
   if (list) {
     for (const f of findings)
       console.log(`  OPEN ${f.ruleId} ${f.constructPath}${f.error ? ` (${f.error})` : ''}`);
     for (const a of acknowledged) console.log(`  ACK  ${a.ruleId} ${a.constructPath}`);
   }
 }
+if (markdown) process.stdout.write(acknowledgementTable(results.flatMap((r) => r.acknowledged)));
 fs.rmSync(app.outdir, { recursive: true, force: true });
 process.exitCode = open > 0 ? 1 : 0;

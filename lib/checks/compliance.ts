@@ -123,3 +123,32 @@ export function acknowledgeCompliance(resource: IConstruct, rule: string, reason
   for (const pack of COMPLIANCE_PACK_NAMES)
     Validations.of(resource).acknowledge({ id: `${pack}-${rule}`, reason });
 }
+
+/** Where an acknowledgement is listed in docs/compliance.md: the rule and the path below the stack. */
+export function acknowledgementKey(a: Pick<ComplianceFinding, 'rule' | 'constructPath'>): string {
+  return `${a.rule} ${a.constructPath.split('/').slice(1).join('/')}`;
+}
+
+/**
+ * The acknowledgement table of docs/compliance.md: one row per rule and resource path (both
+ * regional stacks share paths), with the packs that report it and the stacks it occurs in.
+ */
+export function acknowledgementTable(acknowledged: readonly AcknowledgedComplianceFinding[]): string {
+  const rows = new Map<string, { rule: string; path: string; packs: Set<string>; stacks: Set<string> }>();
+  for (const a of acknowledged) {
+    const key = acknowledgementKey(a);
+    const [stack, ...rest] = a.constructPath.split('/');
+    const row = rows.get(key) ?? { rule: a.rule, path: rest.join('/'), packs: new Set(), stacks: new Set() };
+    row.packs.add(a.pack);
+    row.stacks.add(stack);
+    rows.set(key, row);
+  }
+  const lines = ['| Rule | Resource | Packs | Stacks |', '| --- | --- | --- | --- |'];
+  for (const key of [...rows.keys()].sort()) {
+    const r = rows.get(key)!;
+    lines.push(
+      `| ${r.rule} | \`${r.path}\` | ${[...r.packs].sort().join(', ')} | ${[...r.stacks].sort().join(', ')} |`,
+    );
+  }
+  return lines.join('\n') + '\n';
+}
