@@ -49,7 +49,7 @@ export const COMPLIANCE_REASONS = {
   regionalLogReplication:
     "Regional operational data (access logs or canary artifacts, expired by lifecycle) of this region's own components; each region keeps its own, and replicating them would copy the failed region's logs into the surviving one for no recovery purpose.",
   imdsInMixedInstancesPolicy:
-    'The launch template sets HttpTokens=required (IMDSv2 only, hop limit 1; asserted in test/constructs/fleet.test.ts), but it is referenced from the MixedInstancesPolicy, which the rule does not read.',
+    'The launch template sets HttpTokens=required (IMDSv2 only, hop limit 1; asserted in test/stacks/regional-stack.test.ts), but it is referenced from the MixedInstancesPolicy, which the rule does not read.',
   redirectListener:
     'The port-80 listener only redirects to HTTPS (301 to 443) and serves nothing; an HTTP listener cannot hold a certificate. All traffic is served by the HTTPS listener with an ACM certificate.',
   publicSubnetRoute:
@@ -116,11 +116,12 @@ export function acknowledgeComplianceFindings(stack: RegionalStack): void {
   }
 
   // --- These resources ---------------------------------------------------------------------------
-  ack(
-    stack.fleet.accessLogBucket,
-    ['S3DefaultEncryptionKMS', 'S3BucketLoggingEnabled', 'S3BucketReplicationEnabled'],
-    `${R.albLogBucketEncryption} ${R.logBucketLogging} ${R.regionalLogReplication}`,
-  );
+  const accessLogs = stack.fleet.accessLogBucket;
+  ack(accessLogs, ['S3DefaultEncryptionKMS'], R.albLogBucketEncryption);
+  ack(accessLogs, ['S3BucketReplicationEnabled'], R.regionalLogReplication);
+  // Where the canary's artifacts bucket sends its server access logs here (DR), the rule already
+  // counts this bucket as a log destination.
+  if (!stack.peerCanary) ack(accessLogs, ['S3BucketLoggingEnabled'], R.logBucketLogging);
   ack(stack.peerCanary?.artifactsBucket, ['S3BucketReplicationEnabled'], R.regionalLogReplication);
   ack(stack.snapshots.deadLetterQueue, ['SQSRedrivePolicy'], R.deadLetterQueue);
   const authSecret = stack.cache.authSecret;
