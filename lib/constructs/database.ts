@@ -198,11 +198,13 @@ export class Database extends Construct {
           reason:
             'Default PostgreSQL port on purpose: ingress is limited to named client security groups in isolated subnets; a non-default port adds no protection.',
         });
-        Validations.of(cfn).acknowledge({
-          id: 'AwsSolutions-RDS6',
-          reason:
-            'IAM database authentication is off on purpose: every client logs in with a rotated password from Secrets Manager (through RDS Proxy, TLS required), so turning it on would only let IAM principals mint login tokens that nothing uses.',
-        });
+        for (const id of ['AwsSolutions-RDS6', 'CT.RDS.PR.4']) {
+          Validations.of(cfn).acknowledge({
+            id,
+            reason:
+              'IAM database authentication is off on purpose: every client logs in with a rotated password from Secrets Manager (through RDS Proxy, TLS required), so turning it on would only open a second login path (any IAM principal granted rds-db:connect) that nothing uses.',
+          });
+        }
       }
     }
   }
