@@ -1,5 +1,6 @@
 import { Annotations, App, type AppProps } from 'aws-cdk-lib';
 import { applySecureDefaults } from './aspects';
+import { acknowledgeComplianceFindings } from './checks/compliance-acknowledgements';
 import { addValidationPlugins } from './checks/plugins';
 import { type AppConfig, stackName } from './config';
 import { GlobalMonitoringStack } from './stacks/global-monitoring-stack';
@@ -62,6 +63,8 @@ export function buildApp(options: BuildAppOptions): HaApp {
   });
   for (const w of options.warnings ?? []) Annotations.of(secondary).addWarningV2('config:warning', w);
 
+  // Why the compliance packs' remaining findings are acknowledged, per resource (docs/compliance.md).
+  for (const stack of [primary, secondary]) acknowledgeComplianceFindings(stack);
   // Control Tower secure defaults (log-group KMS + retention, KMS grant restriction), in one place.
   applySecureDefaults(app);
 

@@ -1,5 +1,6 @@
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
+import { COMPLIANCE_CONTEXT_KEY, compliancePacks } from './compliance';
 import { ControlTowerChecks } from './control-tower';
 import { ResilienceChecks } from './resilience-checks';
 
@@ -10,6 +11,7 @@ import { ResilienceChecks } from './resilience-checks';
  * See docs/control-tower.md.
  */
 export const CONTROL_TOWER_CONTEXT_KEY = 'controlTowerChecks';
+export { COMPLIANCE_CONTEXT_KEY } from './compliance';
 
 /**
  * Registers the policy packs the app must pass at synth; call it once the stacks are built.
@@ -20,8 +22,12 @@ export const CONTROL_TOWER_CONTEXT_KEY = 'controlTowerChecks';
  */
 export function addValidationPlugins(app: App): void {
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app), new ResilienceChecks());
-  const controlTower: unknown = app.node.tryGetContext(CONTROL_TOWER_CONTEXT_KEY);
-  if (controlTower === true || controlTower === 'true') {
-    Validations.of(app).addPlugins(new ControlTowerChecks());
-  }
+  if (contextFlag(app, CONTROL_TOWER_CONTEXT_KEY)) Validations.of(app).addPlugins(new ControlTowerChecks());
+  // cdk-nag's NIST 800-53 R5, HIPAA Security, PCI DSS 3.2.1 and Serverless packs (docs/compliance.md).
+  if (contextFlag(app, COMPLIANCE_CONTEXT_KEY)) Validations.of(app).addPlugins(...compliancePacks());
+}
+
+function contextFlag(app: App, key: string): boolean {
+  const value: unknown = app.node.tryGetContext(key);
+  return value === true || value === 'true';
 }

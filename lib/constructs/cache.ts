@@ -7,6 +7,7 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import type { CacheConfig } from '../config/schema';
 import { CacheAuthRotation } from './cache-auth-rotation';
+import { SecretsKey } from './secrets-key';
 
 /** Default Redis/Valkey port; only named client security groups may reach it. */
 export const CACHE_PORT = 6379;
@@ -73,6 +74,7 @@ export class Cache extends Construct {
     // Valkey/Redis AUTH tokens: 16-128 printable characters without @ " / or spaces; alphanumeric is safe.
     const authSecret = new secretsmanager.Secret(this, 'AuthToken', {
       description: `AUTH token of ${this.replicationGroupId}`,
+      encryptionKey: SecretsKey.of(this).key,
       generateSecretString: {
         secretStringTemplate: '{}',
         generateStringKey: 'token',

@@ -9,9 +9,9 @@ import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as fis from 'aws-cdk-lib/aws-fis';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { LogsKey } from './logs-key';
 
 /** The experiment kinds; template keys are `<kind>-<az>`, or just the kind for db-failover. */
 export type ExperimentKind =
@@ -76,22 +76,8 @@ export class ChaosExperiments extends Construct {
     const subnetArns = (az: string) => subnetsByAz[az].map((s) => arn('ec2', 'subnet', s.subnetId));
 
     // ---- Logging -----------------------------------------------------------------------------------
-    const logKey = new kms.Key(this, 'LogKey', {
-      description: `${appName} FIS experiment logs (${stack.region})`,
-      enableKeyRotation: true,
-    });
-    logKey.addToResourcePolicy(
-      new iam.PolicyStatement({
-        principals: [new iam.ServicePrincipal(`logs.${stack.region}.amazonaws.com`)],
-        actions: ['kms:Encrypt*', 'kms:Decrypt*', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:Describe*'],
-        resources: ['*'],
-        conditions: {
-          ArnLike: { 'kms:EncryptionContext:aws:logs:arn': logGroupsArn },
-        },
-      }),
-    );
     this.logGroup = new logs.LogGroup(this, 'ExperimentLogs', {
-      encryptionKey: logKey,
+      encryptionKey: LogsKey.of(this).key,
       retention: logs.RetentionDays.ONE_YEAR,
     });
 
@@ -191,8 +177,8 @@ export class ChaosExperiments extends Construct {
         }),
       );
     }
-    const policy = new iam.Policy(this, 'ExperimentPolicy', { statements });
-    this.role.attachInlinePolicy(policy);
+    // A customer-managed policy (not inline): reviewable and versioned on its own (IAMNoInlinePolicy).
+    const policy = new iam.ManagedPolicy(this, 'ExperimentPolicy', { statements, roles: [this.role] });
     acknowledgeWildcards(policy, stack);
 
     // ---- Templates ---------------------------------------------------------------------------------
@@ -370,7 +356,7 @@ function validate(
 }
 
 /** The FIS role's unavoidable wildcards, each acknowledged on the one policy with its reason. */
-function acknowledgeWildcards(policy: iam.Policy, stack: Stack): void {
+function acknowledgeWildcards(policy: iam.ManagedPolicy, stack: Stack): void {
   // cdk-nag names findings after the rendered ARN: concrete partition/region/account when known.
   const partition = Token.isUnresolved(stack.partition) ? '<AWS::Partition>' : stack.partition;
   const region = Token.isUnresolved(stack.region) ? '<AWS::Region>' : stack.region;

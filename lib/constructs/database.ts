@@ -9,6 +9,7 @@ import { Construct } from 'constructs';
 import type { RegionRole } from '../config/derived';
 import type { AppConfig, DatabaseConfig } from '../config/schema';
 import { DbBootstrap } from './db-bootstrap';
+import { SecretsKey } from './secrets-key';
 
 /** Aurora PostgreSQL listens on its default port; security groups, not obscurity, restrict it. */
 export const DATABASE_PORT = 5432;
@@ -228,6 +229,13 @@ export class Database extends Construct {
           reason:
             'Default PostgreSQL port on purpose: ingress is limited to named client security groups in isolated subnets; a non-default port adds no protection.',
         });
+        for (const id of ['AwsSolutions-RDS6', 'CT.RDS.PR.4']) {
+          Validations.of(cfn).acknowledge({
+            id,
+            reason:
+              'IAM database authentication is off on purpose: every client logs in with a rotated password from Secrets Manager (through RDS Proxy, TLS required), so turning it on would only open a second login path (any IAM principal granted rds-db:connect) that nothing uses.',
+          });
+        }
       }
     }
   }
@@ -278,6 +286,7 @@ export class Database extends Construct {
       clusterIdentifier: this.clusterIdentifier,
       credentials: rds.Credentials.fromGeneratedSecret(db.masterUsername, {
         secretName: this.masterSecretName,
+        encryptionKey: SecretsKey.of(this).key,
         replicaRegions: [{ region: props.secretReplicaRegion }],
       }),
       writer: rds.ClusterInstance.provisioned('Instance1', { instanceType, ...instance(0) }),
@@ -293,7 +302,8 @@ export class Database extends Construct {
       parameterGroup: parts.parameterGroup,
       storageEncrypted: true,
       storageEncryptionKey: parts.key,
-      iamAuthentication: true,
+      // Password authentication from Secrets Manager only: nothing uses IAM tokens.
+      iamAuthentication: false,
       deletionProtection: true,
       removalPolicy: RemovalPolicy.SNAPSHOT,
       copyTagsToSnapshot: true,
@@ -330,6 +340,7 @@ export class Database extends Construct {
       secretName: this.appUserSecretName,
       dbname: db.databaseName,
       masterSecret,
+      encryptionKey: SecretsKey.of(this).key,
       replicaRegions: [{ region: props.secretReplicaRegion }],
     });
     const appUserSecret = appSecret.attach(cluster);
@@ -431,7 +442,7 @@ export class Database extends Construct {
       dbClusterParameterGroupName: parts.parameterGroup.bindToCluster({}).parameterGroupName,
       storageEncrypted: true,
       kmsKeyId: parts.key.keyArn,
-      enableIamDatabaseAuthentication: true,
+      enableIamDatabaseAuthentication: false,
       deletionProtection: true,
       copyTagsToSnapshot: true,
       backupRetentionPeriod: db.backupRetentionDays,

@@ -1,9 +1,12 @@
 import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
+import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as synthetics from 'aws-cdk-lib/aws-synthetics';
 import { Construct } from 'constructs';
+import { LogsKey } from './logs-key';
 
 export interface EndpointCanaryProps {
   /** HTTPS URL probed from this region, e.g. https://us-east-1.app.example.com/readyz?role=writer */
@@ -37,6 +40,8 @@ export class EndpointCanary extends Construct {
   public readonly alarm: cloudwatch.Alarm;
   public readonly artifactsBucket: s3.Bucket;
   public readonly artifactsKey: kms.Key;
+  /** The canary function's log group, created explicitly (stack logs key, one year). */
+  public readonly logGroup: logs.LogGroup;
 
   constructor(scope: Construct, id: string, props: EndpointCanaryProps) {
     super(scope, id);
@@ -87,8 +92,19 @@ export class EndpointCanary extends Construct {
       Validations.of(artifacts).acknowledge({ id: 'CT.S3.PR.2', reason });
     }
 
+    // Its own role rather than the Synthetics L2's: the same grants minus logs:CreateLogGroup, so
+    // the function cannot create its own unencrypted, never-expiring log group (see logGroup), and
+    // as one customer-managed policy rather than inline ones.
+    const stack = Stack.of(this);
+    const role = new iam.Role(this, 'Role', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: `Runs the ${props.canaryName} canary`,
+    });
+    const policy = new iam.ManagedPolicy(this, 'Policy', { roles: [role] });
+
     this.canary = new synthetics.Canary(this, 'Canary', {
       canaryName: props.canaryName,
+      role,
       runtime: synthetics.Runtime.SYNTHETICS_NODEJS_PUPPETEER_13_0,
       schedule: synthetics.Schedule.rate(props.interval ?? Duration.minutes(1)),
       artifactsBucketLocation: { bucket: artifacts },
@@ -101,22 +117,45 @@ export class EndpointCanary extends Construct {
       successRetentionPeriod: Duration.days(7),
       failureRetentionPeriod: Duration.days(30),
     });
-    // The Synthetics L2 role: AWS documents these grants as the canary's minimum.
-    const stack = Stack.of(this);
+    // Synthetics names the function cwsyn-<name>-<canary id>; the id exists once the canary does,
+    // so the group follows the canary (a brand-new canary's first run may log nowhere for the
+    // seconds in between; it still records its result and artifacts).
+    this.logGroup = new logs.LogGroup(this, 'Logs', {
+      logGroupName: `/aws/lambda/cwsyn-${props.canaryName}-${this.canary.canaryId}`,
+      encryptionKey: LogsKey.of(this).key,
+      retention: logs.RetentionDays.ONE_YEAR,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    const artifactsArn = (artifacts.node.defaultChild as s3.CfnBucket).attrArn;
+    policy.addStatements(
+      // Synthetics lists buckets and publishes its metrics; neither has resource-level permissions.
+      new iam.PolicyStatement({ actions: ['s3:ListAllMyBuckets'], resources: ['*'] }),
+      new iam.PolicyStatement({
+        actions: ['cloudwatch:PutMetricData'],
+        resources: ['*'],
+        conditions: { StringEquals: { 'cloudwatch:namespace': 'CloudWatchSynthetics' } },
+      }),
+      new iam.PolicyStatement({ actions: ['s3:GetBucketLocation'], resources: [artifactsArn] }),
+      new iam.PolicyStatement({ actions: ['s3:PutObject'], resources: [`${artifactsArn}/*`] }),
+      new iam.PolicyStatement({
+        actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+        resources: [this.logGroup.logGroupArn],
+      }),
+    );
     const roleFindings: Record<string, string> = {
       'Resource::*':
-        'cloudwatch:PutMetricData has no resource-level permissions; the statement is conditioned to the CloudWatchSynthetics namespace.',
+        's3:ListAllMyBuckets and cloudwatch:PutMetricData have no resource-level permissions; the metric statement is conditioned to the CloudWatchSynthetics namespace.',
       [`Resource::<${stack.getLogicalId(artifacts.node.defaultChild as s3.CfnBucket)}.Arn>/*`]:
         'The canary writes run artifacts (screenshots, HAR, logs) as new objects of its own artifacts bucket only.',
-      [`Resource::arn:aws:logs:${stack.region}:${stack.account}:log-group:/aws/lambda/cwsyn-*`]:
-        'Synthetics names the canary log group cwsyn-<name>-<random id> at creation, so the prefix is the narrowest known ARN.',
     };
+    for (const [finding, reason] of Object.entries(roleFindings)) {
+      Validations.of(policy).acknowledge({ id: `AwsSolutions-IAM5[${finding}]`, reason });
+    }
+    // The L2 grants the artifacts key to the role itself (its DefaultPolicy).
     const keyActions =
       'grantEncryptDecrypt on the one artifacts key (SSE-KMS artifact encryption): data keys for new artifacts, re-encryption on key rotation.';
-    roleFindings['Action::kms:GenerateDataKey*'] = keyActions;
-    roleFindings['Action::kms:ReEncrypt*'] = keyActions;
-    for (const [finding, reason] of Object.entries(roleFindings)) {
-      Validations.of(this.canary.role).acknowledge({ id: `AwsSolutions-IAM5[${finding}]`, reason });
+    for (const action of ['kms:GenerateDataKey*', 'kms:ReEncrypt*']) {
+      Validations.of(role).acknowledge({ id: `AwsSolutions-IAM5[Action::${action}]`, reason: keyActions });
     }
 
     this.alarm = new cloudwatch.Alarm(this, 'Alarm', {

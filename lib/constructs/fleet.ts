@@ -188,8 +188,15 @@ export class Fleet extends Construct {
     this.securityGroup = new ec2.SecurityGroup(this, 'InstanceSecurityGroup', {
       vpc: props.vpc,
       description: 'Service instances: only the ALB may connect',
-      allowAllOutbound: true,
+      // Egress is what the fleet needs and nothing else: the database and cache ports to their
+      // security groups (added by their `connections`), and HTTPS below.
+      allowAllOutbound: false,
     });
+    this.securityGroup.addEgressRule(
+      ec2.Peer.anyIpv4(),
+      ec2.Port.tcp(443),
+      'HTTPS only: VPC endpoints (SSM, Secrets Manager, S3), and through the NAT the OS package repository, the RDS CA bundle, CloudWatch and the CloudFormation signal',
+    );
 
     this.instanceRole = new iam.Role(this, 'InstanceRole', {
       assumedBy: new iam.ServicePrincipal('ec2.amazonaws.com'),

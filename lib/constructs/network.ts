@@ -1,9 +1,8 @@
 import { RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
-import * as iam from 'aws-cdk-lib/aws-iam';
-import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { LogsKey } from './logs-key';
 
 export interface NetworkProps {
   /** AZs to span, from config (never looked up). At least 2 (INV-NET). */
@@ -82,18 +81,11 @@ export class Network extends Construct {
       });
     }
 
-    const flowLogKey = new kms.Key(this, 'FlowLogKey', {
-      description: 'Encrypts VPC flow logs',
-      enableKeyRotation: true,
-      removalPolicy: RemovalPolicy.RETAIN,
-    });
     this.flowLogGroup = new logs.LogGroup(this, 'FlowLogs', {
       retention: props.flowLogRetention ?? logs.RetentionDays.ONE_YEAR,
-      encryptionKey: flowLogKey,
+      encryptionKey: LogsKey.of(this).key,
       removalPolicy: RemovalPolicy.RETAIN,
     });
-    // CloudWatch Logs encrypts with the key itself, so its regional principal needs the key.
-    flowLogKey.grantEncryptDecrypt(new iam.ServicePrincipal(`logs.${Stack.of(this).region}.amazonaws.com`));
     this.vpc.addFlowLog('FlowLog', {
       destination: ec2.FlowLogDestination.toCloudWatchLogs(this.flowLogGroup),
       trafficType: ec2.FlowLogTrafficType.ALL,

@@ -217,6 +217,7 @@ export class RegionalStack extends Stack {
         SnapshotPrune: this.snapshots.functions.prune,
         SnapshotFreshness: this.snapshots.functions.freshness,
         FailoverRunbook: this.runbook.function,
+        CacheAuthRotation: this.cache.authRotation.function,
       },
       // Made by other constructs: on the dashboard beside the monitoring alarms.
       existingAlarms: [

@@ -3,7 +3,12 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { App, CfnResource, CloudFormationValidatePlugin, Stack, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { addValidationPlugins, CONTROL_TOWER_CONTEXT_KEY } from '../../lib/checks/plugins';
+import { HIPAASecurityChecks, NIST80053R5Checks, PCIDSS321Checks, ServerlessChecks } from 'cdk-nag';
+import {
+  addValidationPlugins,
+  COMPLIANCE_CONTEXT_KEY,
+  CONTROL_TOWER_CONTEXT_KEY,
+} from '../../lib/checks/plugins';
 import { ControlTowerChecks } from '../../lib/checks/control-tower';
 import { ResilienceChecks } from '../../lib/checks/resilience-checks';
 import { cdkJsonContext } from '../helpers/app';
@@ -26,6 +31,21 @@ describe('addValidationPlugins', () => {
   test('GIVEN the Control Tower context key THEN its checks are added too', () => {
     addValidationPlugins(new App({ context: { [CONTROL_TOWER_CONTEXT_KEY]: 'true' } }));
     expect(registered()).toEqual([AwsSolutionsChecks, ResilienceChecks, ControlTowerChecks]);
+  });
+
+  test('GIVEN the compliance context key THEN the four compliance packs are added, and only then', () => {
+    addValidationPlugins(new App({ context: { [COMPLIANCE_CONTEXT_KEY]: 'true' } }));
+    expect(registered()).toEqual([
+      AwsSolutionsChecks,
+      ResilienceChecks,
+      NIST80053R5Checks,
+      HIPAASecurityChecks,
+      PCIDSS321Checks,
+      ServerlessChecks,
+    ]);
+    addPlugins.mockClear();
+    addValidationPlugins(new App({ context: { [COMPLIANCE_CONTEXT_KEY]: 'false' } }));
+    expect(registered()).toEqual([AwsSolutionsChecks, ResilienceChecks]);
   });
 });
 

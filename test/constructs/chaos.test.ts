@@ -276,7 +276,8 @@ describe('experiment role', () => {
   const statementsOf = (chaos: ChaosExperiments): Props[] => {
     const policies = Object.values(resources).filter(
       (r) =>
-        r.Type === 'AWS::IAM::Policy' && r.Properties.Roles.some((x: Props) => x.Ref === idOf(chaos.role)),
+        r.Type === 'AWS::IAM::ManagedPolicy' &&
+        r.Properties.Roles.some((x: Props) => x.Ref === idOf(chaos.role)),
     );
     expect(policies).toHaveLength(1);
     return policies[0].Properties.PolicyDocument.Statement;

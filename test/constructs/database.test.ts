@@ -96,13 +96,14 @@ describe('primary region', () => {
     }
   });
 
-  test('deletion protection, a final snapshot on delete, backup retention and IAM auth', () => {
+  test('deletion protection, a final snapshot on delete, backup retention and no IAM auth', () => {
     const [, cluster] = only(t(), 'AWS::RDS::DBCluster');
     expect(cluster.Properties.DeletionProtection).toBe(true);
     expect(cluster.DeletionPolicy).toBe('Snapshot');
     expect(cluster.Properties.BackupRetentionPeriod).toBe(14);
     expect(cluster.Properties.BackupRetentionPeriod).toBeGreaterThanOrEqual(7);
-    expect(cluster.Properties.EnableIAMDatabaseAuthentication).toBe(true);
+    // Off: nothing uses IAM tokens (passwords from Secrets Manager only).
+    expect(cluster.Properties.EnableIAMDatabaseAuthentication).toBe(false);
     expect(cluster.Properties.EnableCloudwatchLogsExports).toEqual(['postgresql']);
     expect(cluster.Properties.Engine).toBe('aurora-postgresql');
     expect(cluster.Properties.EngineVersion).toBe('16.6');
@@ -252,7 +253,7 @@ describe('secondary (DR) region', () => {
     expect(cluster.Properties.DeletionProtection).toBe(true);
     expect(cluster.DeletionPolicy).toBe('Snapshot');
     expect(cluster.Properties.BackupRetentionPeriod).toBeGreaterThanOrEqual(7);
-    expect(cluster.Properties.EnableIAMDatabaseAuthentication).toBe(true);
+    expect(cluster.Properties.EnableIAMDatabaseAuthentication).toBe(false);
     const group = resources(t())[refOf(cluster.Properties.DBClusterParameterGroupName)];
     expect(group.Properties.Parameters['rds.force_ssl']).toBe('1');
   });

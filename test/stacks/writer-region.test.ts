@@ -17,6 +17,8 @@ const IN_PLACE_CHANGES: Record<string, RegExp> = {
   'AWS::CloudWatch::Dashboard': /^DashboardBody(\.|$)/,
   'AWS::FIS::ExperimentTemplate': /^(Actions|Targets|Description|StopConditions)(\.|$)/,
   'AWS::IAM::Policy': /^PolicyDocument(\.|$)/,
+  // A customer-managed policy updates in place too (CloudFormation makes a new default version).
+  'AWS::IAM::ManagedPolicy': /^PolicyDocument(\.|$)/,
   'AWS::IAM::Role': /^(Policies)(\.|$)/,
   'AWS::SSM::Parameter': /^Value$/,
   'AWS::Events::Rule': /^(State|ScheduleExpression|Targets)(\.|$)/,
