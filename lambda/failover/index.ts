@@ -3,6 +3,7 @@ import { requireEnv, requireIntEnv } from '../shared/env';
 import { InvalidEventError, isAwsError } from '../shared/errors';
 import { createLogger } from '../shared/logger';
 import { describeGlobalCluster } from '../shared/rds';
+import { parsePlanStepEvent, runPlanStep, type PlanStepReport } from './plan-step';
 import { route53HealthChecks, type Route53Module } from './route53';
 import {
   runRunbook,
@@ -22,7 +23,8 @@ import {
  * It reports what it found and what it did, refuses when the state does not match, and is idempotent.
  * Promotion stays operator-triggered: acting on a DNS signal alone risks split brain.
  *
- * Event: { "mode": "planned" | "unplanned", "dryRun"?: boolean, "target"?: "dr" | "primary" }
+ * Event: { "mode": "planned" | "unplanned", "dryRun"?: boolean, "target"?: "dr" | "primary" }, or the metadata an ARC
+ *        Region switch plan sends to a custom-action step ({ PlanArn, StepName, ... }: see plan-step.ts).
  * Env: GLOBAL_CLUSTER_ID, PRIMARY_REGION, PRIMARY_CLUSTER_ID, PRIMARY_HEALTH_CHECK_FQDN, DR_REGION, DR_CLUSTER_ID,
  *      DR_HEALTH_CHECK_FQDN, FENCE_DRAIN_SECONDS.
  */
@@ -101,10 +103,8 @@ function settingsFromEnv(): RunbookSettings {
   };
 }
 
-export async function handler(event: unknown, context?: { awsRequestId?: string }): Promise<FailoverReport> {
-  log.append({ requestId: context?.awsRequestId });
-  const request = parseRequest(event);
-  const report = await runRunbook(request, settingsFromEnv(), {
+function apis(): RunbookApis {
+  return {
     globalCluster: {
       describe: (id) => describeGlobalCluster(rds, id),
       switchover: async (id, arn) => {
@@ -125,7 +125,40 @@ export async function handler(event: unknown, context?: { awsRequestId?: string 
     healthChecks: healthChecks(),
     isStateRejection: (e) => isAwsError(e, 'InvalidGlobalClusterState', 'InvalidDBClusterState'),
     sleep,
-  });
+  };
+}
+
+/** An operator's request (the CLI's event); anything else is parsed at run time. */
+export interface RunbookEvent {
+  readonly mode: FailoverRequest['mode'];
+  readonly dryRun?: boolean;
+  readonly target?: FailoverRequest['target'];
+}
+
+export function handler(event: RunbookEvent, context?: { awsRequestId?: string }): Promise<FailoverReport>;
+export function handler(
+  event: unknown,
+  context?: { awsRequestId?: string },
+): Promise<FailoverReport | PlanStepReport>;
+export async function handler(
+  event: unknown,
+  context?: { awsRequestId?: string },
+): Promise<FailoverReport | PlanStepReport> {
+  log.append({ requestId: context?.awsRequestId });
+  const step = parsePlanStepEvent(event);
+  if (step) {
+    // A refused step throws, so Region switch fails it (and retries it) rather than moving on.
+    try {
+      const done = await runPlanStep(step, settingsFromEnv(), apis());
+      log.info(done.message, { ...done, planArn: step.planArn, executionId: step.executionId });
+      return done;
+    } catch (e) {
+      log.warn(e instanceof Error ? e.message : String(e), { step: step.stepName, planArn: step.planArn });
+      throw e;
+    }
+  }
+  const request = parseRequest(event);
+  const report = await runRunbook(request, settingsFromEnv(), apis());
   log[report.outcome === 'refused' ? 'warn' : 'info'](report.message, { ...report });
   return report;
 }

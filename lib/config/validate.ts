@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { profileProblems } from './profiles';
+import { regionSwitchPlanProblems, regionSwitchPlanWarnings } from './region-switch';
 import { appConfigSchema, type AppConfig } from './schema';
 
 /** One bad field: where it is, what it holds, and what is allowed. */
@@ -45,6 +46,7 @@ export function validateConfig(input: unknown): ValidatedConfig {
       `database.drInstances = ${config.database.drInstances}: after a promotion the DR writer has no in-region standby; 2 or more is recommended (INV-DB)`,
     );
   }
+  warnings.push(...regionSwitchPlanWarnings(config));
   return { config, warnings };
 }
 
@@ -103,6 +105,7 @@ function crossFieldProblems(c: AppConfig): ConfigProblem[] {
     );
   }
   problems.push(...profileProblems(c));
+  problems.push(...regionSwitchPlanProblems(c));
   return problems;
 }
 
