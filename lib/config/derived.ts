@@ -39,8 +39,11 @@ export function regionalRecordName(config: AppConfig, region: string): string {
   return `${region}.${config.dns.recordName}`;
 }
 
-/** Stack name for a role (also used by the runbook CLI to find outputs). */
-export function stackName(config: AppConfig, role: RegionRole | 'global-monitoring'): string {
+/** Stack name for a role (also used by the runbook CLI to find outputs); region-switch exists only with the plan enabled. */
+export function stackName(
+  config: AppConfig,
+  role: RegionRole | 'global-monitoring' | 'region-switch',
+): string {
   return `${config.appName}-${role}`;
 }
 
@@ -55,4 +58,9 @@ export function scheduleIntervalSeconds(schedule: string): number {
 /** Prefix of SSM parameters that tell instances their endpoints, e.g. /ha-ref/runtime/. */
 export function runtimeParameterPrefix(config: AppConfig): string {
   return `/${config.appName}/runtime`;
+}
+
+/** Name of the ARC Region switch plan (at most 32 characters: appName has at most 24). */
+export function regionSwitchPlanName(config: AppConfig): string {
+  return `${config.appName}-switch`;
 }
