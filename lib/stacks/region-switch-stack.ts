@@ -1,4 +1,4 @@
-import { ArnFormat, Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import { ArnFormat, CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import type * as autoscaling from 'aws-cdk-lib/aws-autoscaling';
 import type { Construct } from 'constructs';
 import { type AppConfig, clusterIdentifier, globalClusterIdentifier, regionSwitchPlanName } from '../config';
@@ -89,5 +89,17 @@ export class RegionSwitchStack extends Stack {
           : undefined,
       notificationTopic: secondary.monitoring.topic,
     });
+
+    new CfnOutput(this, 'PlanArn', {
+      value: this.regionSwitch.plan.attrArn,
+      description:
+        'aws arc-region-switch start-plan-execution --plan-arn <this> (README: ARC Region switch plan)',
+    });
+    if (this.regionSwitch.approverRoleArn) {
+      new CfnOutput(this, 'ApproverRoleArn', {
+        value: this.regionSwitch.approverRoleArn,
+        description: 'Assume this role to approve the approve-activate-<region> steps',
+      });
+    }
   }
 }
