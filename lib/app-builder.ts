@@ -4,6 +4,7 @@ import { acknowledgeComplianceFindings } from './checks/compliance-acknowledgeme
 import { addValidationPlugins } from './checks/plugins';
 import { type AppConfig, stackName } from './config';
 import { GlobalMonitoringStack } from './stacks/global-monitoring-stack';
+import { RegionSwitchStack } from './stacks/region-switch-stack';
 import { RegionalStack } from './stacks/regional-stack';
 
 /** The stacks of one app instance, for bin/app.ts and the tests. */
@@ -12,6 +13,8 @@ export interface HaApp {
   readonly primary: RegionalStack;
   readonly secondary: RegionalStack;
   readonly globalMonitoring: GlobalMonitoringStack;
+  /** The ARC Region switch plan's stack; only with `failover.regionSwitchPlan.enabled`. */
+  readonly regionSwitch?: RegionSwitchStack;
 }
 
 export interface BuildAppOptions {
@@ -61,6 +64,14 @@ export function buildApp(options: BuildAppOptions): HaApp {
       meaning: `${s.ctx.role === 'primary' ? 'PRIMARY' : 'SECONDARY'} record; ${s.dns.healthCheckPath} is failing`,
     })),
   });
+  const regionSwitch = config.failover.regionSwitchPlan.enabled
+    ? new RegionSwitchStack(app, stackName(config, 'region-switch'), {
+        config,
+        primary,
+        secondary,
+        description: `${config.appName}: ARC Region switch plan (${config.primary.region} <-> ${config.dr.region})`,
+      })
+    : undefined;
   for (const w of options.warnings ?? []) Annotations.of(secondary).addWarningV2('config:warning', w);
 
   // Why the compliance packs' remaining findings are acknowledged, per resource (docs/compliance.md).
@@ -69,5 +80,5 @@ export function buildApp(options: BuildAppOptions): HaApp {
   applySecureDefaults(app);
 
   if (options.validations ?? true) addValidationPlugins(app);
-  return { app, primary, secondary, globalMonitoring };
+  return { app, primary, secondary, globalMonitoring, ...(regionSwitch ? { regionSwitch } : {}) };
 }

@@ -4,6 +4,7 @@ import { InvalidEventError, isAwsError } from '../shared/errors';
 import { createLogger } from '../shared/logger';
 import { describeGlobalCluster } from '../shared/rds';
 import { capacityApi, type AutoScalingModule } from './capacity';
+import { parsePlanStepEvent, runPlanStep, type PlanStepReport } from './plan-step';
 import { route53HealthChecks, type Route53Module } from './route53';
 import {
   runRunbook,
@@ -23,7 +24,8 @@ import {
  * It reports what it found and what it did, refuses when the state does not match, and is idempotent.
  * Promotion stays operator-triggered: acting on a DNS signal alone risks split brain.
  *
- * Event: { "mode": "planned" | "unplanned", "dryRun"?: boolean, "target"?: "dr" | "primary" }
+ * Event: { "mode": "planned" | "unplanned", "dryRun"?: boolean, "target"?: "dr" | "primary" }, or the metadata an ARC
+ *        Region switch plan sends to a custom-action step ({ PlanArn, StepName, ... }: see plan-step.ts).
  * Env: GLOBAL_CLUSTER_ID, PRIMARY_REGION, PRIMARY_CLUSTER_ID, PRIMARY_HEALTH_CHECK_FQDN, DR_REGION, DR_CLUSTER_ID,
  *      DR_HEALTH_CHECK_FQDN, FENCE_DRAIN_SECONDS; pilot light (drStrategy pilot-light): DR_PILOT_LIGHT=true in both
  *      copies, and in the DR copy PILOT_LIGHT_ASG_NAME, PILOT_LIGHT_FLEET_MIN_SIZE, PILOT_LIGHT_DB_INSTANCES,
@@ -123,11 +125,8 @@ function settingsFromEnv(): RunbookSettings {
   };
 }
 
-export async function handler(event: unknown, context?: { awsRequestId?: string }): Promise<FailoverReport> {
-  log.append({ requestId: context?.awsRequestId });
-  const request = parseRequest(event);
-  const settings = settingsFromEnv();
-  const report = await runRunbook(request, settings, {
+function apis(settings: RunbookSettings): RunbookApis {
+  return {
     globalCluster: {
       describe: (id) => describeGlobalCluster(rds, id),
       switchover: async (id, arn) => {
@@ -157,7 +156,42 @@ export async function handler(event: unknown, context?: { awsRequestId?: string 
       : {}),
     isStateRejection: (e) => isAwsError(e, 'InvalidGlobalClusterState', 'InvalidDBClusterState'),
     sleep,
-  });
+  };
+}
+
+/** An operator's request (the CLI's event); anything else is parsed at run time. */
+export interface RunbookEvent {
+  readonly mode: FailoverRequest['mode'];
+  readonly dryRun?: boolean;
+  readonly target?: FailoverRequest['target'];
+}
+
+export function handler(event: RunbookEvent, context?: { awsRequestId?: string }): Promise<FailoverReport>;
+export function handler(
+  event: unknown,
+  context?: { awsRequestId?: string },
+): Promise<FailoverReport | PlanStepReport>;
+export async function handler(
+  event: unknown,
+  context?: { awsRequestId?: string },
+): Promise<FailoverReport | PlanStepReport> {
+  log.append({ requestId: context?.awsRequestId });
+  const step = parsePlanStepEvent(event);
+  if (step) {
+    // A refused step throws, so Region switch fails it (and retries it) rather than moving on.
+    try {
+      const settings = settingsFromEnv();
+      const done = await runPlanStep(step, settings, apis(settings));
+      log.info(done.message, { ...done, planArn: step.planArn, executionId: step.executionId });
+      return done;
+    } catch (e) {
+      log.warn(e instanceof Error ? e.message : String(e), { step: step.stepName, planArn: step.planArn });
+      throw e;
+    }
+  }
+  const request = parseRequest(event);
+  const settings = settingsFromEnv();
+  const report = await runRunbook(request, settings, apis(settings));
   log[report.outcome === 'refused' ? 'warn' : 'info'](report.message, { ...report });
   return report;
 }

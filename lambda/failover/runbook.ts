@@ -203,7 +203,24 @@ function foundState(globalId: string, g: GlobalCluster): FoundState {
   };
 }
 
-const errorText = (e: unknown): string => (e instanceof Error ? e.message : String(e));
+export const errorText = (e: unknown): string => (e instanceof Error ? e.message : String(e));
+
+/** The one health check of a region (the fence's handle), or a refusal text naming what was found. */
+export async function regionHealthCheck(
+  api: HealthCheckApi,
+  r: RegionSettings,
+): Promise<HealthCheckView | string> {
+  let checks: HealthCheckView[];
+  try {
+    checks = await api.findByFqdn(r.healthCheckFqdn);
+  } catch (e) {
+    return `could not read the Route 53 health checks of ${r.healthCheckFqdn} (Route 53's control plane is needed to fence): ${errorText(e)}`;
+  }
+  if (checks.length !== 1) {
+    return `found ${checks.length} Route 53 health checks probing ${r.healthCheckFqdn} (${checks.map((c) => c.id).join(', ') || 'none'}); the fence needs exactly one`;
+  }
+  return checks[0];
+}
 
 /**
  * Identifiers of the Aurora instances the scale-up adds: deterministic, so a second run finds the first run's
@@ -276,19 +293,7 @@ export async function runRunbook(
   const describeInFlight = (f: NonNullable<FoundState['failoverState']>) =>
     `a ${f.dataLossAllowed ? 'failover' : 'switchover'} is already in progress (state ${f.status}, from ${f.from ?? '?'} to ${f.to ?? '?'})`;
 
-  /** The one health check of a region, or a refusal text naming what was found. */
-  const healthCheckOf = async (r: RegionSettings): Promise<HealthCheckView | string> => {
-    let checks: HealthCheckView[];
-    try {
-      checks = await apis.healthChecks.findByFqdn(r.healthCheckFqdn);
-    } catch (e) {
-      return `could not read the Route 53 health checks of ${r.healthCheckFqdn} (Route 53's control plane is needed to fence): ${errorText(e)}`;
-    }
-    if (checks.length !== 1) {
-      return `found ${checks.length} Route 53 health checks probing ${r.healthCheckFqdn} (${checks.map((c) => c.id).join(', ') || 'none'}); the fence needs exactly one`;
-    }
-    return checks[0];
-  };
+  const healthCheckOf = (r: RegionSettings) => regionHealthCheck(apis.healthChecks, r);
   const setFence = async (r: RegionSettings, check: HealthCheckView, fenced: boolean): Promise<void> => {
     const before = isFenced(check) ? 'fenced' : 'open';
     const after = fenced ? 'fenced' : 'open';

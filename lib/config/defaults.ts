@@ -100,4 +100,14 @@ export const DEFAULT_CONFIG: AppConfig = {
   drStrategy: 'warm-standby',
   drCapacity: {},
   cost: DEFAULT_COST_ASSUMPTIONS,
+  failover: {
+    regionSwitchPlan: {
+      enabled: false,
+      approvalRequired: true,
+      approvalTimeoutMinutes: 60,
+      triggerOnAlarm: false,
+      triggerMinDelayMinutes: 60,
+      recoveryTimeObjectiveMinutes: 30,
+    },
+  },
 };

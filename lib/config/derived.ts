@@ -40,8 +40,11 @@ export function regionalRecordName(config: AppConfig, region: string): string {
   return `${region}.${config.dns.recordName}`;
 }
 
-/** Stack name for a role (also used by the runbook CLI to find outputs). */
-export function stackName(config: AppConfig, role: RegionRole | 'global-monitoring'): string {
+/** Stack name for a role (also used by the runbook CLI to find outputs); region-switch exists only with the plan enabled. */
+export function stackName(
+  config: AppConfig,
+  role: RegionRole | 'global-monitoring' | 'region-switch',
+): string {
   return `${config.appName}-${role}`;
 }
 
@@ -70,4 +73,9 @@ export function runtimeParameterPrefix(config: AppConfig): string {
  */
 export function albHealthCheckTimeoutSeconds(intervalSeconds: number): number {
   return Math.min(5, intervalSeconds - 1);
+}
+
+/** Name of the ARC Region switch plan (at most 32 characters: appName has at most 24). */
+export function regionSwitchPlanName(config: AppConfig): string {
+  return `${config.appName}-switch`;
 }

@@ -301,6 +301,55 @@ export const wafSchema = z
   })
   .strict();
 
+/** An IAM role ARN, e.g. arn:aws:iam::123456789012:role/oncall. */
+const IAM_ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/;
+
+/**
+ * The optional ARC Region switch plan (see lib/constructs/region-switch-plan.ts). Off by default: the failover
+ * runbook Lambda in each region is the zero-cost default; a plan costs a monthly fee per plan (README).
+ */
+export const regionSwitchPlanSchema = z
+  .object({
+    /** Deploy the plan (a stack of its own in the DR region, after both regional stacks). */
+    enabled: z.boolean(),
+    /** A manual approval step before each activation: a human decides to promote. */
+    approvalRequired: z.boolean(),
+    /**
+     * Role whose principals may approve (e.g. the on-call's SSO role). Omitted: the plan stack makes a role that
+     * principals of the account may assume, allowed only to approve steps of this plan.
+     */
+    approverRoleArn: z
+      .string()
+      .regex(IAM_ROLE_ARN, 'must be an IAM role ARN such as arn:aws:iam::123456789012:role/oncall')
+      .optional(),
+    /** Minutes the approval step waits for a decision before the execution fails. */
+    approvalTimeoutMinutes: z
+      .number()
+      .int()
+      .min(1, 'must be 1-1440 minutes')
+      .max(1440, 'must be 1-1440 minutes'),
+    /**
+     * Start the DR activation automatically when the DR region's outside-in probe of the primary alarms. Approval
+     * still gates it when approvalRequired is true.
+     */
+    triggerOnAlarm: z.boolean(),
+    /** Minimum minutes between two automatic executions. */
+    triggerMinDelayMinutes: z.number().int().min(1).max(10080),
+    /** The plan's recovery time objective; Region switch reports each execution against it. */
+    recoveryTimeObjectiveMinutes: z
+      .number()
+      .int()
+      .min(1, 'must be 1-10080 minutes')
+      .max(10080, 'must be 1-10080 minutes'),
+  })
+  .strict();
+
+export const failoverSchema = z
+  .object({
+    regionSwitchPlan: regionSwitchPlanSchema,
+  })
+  .strict();
+
 export const appConfigSchema = z
   .object({
     /** Short lower-case name; prefixes stack names and global identifiers. */
@@ -326,6 +375,8 @@ export const appConfigSchema = z
     drCapacity: drCapacitySchema,
     /** Usage assumptions of the cost model in `npm run report`. */
     cost: costAssumptionsSchema,
+    /** How a regional failover is orchestrated beyond the runbook Lambda (optional ARC Region switch plan). */
+    failover: failoverSchema,
   })
   .strict();
 
@@ -339,6 +390,7 @@ export type SnapshotsConfig = z.infer<typeof snapshotsSchema>;
 export type ServiceConfig = z.infer<typeof serviceSchema>;
 export type MonitoringConfig = z.infer<typeof monitoringSchema>;
 export type WafConfig = z.infer<typeof wafSchema>;
+export type RegionSwitchPlanConfig = z.infer<typeof regionSwitchPlanSchema>;
 
 /** Deep partial used for overrides from files and context. */
 export type DeepPartial<T> = T extends readonly (infer U)[]

@@ -3,6 +3,7 @@ import { PLACEHOLDER_ACCOUNT, PLACEHOLDER_HOSTED_ZONE_ID } from './defaults';
 import { AZ_CHECK_COMMAND, availabilityZonesOf, CACHE_ENGINE_VERSIONS, notOneOf } from './facts';
 import { profileProblems } from './profiles';
 import { scheduleIntervalSeconds } from './schedule';
+import { regionSwitchPlanProblems, regionSwitchPlanWarnings } from './region-switch';
 import { appConfigSchema, type AppConfig } from './schema';
 
 /** One bad field: where it is, what it holds, and what is allowed. */
@@ -71,6 +72,7 @@ export function validateConfig(input: unknown, context: ValidationContext = {}):
       `database.drInstances = ${config.database.drInstances}: after a promotion the DR writer has no in-region standby; 2 or more is recommended (INV-DB)`,
     );
   }
+  warnings.push(...regionSwitchPlanWarnings(config));
   return { config, warnings };
 }
 
@@ -206,6 +208,10 @@ const CROSS_FIELD_RULES: readonly CrossFieldRule[] = [
             ),
           ]
         : [],
+  },
+  {
+    reads: ['failover.regionSwitchPlan', 'primary.account'],
+    check: (c) => regionSwitchPlanProblems(c),
   },
   {
     reads: ['primary.account', 'dns.hostedZoneId'],

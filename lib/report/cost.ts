@@ -38,6 +38,7 @@ export function costModel(
   const a = inputs.assumptions;
   const serving = failoverRecords(app).find((r) => r.role === 'PRIMARY')?.stack.stackName;
   const secretReplicas = replicaSecretsByRegion(app);
+  const replicasBilled = new Set<string>();
   const hasGlobalSecondary = app.stacks.some((s) => globalSecondaries(s).length > 0);
   const unpriced: string[] = [];
 
@@ -237,7 +238,10 @@ export function costModel(
       keys.map(([k]) => ref(k)),
     );
     const secrets = stack.ofType('AWS::SecretsManager::Secret');
-    const replicas = stack.region ? (secretReplicas.get(stack.region) ?? []) : [];
+    // Replicas are billed once per region, on its first stack (not again on a stack of its own there, e.g. the plan's).
+    const replicas =
+      stack.region && !replicasBilled.has(stack.region) ? (secretReplicas.get(stack.region) ?? []) : [];
+    if (stack.region) replicasBilled.add(stack.region);
     add(
       'Secrets',
       `${secrets.length} secrets + ${replicas.length} replicas of other regions' secrets`,
@@ -249,6 +253,11 @@ export function costModel(
       const rules = (stack.list(acl.Properties?.Rules) ?? []).length;
       add('WAF', `web ACL ${id}`, 1, 'wafWebAcl', [ref(id)]);
       add('WAF', `${rules} rules`, rules, 'wafRule', [ref(id, 'Rules')]);
+    }
+
+    // The optional ARC Region switch plan (failover.regionSwitchPlan): a flat fee per plan.
+    for (const [id] of stack.ofType('AWS::ARCRegionSwitch::Plan')) {
+      add('ARC Region switch', `plan ${id}`, 1, 'arcRegionSwitchPlan', [ref(id)]);
     }
 
     // Operations: canary runs, logs, alarms, dashboards, Route 53 health checks.

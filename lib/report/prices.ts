@@ -191,6 +191,7 @@ export type PriceId =
   | 'secret'
   | 'wafWebAcl'
   | 'wafRule'
+  | 'arcRegionSwitchPlan'
   | 'wafRequests'
   | 'canaryRun'
   | 'logIngestion'
@@ -377,6 +378,17 @@ const SERVICE_PRICES: readonly PriceConstant[] = [
     basis: 'unverified',
     sourceTitle: 'AWS Secrets Manager Pricing',
     sourceUrl: 'https://aws.amazon.com/secrets-manager/pricing/',
+    checked: CHECKED,
+  },
+  {
+    id: 'arcRegionSwitchPlan',
+    label: 'ARC Region switch plan',
+    usd: 70,
+    unit: 'month',
+    regions: US,
+    basis: 'unverified',
+    sourceTitle: 'Amazon Application Recovery Controller (ARC) Pricing',
+    sourceUrl: 'https://aws.amazon.com/application-recovery-controller/pricing/',
     checked: CHECKED,
   },
   {
