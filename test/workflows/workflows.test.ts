@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { stackName } from '../../lib/config';
+import { smokePlan } from '../../lib/delivery/smoke-test';
 import { deployPlan } from '../../scripts/deploy-plan';
 import { synthApp } from '../helpers/app';
 import {
@@ -149,6 +150,24 @@ describe('deploy.yml deploys in the order of the stack dependencies', () => {
     expect(index(/npm run -s smoke-test|npm run smoke-test/)).toBeGreaterThan(
       job.steps.indexOf(deploySteps[2]),
     );
+  });
+
+  test('GIVEN the synthesized templates THEN the smoke test looks for alarms and health checks that exist, on the paths it expects', () => {
+    const smoke = smokePlan(app.config);
+    const alarmNames = Object.values(app.json[plan.monitoring_stack].Resources)
+      .filter((r) => r.Type === 'AWS::CloudWatch::Alarm')
+      .map((r) => r.Properties.AlarmName);
+    expect(alarmNames).toEqual(expect.arrayContaining(smoke.alarms.map((a) => a.alarmName)));
+    for (const [stack, h] of [plan.primary_stack, plan.secondary_stack].map(
+      (s, i) => [s, smoke.healthChecks[i]] as const,
+    )) {
+      const [check] = Object.values(app.json[stack].Resources).filter(
+        (r) => r.Type === 'AWS::Route53::HealthCheck',
+      );
+      expect(check.Properties.HealthCheckConfig.FullyQualifiedDomainName).toBe(h.fqdn);
+      // Default config: both checks are expected healthy on the paths the templates give them.
+      expect(h.healthyFor(check.Properties.HealthCheckConfig.ResourcePath)).toBe(true);
+    }
   });
 
   test('GIVEN deploy.yml THEN it is dispatched per environment and the deploy job runs in that GitHub environment (approval for production)', () => {
