@@ -2,6 +2,7 @@ import { Annotations, App, type AppProps } from 'aws-cdk-lib';
 import { applySecureDefaults } from './aspects';
 import { addValidationPlugins } from './checks/plugins';
 import { type AppConfig, stackName } from './config';
+import { DeployRoleStack, type DeployRoleOptions } from './stacks/deploy-role-stack';
 import { GlobalMonitoringStack } from './stacks/global-monitoring-stack';
 import { RegionalStack } from './stacks/regional-stack';
 
@@ -11,6 +12,8 @@ export interface HaApp {
   readonly primary: RegionalStack;
   readonly secondary: RegionalStack;
   readonly globalMonitoring: GlobalMonitoringStack;
+  /** The GitHub deploy role's stack, when asked for (`deployRole`). */
+  readonly deployRole?: DeployRoleStack;
 }
 
 export interface BuildAppOptions {
@@ -27,6 +30,12 @@ export interface BuildAppOptions {
    * @default true
    */
   readonly validations?: boolean;
+  /**
+   * Also build the stack of the GitHub Actions deploy role (bin/app.ts: `-c deployRole=true`). It
+   * depends on nothing and nothing depends on it: deploy it once, before the first workflow run.
+   * @default - no deploy-role stack
+   */
+  readonly deployRole?: DeployRoleOptions;
 }
 
 /**
@@ -60,11 +69,18 @@ export function buildApp(options: BuildAppOptions): HaApp {
       meaning: `${s.ctx.role === 'primary' ? 'PRIMARY' : 'SECONDARY'} record; ${s.dns.healthCheckPath} is failing`,
     })),
   });
+  const deployRole = options.deployRole
+    ? new DeployRoleStack(app, stackName(config, 'deploy-role'), {
+        config,
+        deployRole: options.deployRole,
+        description: `${config.appName}: GitHub Actions OIDC deploy role (assumes only the CDK bootstrap roles)`,
+      })
+    : undefined;
   for (const w of options.warnings ?? []) Annotations.of(secondary).addWarningV2('config:warning', w);
 
   // Control Tower secure defaults (log-group KMS + retention, KMS grant restriction), in one place.
   applySecureDefaults(app);
 
   if (options.validations ?? true) addValidationPlugins(app);
-  return { app, primary, secondary, globalMonitoring };
+  return { app, primary, secondary, globalMonitoring, deployRole };
 }

@@ -40,7 +40,7 @@ export function regionalRecordName(config: AppConfig, region: string): string {
 }
 
 /** Stack name for a role (also used by the runbook CLI to find outputs). */
-export function stackName(config: AppConfig, role: RegionRole | 'global-monitoring'): string {
+export function stackName(config: AppConfig, role: RegionRole | 'global-monitoring' | 'deploy-role'): string {
   return `${config.appName}-${role}`;
 }
 
