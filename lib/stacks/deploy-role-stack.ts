@@ -1,4 +1,4 @@
-import { Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import type { AppConfig } from '../config';
 import { BOOTSTRAP_ROLE_KINDS, bootstrapRoleArn } from '../delivery/bootstrap-roles';
@@ -50,5 +50,7 @@ export class DeployRoleStack extends Stack {
         ),
       ),
     });
+    // The value of the GitHub environment variable AWS_DEPLOY_ROLE_ARN.
+    new CfnOutput(this, 'DeployRoleArn', { value: this.deployRole.role.roleArn });
   }
 }

@@ -89,6 +89,11 @@ describe('DeployRoleStack (default config: us-east-1 + us-west-2, account 111111
     expect([...statements[0].Resource].sort()).toEqual(expected.sort());
     template.resourcePropertiesCountIs('AWS::IAM::Role', { ManagedPolicyArns: Match.anyValue() }, 0);
   });
+
+  test('THEN the role ARN is an output, for the GitHub environment variable AWS_DEPLOY_ROLE_ARN', () => {
+    const [roleId] = Object.keys(template.findResources('AWS::IAM::Role'));
+    template.hasOutput('DeployRoleArn', { Value: { 'Fn::GetAtt': [roleId, 'Arn'] } });
+  });
 });
 
 test('GIVEN a config in other regions and a custom bootstrap qualifier THEN the assumable roles follow both, us-east-1 included for the monitoring stack', () => {
