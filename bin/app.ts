@@ -2,6 +2,7 @@
 import { App } from 'aws-cdk-lib';
 import { buildApp } from '../lib/app-builder';
 import { ConfigError, loadConfig } from '../lib/config';
+import { deployRoleFromContext } from '../lib/delivery/deploy-role-context';
 
 // Composition only (cdk.json runs this file with tsx): load and validate the config before any
 // construct exists, build the stacks, synthesize. No automatic synth at exit: a refused config
@@ -12,7 +13,8 @@ try {
     configFile: app.node.tryGetContext('config') as string | undefined,
     env: process.env,
   });
-  buildApp({ app, config, warnings });
+  const deployRole = deployRoleFromContext((key) => app.node.tryGetContext(key));
+  buildApp({ app, config, warnings, deployRole });
   app.synth();
 } catch (e) {
   // A bad config is the user's input, not a bug: print its problems, without a stack trace.

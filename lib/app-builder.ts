@@ -3,6 +3,7 @@ import { applySecureDefaults } from './aspects';
 import { acknowledgeComplianceFindings } from './checks/compliance-acknowledgements';
 import { addValidationPlugins } from './checks/plugins';
 import { type AppConfig, stackName } from './config';
+import { DeployRoleStack, type DeployRoleOptions } from './stacks/deploy-role-stack';
 import { GlobalMonitoringStack } from './stacks/global-monitoring-stack';
 import { RegionSwitchStack } from './stacks/region-switch-stack';
 import { RegionalStack } from './stacks/regional-stack';
@@ -15,6 +16,8 @@ export interface HaApp {
   readonly globalMonitoring: GlobalMonitoringStack;
   /** The ARC Region switch plan's stack; only with `failover.regionSwitchPlan.enabled`. */
   readonly regionSwitch?: RegionSwitchStack;
+  /** The GitHub deploy role's stack, when asked for (`deployRole`). */
+  readonly deployRole?: DeployRoleStack;
 }
 
 export interface BuildAppOptions {
@@ -31,6 +34,12 @@ export interface BuildAppOptions {
    * @default true
    */
   readonly validations?: boolean;
+  /**
+   * Also build the stack of the GitHub Actions deploy role (bin/app.ts: `-c deployRole=true`). It
+   * depends on nothing and nothing depends on it: deploy it once, before the first workflow run.
+   * @default - no deploy-role stack
+   */
+  readonly deployRole?: DeployRoleOptions;
 }
 
 /**
@@ -72,6 +81,13 @@ export function buildApp(options: BuildAppOptions): HaApp {
         description: `${config.appName}: ARC Region switch plan (${config.primary.region} <-> ${config.dr.region})`,
       })
     : undefined;
+  const deployRole = options.deployRole
+    ? new DeployRoleStack(app, stackName(config, 'deploy-role'), {
+        config,
+        deployRole: options.deployRole,
+        description: `${config.appName}: GitHub Actions OIDC deploy role (assumes only the CDK bootstrap roles)`,
+      })
+    : undefined;
   for (const w of options.warnings ?? []) Annotations.of(secondary).addWarningV2('config:warning', w);
 
   // Why the compliance packs' remaining findings are acknowledged, per resource (docs/compliance.md).
@@ -80,5 +96,5 @@ export function buildApp(options: BuildAppOptions): HaApp {
   applySecureDefaults(app);
 
   if (options.validations ?? true) addValidationPlugins(app);
-  return { app, primary, secondary, globalMonitoring, ...(regionSwitch ? { regionSwitch } : {}) };
+  return { app, primary, secondary, globalMonitoring, ...(regionSwitch ? { regionSwitch } : {}), deployRole };
 }

@@ -43,7 +43,7 @@ export function regionalRecordName(config: AppConfig, region: string): string {
 /** Stack name for a role (also used by the runbook CLI to find outputs); region-switch exists only with the plan enabled. */
 export function stackName(
   config: AppConfig,
-  role: RegionRole | 'global-monitoring' | 'region-switch',
+  role: RegionRole | 'global-monitoring' | 'region-switch' | 'deploy-role',
 ): string {
   return `${config.appName}-${role}`;
 }

@@ -8,6 +8,11 @@ import { AlarmTopic } from '../constructs/monitoring';
 /** Route 53 publishes health-check metrics only in us-east-1. */
 export const ROUTE53_METRICS_REGION = 'us-east-1';
 
+/** Name of the us-east-1 alarm on one health check (the smoke test reads the alarm by it). */
+export function healthCheckAlarmName(appName: string, label: string): string {
+  return `${appName}-health-check-${label}`;
+}
+
 export interface MonitoredHealthCheck {
   /** Label used in alarm names, e.g. the region it probes. */
   readonly label: string;
@@ -57,7 +62,7 @@ export class GlobalMonitoringStack extends Stack {
         period: Duration.minutes(1),
       });
       const alarm = new cloudwatch.Alarm(this, `HealthCheckStatus-${check.label}`, {
-        alarmName: `${props.config.appName}-health-check-${check.label}`,
+        alarmName: healthCheckAlarmName(props.config.appName, check.label),
         alarmDescription:
           `Route 53 sees ${check.label} as unhealthy: ${check.meaning}. DNS fails over after ` +
           `${requestIntervalSeconds} s x ${failureThreshold} failed checks. First check that region's /readyz body ` +
