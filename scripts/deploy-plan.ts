@@ -1,7 +1,7 @@
 /*
  * What the deploy workflow needs to know about one config, as `key=value` lines for $GITHUB_OUTPUT:
  *
- *   npm run -s deploy-plan -- -c config=<file.json>   (or --config <file.json>)
+ *   npm run -s deploy-plan -- -c config=<file.json>
  *
  * Stack names come from the same function the app names its stacks with; the lookup role is the
  * CDK bootstrap role the smoke test reads through (the app's bootstrap qualifier respected).

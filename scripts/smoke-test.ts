@@ -1,7 +1,7 @@
 /*
  * The smoke test of a deployed environment (the deploy workflow runs it after the last stack):
  *
- *   npm run -s smoke-test -- --config <file.json> [--summary <file>] [--deadline-seconds 600]
+ *   npm run -s smoke-test -- -c config=<file.json> [--summary <file>] [--deadline-seconds 600]
  *
  * Needs read-only AWS credentials (Route 53, CloudWatch in us-east-1) and HTTPS to both regional
  * names. Prints a Markdown table (appended to --summary too); exits 0 when every check passes,

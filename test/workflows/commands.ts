@@ -10,7 +10,9 @@ const QUIET_FLAGS = new Set(['-s', '--silent', '--no-audit', '--no-fund']);
 /** A shell command reduced to what it runs: no redirections, pipes or quiet flags. */
 export function normalizeCommand(segment: string): string {
   const words: string[] = [];
-  for (const w of segment.trim().split(/\s+/)) {
+  // A step that needs root runs the same command under sudo with the runner's PATH.
+  const command = segment.trim().replace(/^sudo -E env "PATH=\$PATH" /, '');
+  for (const w of command.split(/\s+/)) {
     if (w === '>' || w === '>>' || w === '|' || w.startsWith('>') || w.startsWith('2>')) break;
     if (!QUIET_FLAGS.has(w)) words.push(w);
   }
