@@ -2,11 +2,10 @@ import { handler, setAutoScalingModule, setRoute53Module } from '../../lambda/fa
 import { FakeAutoScaling } from './failover-autoscaling-fake';
 import { captureLogs, FakeRds } from './fake-rds';
 import { FakeRoute53 } from './failover-route53-fake';
+import { DR, PRIMARY, setRunbookEnv } from './failover-env';
 
 // Pilot light: DR rests with 1 instance per AZ and a headless Aurora secondary; the DR copy of the runbook must
 // restore both before it fences anything or promotes.
-const PRIMARY = { region: 'us-east-1', cluster: 'ha-ref-us-east-1', fqdn: 'us-east-1.app.example.com' };
-const DR = { region: 'us-west-2', cluster: 'ha-ref-us-west-2', fqdn: 'us-west-2.app.example.com' };
 const GROUP = 'ha-ref-secondary-FleetAutoScalingGroup-ABC';
 const rds = new FakeRds();
 const route53 = new FakeRoute53();
@@ -26,16 +25,7 @@ beforeEach(() => {
   setRoute53Module(route53.module(), async () => undefined);
   setAutoScalingModule(autoScaling.module());
   captureLogs();
-  Object.assign(process.env, {
-    AWS_REGION: DR.region,
-    GLOBAL_CLUSTER_ID: 'ha-ref-global',
-    PRIMARY_REGION: PRIMARY.region,
-    PRIMARY_CLUSTER_ID: PRIMARY.cluster,
-    PRIMARY_HEALTH_CHECK_FQDN: PRIMARY.fqdn,
-    DR_REGION: DR.region,
-    DR_CLUSTER_ID: DR.cluster,
-    DR_HEALTH_CHECK_FQDN: DR.fqdn,
-    FENCE_DRAIN_SECONDS: '70',
+  setRunbookEnv({
     DR_PILOT_LIGHT: 'true',
     PILOT_LIGHT_ASG_NAME: GROUP,
     PILOT_LIGHT_FLEET_MIN_SIZE: '6',

@@ -2,12 +2,11 @@ import { handler, setRoute53Module } from '../../lambda/failover/index';
 import { parsePlanStepEvent, planStepName, PlanStepRefused } from '../../lambda/failover/plan-step';
 import { captureLogs, clusterArn, FakeRds } from './fake-rds';
 import { FakeRoute53 } from './failover-route53-fake';
+import { DR, PRIMARY, setRunbookEnv } from './failover-env';
 
 // The runbook Lambda as the ARC Region switch plan's custom-action steps call it: with Region switch's execution
 // metadata, in the activating region, before (fence) and after (lift) the plan's own Aurora block.
 
-const PRIMARY = { region: 'us-east-1', cluster: 'ha-ref-us-east-1', fqdn: 'us-east-1.app.example.com' };
-const DR = { region: 'us-west-2', cluster: 'ha-ref-us-west-2', fqdn: 'us-west-2.app.example.com' };
 const PLAN_ARN = 'arn:aws:arc-region-switch::111111111111:plan/ha-ref-switch:abc123';
 const rds = new FakeRds();
 const route53 = new FakeRoute53();
@@ -36,17 +35,7 @@ beforeEach(() => {
     order.push(`sleep ${ms}`);
   });
   captureLogs();
-  Object.assign(process.env, {
-    AWS_REGION: DR.region,
-    GLOBAL_CLUSTER_ID: 'ha-ref-global',
-    PRIMARY_REGION: PRIMARY.region,
-    PRIMARY_CLUSTER_ID: PRIMARY.cluster,
-    PRIMARY_HEALTH_CHECK_FQDN: PRIMARY.fqdn,
-    DR_REGION: DR.region,
-    DR_CLUSTER_ID: DR.cluster,
-    DR_HEALTH_CHECK_FQDN: DR.fqdn,
-    FENCE_DRAIN_SECONDS: '70',
-  });
+  setRunbookEnv();
   rds.setGlobal('ha-ref-global', [PRIMARY, DR], PRIMARY.region);
   route53.add('hc-other', 'status.example.org');
   route53.add('hc-primary', PRIMARY.fqdn);

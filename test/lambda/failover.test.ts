@@ -2,9 +2,8 @@ import { InvalidGlobalClusterStateFault } from '@aws-sdk/client-rds';
 import { handler, parseRequest, setRoute53Module } from '../../lambda/failover/index';
 import { captureLogs, clusterArn, FakeRds } from './fake-rds';
 import { FakeRoute53 } from './failover-route53-fake';
+import { DR, PRIMARY, setRunbookEnv } from './failover-env';
 
-const PRIMARY = { region: 'us-east-1', cluster: 'ha-ref-us-east-1', fqdn: 'us-east-1.app.example.com' };
-const DR = { region: 'us-west-2', cluster: 'ha-ref-us-west-2', fqdn: 'us-west-2.app.example.com' };
 const PRIMARY_ARN = clusterArn(PRIMARY.region, PRIMARY.cluster);
 const DR_ARN = clusterArn(DR.region, DR.cluster);
 const rds = new FakeRds();
@@ -42,17 +41,7 @@ beforeEach(() => {
     order.push(`sleep ${ms}`);
   });
   captureLogs();
-  Object.assign(process.env, {
-    AWS_REGION: DR.region,
-    GLOBAL_CLUSTER_ID: 'ha-ref-global',
-    PRIMARY_REGION: PRIMARY.region,
-    PRIMARY_CLUSTER_ID: PRIMARY.cluster,
-    PRIMARY_HEALTH_CHECK_FQDN: PRIMARY.fqdn,
-    DR_REGION: DR.region,
-    DR_CLUSTER_ID: DR.cluster,
-    DR_HEALTH_CHECK_FQDN: DR.fqdn,
-    FENCE_DRAIN_SECONDS: '70',
-  });
+  setRunbookEnv();
   rds.setGlobal('ha-ref-global', [PRIMARY, DR], 'us-east-1');
   // Two unrelated checks first, so finding ours needs the second page.
   route53.add('hc-other-1', 'status.example.org');
