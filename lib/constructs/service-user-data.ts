@@ -221,7 +221,7 @@ export function cloudWatchAgentConfig(o: {
               {
                 source_labels: ['job'],
                 label_matcher: '^ha-service$',
-                dimensions: [['route', 'status_code']],
+                dimensions: [['route', 'status']],
                 metric_selectors: ['^http_requests_total$', '^http_request_duration_seconds_sum$'],
               },
               {
