@@ -53,7 +53,6 @@ import { resolveIntrinsics, type ResolveContext } from './intrinsics';
 import { APP_USER, PgCluster } from '../topology/postgres';
 import { runSync, sleep, waitForTcp } from '../topology/proc';
 import { RedisCluster } from '../topology/redis';
-import { type Ca, makeCa, makeServerCert } from '../../service/test/support/certs';
 
 /** Ways to put a finding of issue 14 back, to prove the drill catches it (each must fail at its named step). */
 export const INJECTIONS = {
@@ -188,22 +187,73 @@ interface Pki {
 /** CA #1 stands for the RDS CA bundle, CA #2 for the public roots (Amazon Root CA 1); EC P-256 keys. */
 function makePki(dir: string, names: { db: string[]; proxy: string[]; cache: string[] }): Pki {
   mkdirSync(dir, { recursive: true });
-  const rdsCa = makeCa(dir, 'drill-rds-ca');
-  const publicCa = makeCa(dir, 'drill-public-ca');
-  const leaf = (name: string, ca: Ca, dns: string[]): { cert: string; key: string } => {
-    const cert = makeServerCert(dir, ca, name, [
-      ...dns.map((d) => `DNS:${d}`),
-      'IP:127.0.0.1',
-      `IP:${PROXY_IP}`,
+  const ca = (name: string, subject: string): string => {
+    sh('openssl', [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:prime256v1',
+      '-nodes',
+      '-days',
+      '2',
+      '-subj',
+      `/CN=${subject}`,
+      '-keyout',
+      join(dir, `${name}.key`),
+      '-out',
+      join(dir, `${name}.pem`),
     ]);
-    return { cert: cert.certFile, key: cert.keyFile };
+    return join(dir, `${name}.pem`);
   };
+  const leaf = (name: string, caName: string, dns: string[]): { cert: string; key: string } => {
+    const ext = join(dir, `${name}.ext`);
+    writeFileSync(
+      ext,
+      `subjectAltName=${[...dns.map((d) => `DNS:${d}`), 'IP:127.0.0.1', `IP:${PROXY_IP}`].join(',')}\n`,
+    );
+    sh('openssl', [
+      'req',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:prime256v1',
+      '-nodes',
+      '-subj',
+      `/CN=drill ${name}`,
+      '-keyout',
+      join(dir, `${name}.key`),
+      '-out',
+      join(dir, `${name}.csr`),
+    ]);
+    sh('openssl', [
+      'x509',
+      '-req',
+      '-in',
+      join(dir, `${name}.csr`),
+      '-CA',
+      join(dir, `${caName}.pem`),
+      '-CAkey',
+      join(dir, `${caName}.key`),
+      '-CAcreateserial',
+      '-days',
+      '2',
+      '-extfile',
+      ext,
+      '-out',
+      join(dir, `${name}.pem`),
+    ]);
+    return { cert: join(dir, `${name}.pem`), key: join(dir, `${name}.key`) };
+  };
+  const rdsCa = ca('rds-ca', 'Drill RDS CA (stands for the RDS global bundle)');
+  const publicCa = ca('public-ca', 'Drill public root (stands for Amazon Root CA 1)');
   return {
-    rdsCa: rdsCa.certFile,
-    publicCa: publicCa.certFile,
-    db: leaf('db', rdsCa, names.db),
-    proxy: leaf('proxy', publicCa, names.proxy),
-    cache: leaf('cache', publicCa, names.cache),
+    rdsCa,
+    publicCa,
+    db: leaf('db', 'rds-ca', names.db),
+    proxy: leaf('proxy', 'public-ca', names.proxy),
+    cache: leaf('cache', 'public-ca', names.cache),
   };
 }
 
