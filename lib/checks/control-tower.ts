@@ -1,4 +1,5 @@
 import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
 import { CfnGuardValidator } from '@cdklabs/cdk-validator-cfnguard';
 import type {
@@ -9,6 +10,7 @@ import type {
   PolicyViolation,
 } from 'aws-cdk-lib';
 import { ConstructIndex, treeAcknowledgement } from './acknowledgements';
+import { templateScope, type CfnTemplate } from './guard-scope';
 
 /** Plugin name, also the namespace of `acknowledge({ id: 'ControlTower::CT.S3.PR.9' })`. */
 export const CONTROL_TOWER_PLUGIN_NAME = 'ControlTower';
@@ -47,7 +49,7 @@ export function controlTowerRuleFiles(): readonly ControlTowerRuleFile[] {
           ruleName: /^rule (\w+) when/m.exec(text)?.[1] ?? path.basename(file, '.guard'),
           controlId: /\[(CT\.[A-Z0-9]+\.PR\.\d+)\]/.exec(text)?.[1],
           resourceTypes: [
-            ...new Set([...text.matchAll(/"(AWS::[A-Za-z0-9]+::[A-Za-z0-9]+)"/g)].map((m) => m[1])),
+            ...new Set([...text.matchAll(/["'](AWS::[A-Za-z0-9]+::[A-Za-z0-9]+)["']/g)].map((m) => m[1])),
           ],
         });
       }
@@ -131,13 +133,13 @@ export class ControlTowerChecks implements IPolicyValidationPlugin {
    * acknowledged ones (so tests and docs can list every acknowledgement with its reason).
    */
   public evaluate(context: IPolicyValidationContext): ControlTowerResult {
-    const types = new Set<string>();
-    for (const templatePath of context.templatePaths) {
-      const template = JSON.parse(fs.readFileSync(templatePath, 'utf-8')) as {
-        Resources?: Record<string, { Type: string }>;
-      };
-      for (const r of Object.values(template.Resources ?? {})) types.add(r.Type);
-    }
+    const templates = context.templatePaths.map((templatePath) => ({
+      templatePath,
+      template: JSON.parse(fs.readFileSync(templatePath, 'utf-8')) as CfnTemplate,
+    }));
+    const types = new Set(
+      templates.flatMap(({ template }) => Object.values(template.Resources ?? {}).map((r) => r.Type)),
+    );
     const rules = controlTowerRuleFiles().filter(
       (r) =>
         r.resourceTypes.some((t) => types.has(t)) &&
@@ -146,22 +148,13 @@ export class ControlTowerChecks implements IPolicyValidationPlugin {
     );
     if (rules.length === 0) return { violations: [], acknowledged: [] };
 
-    const guard = new CfnGuardValidator({
-      controlTowerRulesEnabled: false,
-      rules: rules.map((r) => r.file),
-      maxBuffer: this.maxBuffer,
-    });
-    const beta: IPolicyValidationContextBeta1 = {
-      templatePaths: context.templatePaths,
-      appConstruct: context.appConstruct,
-    };
-    const raw = guard.validate(beta);
+    const raw = runScopedGuard(rules, templates, context.appConstruct, this.maxBuffer);
 
     const index = new ConstructIndex(context.appConstruct);
     const byName = new Map(rules.map((r) => [r.ruleName, r]));
     const violations: PolicyViolation[] = [];
     const acknowledged: ControlTowerAcknowledgement[] = [];
-    for (const v of raw.violations) {
+    for (const v of raw) {
       const controlId = byName.get(v.ruleName)?.controlId ?? /\[(CT\.[^\]]+)\]/.exec(v.description)?.[1];
       const ids = controlId ? [controlId, v.ruleName] : [v.ruleName];
       for (const r of v.violatingResources) {
@@ -207,4 +200,59 @@ export class ControlTowerChecks implements IPolicyValidationPlugin {
     }
     return { violations, acknowledged };
   }
+}
+
+/** cfn-guard's findings, as CfnGuardValidator reports them. */
+export type GuardViolations = ReturnType<CfnGuardValidator['validate']>['violations'];
+
+/**
+ * Runs each rule file over its scope of each template (guard-scope.ts): rule files whose scopes are
+ * the same share one cfn-guard process (35 processes for the default app's 105 rule files, not 105).
+ * The scopes are written under the templates' own file names and findings point at the original
+ * templates, so the result reads as one run over the whole templates would.
+ */
+export function runScopedGuard(
+  rules: readonly ControlTowerRuleFile[],
+  templates: readonly { readonly templatePath: string; readonly template: CfnTemplate }[],
+  appConstruct: IPolicyValidationContextBeta1['appConstruct'],
+  maxBuffer: number,
+): GuardViolations {
+  const batches = new Map<string, { scopes: (CfnTemplate | undefined)[]; files: string[] }>();
+  for (const rule of rules) {
+    const scopes = templates.map(({ template }) => templateScope(template, new Set(rule.resourceTypes)));
+    if (scopes.every((scope) => scope === undefined)) continue;
+    const key = JSON.stringify(scopes);
+    const batch = batches.get(key) ?? { scopes, files: [] };
+    batch.files.push(rule.file);
+    batches.set(key, batch);
+  }
+  const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'control-tower-'));
+  const raw: GuardViolations = [];
+  try {
+    [...batches.values()].forEach(({ scopes, files }, i) => {
+      const dir = path.join(scratch, String(i));
+      fs.mkdirSync(dir);
+      const scoped = templates.flatMap(({ templatePath }, t) => {
+        const scope = scopes[t];
+        if (!scope) return [];
+        const file = path.join(dir, path.basename(templatePath));
+        fs.writeFileSync(file, JSON.stringify(scope));
+        return [{ file, templatePath }];
+      });
+      const guard = new CfnGuardValidator({ controlTowerRulesEnabled: false, rules: files, maxBuffer });
+      const original = new Map(scoped.map((t) => [t.file, t.templatePath]));
+      for (const v of guard.validate({ templatePaths: scoped.map((t) => t.file), appConstruct }).violations) {
+        raw.push({
+          ...v,
+          violatingResources: v.violatingResources.map((r) => ({
+            ...r,
+            templatePath: original.get(r.templatePath) ?? r.templatePath,
+          })),
+        });
+      }
+    });
+  } finally {
+    fs.rmSync(scratch, { recursive: true, force: true });
+  }
+  return raw;
 }

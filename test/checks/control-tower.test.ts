@@ -1,5 +1,9 @@
+import * as fs from 'node:fs';
 import { Validations } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as rds from 'aws-cdk-lib/aws-rds';
+import * as s3 from 'aws-cdk-lib/aws-s3';
 import { ControlTowerChecks, controlTowerRuleFiles } from '../../lib/checks/control-tower';
 import { OfflineStack, testApp } from './fixtures';
 
@@ -60,5 +64,70 @@ describe('ControlTowerChecks (AWS Control Tower proactive controls via cfn-guard
       /unknown control\(s\) CT.NOPE.PR.1/,
     );
     expect(() => new ControlTowerChecks({ disabledRules: ['CT.SQS.PR.1', 'sqs_dlq_check'] })).not.toThrow();
+  });
+});
+
+describe('ControlTowerChecks over per-rule scopes of the templates', () => {
+  test('GIVEN a control that follows a reference (CT.RDS.PR.2: the monitoring role must be an IAM role) THEN the referenced resource is judged, and only a wrong one is flagged', () => {
+    const app = testApp();
+    const stack = new OfflineStack(app, 'Refs');
+    const role = new iam.CfnRole(stack, 'MonitoringRole', {
+      assumeRolePolicyDocument: {
+        Statement: [
+          {
+            Effect: 'Allow',
+            Principal: { Service: 'monitoring.rds.amazonaws.com' },
+            Action: 'sts:AssumeRole',
+          },
+        ],
+      },
+    });
+    const bucket = new s3.CfnBucket(stack, 'NotARole');
+    const instance = (id: string, monitoringRoleArn: string): rds.CfnDBInstance =>
+      new rds.CfnDBInstance(stack, id, {
+        engine: 'postgres',
+        dbInstanceClass: 'db.t4g.micro',
+        allocatedStorage: '20',
+        monitoringInterval: 60,
+        monitoringRoleArn,
+      });
+    instance('RoleMonitored', role.attrArn);
+    instance('BucketMonitored', bucket.attrArn);
+    const assembly = app.synth();
+
+    const templatePath = assembly.getStackArtifact(stack.artifactId).templateFullPath;
+    const result = new ControlTowerChecks().evaluate({
+      appConstruct: app,
+      templatePaths: [templatePath],
+      stackTemplates: [
+        { stackConstructPath: stack.node.path, templatePath, accountId: stack.account, region: stack.region },
+      ],
+    });
+
+    const flagged = result.violations
+      .filter((v) => v.ruleName === 'CT.RDS.PR.2')
+      .flatMap((v) => v.violatingResources.map((r) => r.constructPath));
+    expect(flagged).toEqual(['Refs/BucketMonitored']);
+  });
+
+  test('every bundled rule file names its resource types and selects resources only by type or by a reference', () => {
+    for (const rule of controlTowerRuleFiles()) {
+      const text = fs
+        .readFileSync(rule.file, 'utf8')
+        .split('\n')
+        .filter((l) => !l.trim().startsWith('#'))
+        .join('\n');
+      expect({ file: rule.file, types: rule.resourceTypes.length > 0 }).toEqual({
+        file: rule.file,
+        types: true,
+      });
+      // Document-level selections: Resources.*[ Type == … ], Resources[ Type == … ] or %doc.Resources[ keys == … ].
+      for (const m of text.matchAll(/\bResources\s*(?:\.\*)?\s*\[\s*(\w+)/g)) {
+        expect({ file: rule.file, selector: m[1] }).toEqual({
+          file: rule.file,
+          selector: expect.stringMatching(/^(Type|keys)$/),
+        });
+      }
+    }
   });
 });
