@@ -2,7 +2,7 @@
 # Installs the servers the tests and drills start on loopback, from Debian packages, only when they are
 # missing. Idempotent; `apt-get update` runs first whenever something must be installed.
 #   bash .ci/install-servers.sh          PostgreSQL + redis-server/redis-cli (npm run test:integration)
-#   bash .ci/install-servers.sh --drill  also HAProxy (npm run drill, drill:ci)
+#   bash .ci/install-servers.sh --drill  also HAProxy and nftables (npm run drill, drill:ci: the AZ partition)
 # PostgreSQL counts as present when initdb, postgres, pg_ctl and pg_basebackup are on PATH or under
 # /usr/lib/postgresql/*/bin (the Debian packages put them there; the tests and the drill look there too).
 # Nothing installed here is used as a service: the tests start their own servers on free ports.
@@ -30,11 +30,15 @@ have_pg() {
 }
 have_redis() { command -v redis-server >/dev/null 2>&1 && command -v redis-cli >/dev/null 2>&1; }
 have_haproxy() { command -v haproxy >/dev/null 2>&1 || [ -x /usr/sbin/haproxy ]; }
+have_nft() { command -v nft >/dev/null 2>&1 || [ -x /usr/sbin/nft ]; }
 
 packages=()
 have_pg || packages+=(postgresql)
 have_redis || packages+=(redis-server)
-if [ "$with_haproxy" -eq 1 ]; then have_haproxy || packages+=(haproxy); fi
+if [ "$with_haproxy" -eq 1 ]; then
+  have_haproxy || packages+=(haproxy)
+  have_nft || packages+=(nftables)
+fi
 
 if [ "${#packages[@]}" -eq 0 ]; then
   echo "install-servers: everything needed is already present"

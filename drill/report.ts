@@ -20,6 +20,8 @@ export interface ScenarioResult {
   readonly replayedWrites: number;
   /** Logical writes stored more than once (rows sharing an Idempotency-Key or a write's unique name). */
   readonly duplicateWrites: number;
+  /** Service processes that exited during the scenario without the drill asking (crashes). */
+  readonly crashes: number;
   readonly extra: Extra;
   readonly notes: readonly string[];
   readonly checks: readonly CheckResult[];
@@ -43,7 +45,7 @@ export interface DrillReport {
  */
 export function standardChecks(
   figures: ScenarioFigures,
-  writes: { readonly lost: number; readonly duplicates: number },
+  writes: { readonly lost: number; readonly duplicates: number; readonly crashes: number },
   minSuccessDuringFault?: number,
 ): CheckResult[] {
   const checks: CheckResult[] = [
@@ -58,6 +60,12 @@ export function standardChecks(
       passed: writes.duplicates === 0,
       gating: true,
       detail: `${writes.duplicates} duplicates`,
+    },
+    {
+      name: 'no service process crashed',
+      passed: writes.crashes === 0,
+      gating: true,
+      detail: `${writes.crashes} exits nobody asked for`,
     },
   ];
   if (minSuccessDuringFault !== undefined) {
@@ -103,11 +111,13 @@ export function formatTable(results: readonly ScenarioResult[]): string {
     'First-attempt success during fault',
     'User-visible success during fault',
     'Longest error burst',
+    'Detected after',
     'Full success again after',
     'p99 during',
     'p99 after',
     'Acked writes (lost)',
     'Duplicates',
+    'Crashes',
   ];
   const rows = results.map((r) => {
     const f = r.figures;
@@ -120,11 +130,13 @@ export function formatTable(results: readonly ScenarioResult[]): string {
       formatPercent(f.firstAttemptSuccessDuringFault),
       formatPercent(f.successDuringFault),
       formatMs(f.longestErrorBurstMs),
+      typeof r.extra.detectedAfterMs === 'number' ? formatMs(r.extra.detectedAfterMs) : '–',
       formatMs(f.timeToRecoverMs, 'not recovered'),
       formatMs(f.p99DuringMs),
       formatMs(f.p99AfterMs),
       `${r.ackedWrites} (${r.ackedWritesLost})`,
       String(r.duplicateWrites),
+      String(r.crashes),
     ];
   });
   const line = (cols: readonly string[]): string => `| ${cols.map(cell).join(' | ')} |`;
@@ -145,7 +157,7 @@ export function formatMarkdown(report: DrillReport): string {
     '',
     'How to read it: requests are sent at a fixed rate (~80 % GET of known items, ~20 % POST) through the balancer by',
     'well-behaved clients: on a network error or a 502/503/504 a request is retried (by default up to 3 times, after',
-    'a jittered 100-300, 200-600 then 400-1200 ms backoff, none later than 2.5 s after the first send; "Config" gives this',
+    'a jittered 100-300, 200-600 then 400-1200 ms backoff, none later than 4 s after the first send, each attempt cut at 1 s; "Config" gives this',
     'run\'s policy), and every POST carries an Idempotency-Key (one per logical write, reused on its retries). "Sent",',
     '"OK" and "Failed" count logical requests and their user-visible outcome; "Retried" is how many needed a retry.',
     '"First-attempt success" is what the balancer alone gives: the ALB (HAProxy here) never retries, so requests',
@@ -153,6 +165,8 @@ export function formatMarkdown(report: DrillReport): string {
     '(after the retries) is the gated figure. Both count requests sent while the fault was in force (for kills: until',
     'the ASG stand-in relaunched the capacity). An error burst groups user-visible failures less than 500 ms apart;',
     '"full success again after" is the time from the fault to the first request after which every request succeeded.',
+    '"Detected after" is when the system noticed the fault (taken out of rotation, failed over, readiness failed: the',
+    'scenario\'s details say which); "Crashes" counts service processes that exited without the drill asking (gated: 0).',
     'Acknowledged writes (201, or 200 replayed) are looked up on the current primary after each scenario;',
     '"Duplicates" counts logical writes stored more than once (rows sharing an Idempotency-Key or a write\'s unique',
     'name).',

@@ -1,13 +1,15 @@
 /**
- * npm run drill       every scenario (~6 minutes), results to drill/results/latest.{json,md}
- * npm run drill:ci    the short CI subset (~2 minutes), results to .drill/ci-latest.{json,md}
+ * npm run drill       every scenario (~7 minutes), results to drill/results/latest.{json,md}
+ * npm run drill:ci    the short CI subset (~3 minutes), results to .drill/ci-latest.{json,md}
  *
  * Options: --only id,id  --rate N (requests/s, default 150)  --keep (keep the temp dir with every log)
  *          --service-env KEY=VALUE (repeatable; e.g. DB_LATENCY_BUDGET_MS=150, default: the service's own defaults)
- *          --lb alb|alb-weighted|passive (default alb: the ALB model with round robin, the config default;
- *          alb-weighted: weighted random with automatic target weights, i.e. instances answering errors are taken out;
- *          passive adds HAProxy's passive connection check, which an ALB lacks)
- *          --client-retries N (0..5, default 3) --retry-budget-ms M (default 2500): the simulated clients' retries
+ *          --lb alb|alb-weighted|passive (default: the config's fleet.loadBalancingAlgorithm, weighted_random =
+ *          alb-weighted: weighted random with automatic target weights, an instance whose errors stand out gets a
+ *          small weight; alb: round robin; passive: round robin plus HAProxy's passive connection check, which an
+ *          ALB lacks)
+ *          --client-retries N (0..5, default 3) --retry-budget-ms M (default 4000) --attempt-timeout-ms T (default
+ *          1000): the simulated clients' retries
  *
  * Stands up one region scaled down onto loopback (see topology/topology.ts), then for each scenario: warm the cache,
  * start the bounded load, inject the fault, hold it, clear it, stop the load, restore the topology, and check that
@@ -30,26 +32,36 @@ import {
   type ScenarioResult,
 } from './report';
 import { dbLatency, pgFailover, redisMasterKill, redisStop } from './scenarios/data';
+import {
+  azFreeze,
+  azPartition,
+  dbDiskFull,
+  instanceFreeze,
+  pgFreeze,
+  pgFreezePromote,
+  redisMasterFreeze,
+} from './scenarios/gray';
 import { azKill, instanceKill, rollingRestart } from './scenarios/instances';
 import type { Scenario, ScenarioContext } from './scenarios/types';
 import { summarize } from './stats';
-import {
-  ALB_CHECK_INTERVAL_MS,
-  ALB_CHECK_TIMEOUT_MS,
-  downEvents,
-  ERROR_LIMIT,
-  FLEET_BACKEND,
-} from './topology/haproxy';
+import { DEFAULT_CONFIG } from '../lib/config/defaults';
+import { ALB_CHECK_INTERVAL_MS, ALB_CHECK_TIMEOUT_MS, downEvents, FLEET_BACKEND } from './topology/haproxy';
+import { ANOMALY_POLICY, MITIGATED_WEIGHT, POLL_MS, WINDOW_POLLS } from './topology/target-weights';
 import { killAllSync, removeTempDirs, runDrillMain, sleep } from './topology/proc';
 import { Topology } from './topology/topology';
 import { countDuplicateWrites, countLostWrites } from './verify';
+
+type Lb = 'alb' | 'alb-weighted' | 'passive';
+/** The balancer model of the config default: weighted random with automatic target weights, or round robin. */
+const DEFAULT_LB: Lb =
+  DEFAULT_CONFIG.fleet.loadBalancingAlgorithm === 'weighted_random' ? 'alb-weighted' : 'alb';
 
 interface Args {
   readonly ci: boolean;
   readonly only: readonly string[] | undefined;
   readonly rate: number;
   readonly keep: boolean;
-  readonly lb: 'alb' | 'alb-weighted' | 'passive';
+  readonly lb: Lb;
   /** Extra service environment (--service-env KEY=VALUE, repeatable); the default is the production defaults. */
   readonly serviceEnv: Record<string, string>;
   /** The simulated clients' retry policy (--client-retries N, --retry-budget-ms M); default CLIENT_RETRY. */
@@ -64,7 +76,7 @@ function parseArgs(argv: readonly string[]): Args {
   const rate = Number(get('--rate') ?? '150');
   if (!Number.isFinite(rate) || rate < 10 || rate > 1_000)
     throw new Error(`--rate must be within 10..1000 requests/s, got ${get('--rate')}`);
-  const lb = get('--lb') ?? 'alb';
+  const lb = get('--lb') ?? DEFAULT_LB;
   if (lb !== 'alb' && lb !== 'alb-weighted' && lb !== 'passive')
     throw new Error(`--lb must be alb, alb-weighted or passive, got ${lb}`);
   const serviceEnv: Record<string, string> = {};
@@ -82,8 +94,13 @@ function parseArgs(argv: readonly string[]): Args {
     throw new Error(
       `--retry-budget-ms must be within 0..5000 (the client timeout), got ${get('--retry-budget-ms')}`,
     );
+  const attemptTimeoutMs = Number(get('--attempt-timeout-ms') ?? CLIENT_RETRY.attemptTimeoutMs);
+  if (!Number.isFinite(attemptTimeoutMs) || attemptTimeoutMs < 100 || attemptTimeoutMs > 5_000)
+    throw new Error(
+      `--attempt-timeout-ms must be within 100..5000 (the client timeout), got ${get('--attempt-timeout-ms')}`,
+    );
   return {
-    retry: { ...CLIENT_RETRY, maxRetries: retries, budgetMs },
+    retry: { ...CLIENT_RETRY, maxRetries: retries, budgetMs, attemptTimeoutMs },
     ci: argv.includes('--ci'),
     only: get('--only')?.split(','),
     rate,
@@ -100,7 +117,7 @@ function describeRetry(p: RetryPolicy): string {
   ).join(', ');
   return p.maxRetries === 0
     ? 'none'
-    : `up to ${p.maxRetries} on network error/502/503/504 after ${backoff} ms (jittered), none later than ${p.budgetMs} ms after the first send; POSTs with an Idempotency-Key`;
+    : `up to ${p.maxRetries} on network error/502/503/504 after ${backoff} ms (jittered), none later than ${p.budgetMs} ms after the first send, each attempt abandoned after ${p.attemptTimeoutMs} ms; POSTs with an Idempotency-Key`;
 }
 
 const log = (msg: string): void => {
@@ -117,6 +134,13 @@ function scenarios(ci: boolean): Scenario[] {
     dbLatency(15_000),
     redisStop(hold),
     rollingRestart(),
+    instanceFreeze(hold),
+    azFreeze(hold),
+    pgFreeze(hold),
+    pgFreezePromote(ci ? 10_000 : 15_000),
+    redisMasterFreeze(hold),
+    azPartition(ci ? 10_000 : 15_000),
+    dbDiskFull(hold),
   ];
   return ci ? all.filter((s) => s.ci) : all;
 }
@@ -155,6 +179,7 @@ async function runScenario(
     retry: opts.retry,
   });
   const logOffset = topo.haproxy.logText().length;
+  const crashesBefore = topo.instances.reduce((n, i) => n + i.crashes, 0);
   const loadStart = ctx.now();
   load.start();
   await sleep(opts.baselineMs);
@@ -175,8 +200,9 @@ async function runScenario(
   const figures = summarize(load.samples, { loadStart, faultAt: ctx.faultAt, clearedAt, loadEnd });
   const lost = await lostWrites(topo, load.ackedWrites);
   const duplicates = await duplicateWrites(topo, load.writeKeys);
+  const crashes = topo.instances.reduce((n, i) => n + i.crashes, 0) - crashesBefore;
   const checks = [
-    ...standardChecks(figures, { lost, duplicates }, s.minSuccessDuringFault),
+    ...standardChecks(figures, { lost, duplicates, crashes }, s.minSuccessDuringFault),
     ...[
       ...(s.gatingChecks ?? []).map((c) => ({ ...c, gating: true })),
       ...(s.reportOnlyChecks ?? []).map((c) => ({ ...c, gating: false })),
@@ -193,6 +219,7 @@ async function runScenario(
     ackedWritesLost: lost,
     replayedWrites: load.replayedWrites,
     duplicateWrites: duplicates,
+    crashes,
     extra: {
       faultHeldMs: Math.round(clearedAt - ctx.faultAt),
       ...ctx.extra,
@@ -212,7 +239,15 @@ async function main(): Promise<number> {
   const args = parseArgs(process.argv.slice(2));
   const started = performance.now();
   const loadAtStart = loadavg()[0];
-  const selected = scenarios(args.ci).filter((s) => !args.only || args.only.includes(s.id));
+  const selected = scenarios(args.ci).filter((s) => {
+    if (args.only && !args.only.includes(s.id)) return false;
+    // CI must run every gated scenario; elsewhere one that cannot run here is skipped, and said so.
+    const unsupported = s.unsupportedHere?.();
+    if (!unsupported) return true;
+    if (process.env.CI === 'true') throw new Error(`drill: ${s.id}: ${unsupported}`);
+    log(`skipping ${s.id}: ${unsupported}`);
+    return false;
+  });
   if (selected.length === 0)
     throw new Error(
       `--only matched no scenario (known: ${scenarios(false)
@@ -226,7 +261,7 @@ async function main(): Promise<number> {
     log,
     drainSeconds: 3,
     passiveHealth: args.lb === 'passive',
-    errorObservation: args.lb === 'alb-weighted',
+    weightedRandom: args.lb === 'alb-weighted',
     serviceEnv: args.serviceEnv,
   });
   const stopTopology = async (): Promise<void> => {
@@ -275,12 +310,13 @@ async function main(): Promise<number> {
       ratePerSec: args.rate,
       writeShare: 0.2,
       clientTimeoutMs: 5_000,
+      clientAttemptTimeoutMs: args.retry.attemptTimeoutMs,
       clientRetries: describeRetry(args.retry),
       baselineMs,
       afterMs,
       balancer: {
-        alb: `ALB model: active GET /healthz inter ${ALB_CHECK_INTERVAL_MS} ms timeout ${ALB_CHECK_TIMEOUT_MS} ms fall 2 rise 2, retries 0, no redispatch`,
-        'alb-weighted': `ALB model with automatic target weights: as alb, plus an instance answering ${ERROR_LIMIT} errors in a row (5xx or no answer) is taken out until its checks pass`,
+        alb: `ALB model, round robin: active GET /healthz inter ${ALB_CHECK_INTERVAL_MS} ms timeout ${ALB_CHECK_TIMEOUT_MS} ms fall 2 rise 2, retries 0, no redispatch`,
+        'alb-weighted': `ALB model, weighted random with automatic target weights: health checks as alb; every ${POLL_MS} ms, a target whose error share over the last ${(POLL_MS * WINDOW_POLLS) / 1000} s is ≥ ${ANOMALY_POLICY.minErrorShare * 100} % and ≥ ${ANOMALY_POLICY.outlierFactor}× the others' median (+5 points) gets weight ${MITIGATED_WEIGHT} of 100 (at most half of the targets), restored after ${ANOMALY_POLICY.answersToRestore} answers without an error`,
         passive:
           'ALB model + passive check (observe layer4, mark down on first connection error): NOT what an ALB does',
       }[args.lb],
@@ -302,12 +338,12 @@ async function main(): Promise<number> {
   };
   // Only a full run with the ALB model and the service's defaults updates the committed results.
   const variant =
-    args.lb !== 'alb' ||
+    args.lb !== DEFAULT_LB ||
     Object.keys(args.serviceEnv).length > 0 ||
     args.only !== undefined ||
     describeRetry(args.retry) !== describeRetry(CLIENT_RETRY);
   const outDir = args.ci || variant ? resolve(__dirname, '..', '.drill') : resolve(__dirname, 'results');
-  const base = `${args.ci ? 'ci-latest' : 'latest'}${args.lb === 'alb' ? '' : `-${args.lb}-lb`}`;
+  const base = `${args.ci ? 'ci-latest' : 'latest'}${args.lb === DEFAULT_LB ? '' : `-${args.lb}-lb`}`;
   mkdirSync(outDir, { recursive: true });
   writeFileSync(join(outDir, `${base}.json`), `${JSON.stringify(report, null, 2)}\n`);
   writeFileSync(join(outDir, `${base}.md`), formatMarkdown(report));

@@ -25,6 +25,7 @@ import {
   SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
 import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { type Ca, makeCa, makeServerCert } from '../../service/test/support/certs';
 import { startPgTlsProxy } from './pg-tls-proxy';
 import {
   CONTEXT_FILE,
@@ -184,76 +185,27 @@ interface Pki {
   readonly cache: { cert: string; key: string };
 }
 
-/** CA #1 stands for the RDS CA bundle, CA #2 for the public roots (Amazon Root CA 1); EC P-256 keys. */
-function makePki(dir: string, names: { db: string[]; proxy: string[]; cache: string[] }): Pki {
+/**
+ * CA #1 stands for the RDS CA bundle, CA #2 for the public roots (Amazon Root CA 1); EC P-256 keys,
+ * made with the service tests' helpers. Every leaf allows TLS client authentication too: the Redis
+ * Cluster nodes present theirs as clients on the cluster bus (`redis-cli --cluster create` fails
+ * with a serverAuth-only certificate).
+ */
+export function makePki(dir: string, names: { db: string[]; proxy: string[]; cache: string[] }): Pki {
   mkdirSync(dir, { recursive: true });
-  const ca = (name: string, subject: string): string => {
-    sh('openssl', [
-      'req',
-      '-x509',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:prime256v1',
-      '-nodes',
-      '-days',
-      '2',
-      '-subj',
-      `/CN=${subject}`,
-      '-keyout',
-      join(dir, `${name}.key`),
-      '-out',
-      join(dir, `${name}.pem`),
-    ]);
-    return join(dir, `${name}.pem`);
+  const rdsCa = makeCa(dir, 'rds-ca');
+  const publicCa = makeCa(dir, 'public-ca');
+  const leaf = (name: string, ca: Ca, dns: string[]): { cert: string; key: string } => {
+    const altNames = [...dns.map((d) => `DNS:${d}`), 'IP:127.0.0.1', `IP:${PROXY_IP}`];
+    const cert = makeServerCert(dir, ca, name, altNames, { clientAuth: true });
+    return { cert: cert.certFile, key: cert.keyFile };
   };
-  const leaf = (name: string, caName: string, dns: string[]): { cert: string; key: string } => {
-    const ext = join(dir, `${name}.ext`);
-    writeFileSync(
-      ext,
-      `subjectAltName=${[...dns.map((d) => `DNS:${d}`), 'IP:127.0.0.1', `IP:${PROXY_IP}`].join(',')}\n`,
-    );
-    sh('openssl', [
-      'req',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:prime256v1',
-      '-nodes',
-      '-subj',
-      `/CN=drill ${name}`,
-      '-keyout',
-      join(dir, `${name}.key`),
-      '-out',
-      join(dir, `${name}.csr`),
-    ]);
-    sh('openssl', [
-      'x509',
-      '-req',
-      '-in',
-      join(dir, `${name}.csr`),
-      '-CA',
-      join(dir, `${caName}.pem`),
-      '-CAkey',
-      join(dir, `${caName}.key`),
-      '-CAcreateserial',
-      '-days',
-      '2',
-      '-extfile',
-      ext,
-      '-out',
-      join(dir, `${name}.pem`),
-    ]);
-    return { cert: join(dir, `${name}.pem`), key: join(dir, `${name}.key`) };
-  };
-  const rdsCa = ca('rds-ca', 'Drill RDS CA (stands for the RDS global bundle)');
-  const publicCa = ca('public-ca', 'Drill public root (stands for Amazon Root CA 1)');
   return {
-    rdsCa,
-    publicCa,
-    db: leaf('db', 'rds-ca', names.db),
-    proxy: leaf('proxy', 'public-ca', names.proxy),
-    cache: leaf('cache', 'public-ca', names.cache),
+    rdsCa: rdsCa.certFile,
+    publicCa: publicCa.certFile,
+    db: leaf('db', rdsCa, names.db),
+    proxy: leaf('proxy', publicCa, names.proxy),
+    cache: leaf('cache', publicCa, names.cache),
   };
 }
 
@@ -412,11 +364,17 @@ async function runCase(spec: CaseSpec): Promise<CaseResult> {
     chownSync(pki.db.key, pgUser.uid, pgUser.gid);
     chmodSync(pki.db.key, 0o600);
   }
-  const redis = new RedisCluster([6379, 6380, 6381, 6382, 6383, 6384], join(spec.caseDir, 'redis'), {
-    certFile: pki.cache.cert,
-    keyFile: pki.cache.key,
-    caFile: pki.publicCa,
-    password: redisToken,
+  const cachePorts = [6379, 6380, 6381, 6382, 6383, 6384];
+  const redis = new RedisCluster({
+    ports: cachePorts,
+    busPorts: cachePorts.map((p) => p + 10_000),
+    dir: join(spec.caseDir, 'redis'),
+    security: {
+      certFile: pki.cache.cert,
+      keyFile: pki.cache.key,
+      caFile: pki.publicCa,
+      password: redisToken,
+    },
   });
   const serversUp = Promise.all([pg.start(), redis.start()]).then(async () => {
     if (endpoints.proxyHosts.length === 0) return;

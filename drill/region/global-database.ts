@@ -133,10 +133,13 @@ export class LocalGlobalDatabase {
   }
 
   private async describe(): Promise<GlobalCluster> {
+    // One consistent view, as RDS gives: writer, status and failover state are read together before the replicas
+    // are asked (a switchover that completes meanwhile must not pair the old writer with the new "available").
+    const { writer, status, failoverState } = this;
     const members = await Promise.all(
       (['primary', 'dr'] as const).map(async (side) => {
         const m = this.members[side];
-        const isWriter = side === this.writer;
+        const isWriter = side === writer;
         let sync: 'connected' | 'pending-resync' | undefined;
         if (!isWriter) {
           const rows = await m.node
@@ -149,9 +152,9 @@ export class LocalGlobalDatabase {
     );
     return {
       GlobalClusterIdentifier: this.id,
-      Status: this.status,
+      Status: status,
       GlobalClusterMembers: members,
-      FailoverState: this.failoverState,
+      FailoverState: failoverState,
     };
   }
 

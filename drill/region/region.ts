@@ -44,7 +44,13 @@ export class Region {
 
   private constructor(
     readonly opts: RegionOptions,
-    private readonly ports: { alb: number; db: number; redis: number[]; instances: number[] },
+    private readonly ports: {
+      alb: number;
+      db: number;
+      redis: number[];
+      redisBus: number[];
+      instances: number[];
+    },
   ) {
     mkdirSync(opts.dir, { recursive: true });
     this.wanted = opts.restingInstances ?? opts.instances;
@@ -58,13 +64,23 @@ export class Region {
   }
 
   static async create(opts: RegionOptions): Promise<Region> {
-    const [alb, db, ...rest] = await freePorts(2 + 6 + opts.instances);
-    return new Region(opts, { alb, db, redis: rest.slice(0, 6), instances: rest.slice(6) });
+    const [alb, db, ...rest] = await freePorts(2 + 6 + 6 + opts.instances);
+    return new Region(opts, {
+      alb,
+      db,
+      redis: rest.slice(0, 6),
+      redisBus: rest.slice(6, 12),
+      instances: rest.slice(12),
+    });
   }
 
   /** Redis and the balancer (the database node is started by the global database). */
   async startInfrastructure(): Promise<void> {
-    this.redis = new RedisCluster(this.ports.redis, this.opts.dir);
+    this.redis = new RedisCluster({
+      ports: this.ports.redis,
+      busPorts: this.ports.redisBus,
+      dir: this.opts.dir,
+    });
     await this.redis.start();
     const layout = fleetLayout(this.ports.instances, this.opts.azs);
     // The in-region database endpoints of the ALB model are not used here: one node per region, reached directly.

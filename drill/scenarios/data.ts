@@ -79,7 +79,11 @@ export function redisMasterKill(holdMs: number): Scenario {
         30_000,
         100,
       )
-        .then(() => (ctx.extra.newMasterServingAfterMs = Math.round(ctx.now() - ctx.faultAt)))
+        .then(
+          () =>
+            (ctx.extra.newMasterServingAfterMs = ctx.extra.detectedAfterMs =
+              Math.round(ctx.now() - ctx.faultAt)),
+        )
         .catch(() => (ctx.extra.newMasterServingAfterMs = null));
       await sleep(CLUSTER_NODE_TIMEOUT_MS / 2);
     },
@@ -169,7 +173,8 @@ export function dbLatency(holdMs: number): Scenario {
           states.forEach((s, i) => {
             if (s?.open && !firstOpenMs.has(i)) firstOpenMs.set(i, t);
           });
-          if (firstOpenMs.size > 0) ctx.extra.readBreakerOpenAfterMs = Math.min(...firstOpenMs.values());
+          if (firstOpenMs.size > 0)
+            ctx.extra.readBreakerOpenAfterMs = ctx.extra.detectedAfterMs = Math.min(...firstOpenMs.values());
           if (firstOpenMs.size === ctx.topo.instances.length)
             ctx.extra.readBreakerOpenOnAllAfterMs = Math.max(...firstOpenMs.values());
           ctx.extra.readBreakerOpenedOn = firstOpenMs.size;

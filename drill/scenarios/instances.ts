@@ -23,10 +23,11 @@ async function watchMarkedDown(ctx: ScenarioContext, names: readonly string[]): 
     50,
   );
   ctx.extra.markedDownAfterMs = Math.round(ctx.now() - ctx.faultAt);
+  ctx.extra.detectedAfterMs = ctx.extra.markedDownAfterMs;
 }
 
 const ALB_NOTE =
-  "HAProxy stands for the ALB: it forwards each request once (no retry, no redispatch) and takes a target out after 2 failed /healthz checks 1 s apart, so first attempts routed to a dead instance fail until then (HAProxy answers 503 where an ALB answers 502); the clients retry those (the gated user-visible figure), first-attempt success is reported only. The ALB in this architecture checks every 5-10 s, so its error window is 5-10x longer than measured here and longer than the clients' 2.5 s retry budget.";
+  "HAProxy stands for the ALB: it forwards each request once (no retry, no redispatch) and takes a target out after 2 failed /healthz checks 1 s apart, so first attempts routed to a dead instance fail until then (HAProxy answers 503 where an ALB answers 502); the clients retry those (the gated user-visible figure), first-attempt success is reported only. The ALB in this architecture checks every 5-10 s, so its error window is 5-10x longer than measured here and longer than the clients' 4 s retry budget.";
 
 export function instanceKill(holdMs: number): Scenario {
   return {

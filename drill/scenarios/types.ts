@@ -20,6 +20,8 @@ export interface Scenario {
   readonly title: string;
   /** Part of the short CI run. */
   readonly ci: boolean;
+  /** Why the scenario cannot run on this machine (e.g. it needs root), or undefined when it can. */
+  unsupportedHere?(): string | undefined;
   /** The run fails when fewer requests than this share succeed while the fault is in force. */
   readonly minSuccessDuringFault?: number;
   /** How long the fault stays in force, counted from faultAt (inject() may take longer: then clear right after). */

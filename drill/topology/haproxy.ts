@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { DEFAULT_CONFIG } from '../../lib/config/defaults';
 import { albHealthCheckTimeoutSeconds } from '../../lib/config/derived';
 import { findBinary, LOOPBACK, ManagedProcess, runSync, waitForTcp, waitUntil } from './proc';
+import { FULL_WEIGHT } from './target-weights';
 
 export interface HaproxyBackendServer {
   readonly name: string;
@@ -37,14 +38,12 @@ export interface HaproxyConfigInput {
    */
   readonly passiveHealth?: boolean;
   /**
-   * Stand-in for the ALB's automatic target weights (fleet.loadBalancingAlgorithm weighted_random): an instance whose
-   * answers are errors (HTTP 5xx, or no answer) while its shallow /healthz passes is taken out (HAProxy `observe
-   * layer7`, `error-limit`, `on-error mark-down`) until its active checks pass again. It reacts to a run of
-   * consecutive errors of one instance, so a dependency failing for every instance (a database failover: about one
-   * request in five, the writes, fails on each) does not take the fleet out. Unlike the ALB, HAProxy cannot cap what
-   * it takes out at half of the targets. @default false
+   * The ALB with fleet.loadBalancingAlgorithm `weighted_random` and automatic target weights (the config default):
+   * HAProxy balances with weighted random (`random(1)`) over weight 100 per server, and the drill's
+   * AutomaticTargetWeights (target-weights.ts) lowers the weight of a target whose errors stand out.
+   * Otherwise round robin (`round_robin`). @default false
    */
-  readonly errorObservation?: boolean;
+  readonly weightedRandom?: boolean;
 }
 
 export const FLEET_BACKEND = 'fleet';
@@ -56,12 +55,11 @@ const ALB_TIME_SCALE = ALB_CHECK_INTERVAL_MS / (DEFAULT_CONFIG.fleet.healthCheck
 export const ALB_CHECK_TIMEOUT_MS = Math.round(
   albHealthCheckTimeoutSeconds(DEFAULT_CONFIG.fleet.healthCheckIntervalSeconds) * 1000 * ALB_TIME_SCALE,
 );
-/** Consecutive errors of one instance that take it out under `errorObservation`. */
-export const ERROR_LIMIT = 10;
-
 function fleetServerOptions(c: HaproxyConfigInput): string {
-  const base = `inter ${ALB_CHECK_INTERVAL_MS}ms fall 2 rise 2`;
-  if (c.errorObservation) return `${base} observe layer7 error-limit ${ERROR_LIMIT} on-error mark-down`;
+  // HAProxy counts `inter` from the end of a check, so a check that times out would make the next one start
+  // interval + timeout after it; the ALB checks at its interval whatever the last check did. `fastinter` (used
+  // while a server is failing) restores that start-to-start interval.
+  const base = `inter ${ALB_CHECK_INTERVAL_MS}ms fastinter ${ALB_CHECK_INTERVAL_MS - ALB_CHECK_TIMEOUT_MS}ms fall 2 rise 2 weight ${FULL_WEIGHT}`;
   if (c.passiveHealth) return `${base} observe layer4 error-limit 1 on-error mark-down`;
   return base;
 }
@@ -90,7 +88,7 @@ export function haproxyConfig(c: HaproxyConfigInput): string {
     '',
     `backend ${FLEET_BACKEND}`,
     '  mode http',
-    '  balance roundrobin',
+    `  balance ${c.weightedRandom ? 'random(1)' : 'roundrobin'}`,
     '  option httpchk GET /healthz',
     '  http-check expect status 200',
     `  timeout check ${ALB_CHECK_TIMEOUT_MS}ms`,
@@ -135,6 +133,31 @@ export interface ServerStat {
   readonly backend: string;
   readonly server: string;
   readonly status: string;
+}
+
+/** Pure: per-server answers (every HTTP status class, plus failed responses) and errors (5xx, failed) from `show stat`. */
+export function parseCounters(
+  csv: string,
+  backend: string,
+): { server: string; answers: number; errors: number }[] {
+  const [header, ...rows] = csv.split('\n').filter((l) => l.length > 0);
+  const cols = header.replace(/^# /, '').split(',');
+  const num = (f: string[], n: string): number => Number(f[cols.indexOf(n)] || 0);
+  return rows
+    .map((r) => r.split(','))
+    .filter(
+      (f) =>
+        f[cols.indexOf('pxname')] === backend && !['FRONTEND', 'BACKEND'].includes(f[cols.indexOf('svname')]),
+    )
+    .map((f) => {
+      const failed = num(f, 'eresp');
+      const answers =
+        ['hrsp_1xx', 'hrsp_2xx', 'hrsp_3xx', 'hrsp_4xx', 'hrsp_5xx', 'hrsp_other'].reduce(
+          (t, n) => t + num(f, n),
+          0,
+        ) + failed;
+      return { server: f[cols.indexOf('svname')], answers, errors: num(f, 'hrsp_5xx') + failed };
+    });
 }
 
 /** Pure: "Server fleet/az1-a is DOWN, reason: Layer4 connection problem, ..." → az1-a (Layer4 connection problem). */
@@ -200,6 +223,11 @@ export class Haproxy {
       .map((r) => r.split(','))
       .filter((f) => f[ix('svname')] !== 'FRONTEND' && f[ix('svname')] !== 'BACKEND')
       .map((f) => ({ backend: f[ix('pxname')], server: f[ix('svname')], status: f[ix('status')] }));
+  }
+
+  /** Cumulative answers and errors (5xx, failed responses) per server of `backend`, for AutomaticTargetWeights. */
+  async counters(backend: string): Promise<{ server: string; answers: number; errors: number }[]> {
+    return parseCounters(await this.command('show stat'), backend);
   }
 
   async serverStatus(backend: string, server: string): Promise<string | undefined> {

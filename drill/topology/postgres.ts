@@ -5,13 +5,24 @@
  * `drillpg` system user the drill creates when that is missing.
  */
 import { execFile } from 'node:child_process';
-import { chmodSync, chownSync, mkdirSync, writeFileSync, appendFileSync, rmSync } from 'node:fs';
+import {
+  appendFileSync,
+  chmodSync,
+  chownSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  rmSync,
+  statfsSync,
+  writeFileSync,
+} from 'node:fs';
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Client } from 'pg';
 import {
   findBinary,
+  isRoot,
   LOOPBACK,
   ManagedProcess,
   postgresBinDirs,
@@ -37,7 +48,7 @@ function lookupUser(name: string): RunAs | undefined {
 
 /** undefined when not root (then PostgreSQL runs as the current user). */
 export function postgresRunAs(): RunAs | undefined {
-  if (typeof process.getuid !== 'function' || process.getuid() !== 0) return undefined;
+  if (!isRoot()) return undefined;
   const existing = lookupUser('postgres') ?? lookupUser('drillpg');
   if (existing) return existing;
   runSync('useradd', ['--system', '--no-create-home', '--shell', '/usr/sbin/nologin', 'drillpg']);
@@ -58,6 +69,12 @@ export interface PgNodeOptions {
    * as Aurora with rds.force_ssl does. @default plain TCP
    */
   readonly tls?: PgTls;
+  /**
+   * Give the data directory a filesystem of its own, a tmpfs of this many MiB (root only), with the WAL outside it,
+   * so the drill can fill it: inserts then fail with 53100 disk_full while the WAL, on another disk as in a
+   * production layout, keeps the server up. @default the data directory on the drill's temp dir
+   */
+  readonly diskMb?: number;
 }
 
 export interface PgTls {
@@ -67,13 +84,22 @@ export interface PgTls {
 
 export class PgNode {
   readonly dataDir: string;
+  /** Set with diskMb: where the node's own filesystem is mounted, and the WAL directory beside it. */
+  readonly diskDir?: string;
+  readonly walDir?: string;
   readonly socketDir: string;
   readonly logFile: string;
   private proc: ManagedProcess | undefined;
   private readonly bin: (name: string) => string;
 
   constructor(public readonly opts: PgNodeOptions) {
-    this.dataDir = join(opts.baseDir, `${opts.name}-data`);
+    if (opts.diskMb !== undefined) {
+      this.diskDir = join(opts.baseDir, `${opts.name}-disk`);
+      this.dataDir = join(this.diskDir, 'data');
+      this.walDir = join(opts.baseDir, `${opts.name}-wal`);
+    } else {
+      this.dataDir = join(opts.baseDir, `${opts.name}-data`);
+    }
     this.socketDir = join(opts.baseDir, `${opts.name}-sock`);
     this.logFile = join(opts.baseDir, `${opts.name}.log`);
     this.bin = (name) => findBinary(name, postgresBinDirs());
@@ -94,18 +120,59 @@ export class PgNode {
   }
 
   private freshDirs(): void {
-    rmSync(this.dataDir, { recursive: true, force: true });
-    for (const d of [this.dataDir, this.socketDir]) {
+    if (this.diskDir) this.mountDisk(this.diskDir);
+    for (const d of [this.dataDir, this.walDir]) if (d) rmSync(d, { recursive: true, force: true });
+    for (const d of [this.dataDir, this.socketDir, this.walDir]) {
+      if (!d) continue;
       mkdirSync(d, { recursive: true, mode: 0o700 });
       this.own(d);
     }
+  }
+
+  private mountDisk(dir: string): void {
+    if (isMountPoint(dir)) return;
+    mkdirSync(dir, { recursive: true, mode: 0o755 });
+    runSync('mount', ['-t', 'tmpfs', '-o', `size=${this.opts.diskMb}m,mode=0755`, 'drill-pg-disk', dir]);
+  }
+
+  private get ballast(): string {
+    if (!this.diskDir) throw new Error(`drill: ${this.name} has no disk of its own to fill (diskMb)`);
+    return join(this.diskDir, 'ballast');
+  }
+
+  /** Fills the node's data filesystem to the last block (a root-owned ballast file). */
+  fillDisk(): void {
+    const ballast = this.ballast;
+    const fs = statfsSync(this.diskDir!);
+    runSync('fallocate', ['-l', String(fs.bavail * fs.bsize), ballast]);
+  }
+
+  /** Frees what fillDisk took. */
+  freeDisk(): void {
+    rmSync(this.ballast, { force: true });
+  }
+
+  /** Unmounts the node's own filesystem (after it stopped). */
+  unmountDisk(): void {
+    if (this.diskDir && isMountPoint(this.diskDir)) runSync('umount', ['-l', this.diskDir]);
   }
 
   initPrimary(): void {
     this.freshDirs();
     runSync(
       this.bin('initdb'),
-      ['-D', this.dataDir, '-U', 'postgres', '-A', 'trust', '--no-sync', '-E', 'UTF8'],
+      [
+        '-D',
+        this.dataDir,
+        ...(this.walDir ? ['-X', this.walDir] : []),
+        '-U',
+        'postgres',
+        '-A',
+        'trust',
+        '--no-sync',
+        '-E',
+        'UTF8',
+      ],
       {
         runAs: this.opts.runAs,
       },
@@ -141,6 +208,7 @@ export class PgNode {
         'postgres',
         '-D',
         this.dataDir,
+        ...(this.walDir ? ['--waldir', this.walDir] : []),
         '-X',
         'stream',
         '-c',
@@ -228,6 +296,14 @@ export class PgNode {
     await this.proc?.stop(10_000);
   }
 
+  /**
+   * SIGSTOP freezes the postmaster and every backend (the host hangs: connections stay open, nothing answers);
+   * SIGCONT resumes them where they were.
+   */
+  signal(sig: 'SIGSTOP' | 'SIGCONT'): void {
+    this.proc?.signalTree(sig);
+  }
+
   async promote(): Promise<void> {
     await execFileAsync(this.bin('pg_ctl'), ['promote', '-D', this.dataDir, '-w', '-t', '30'], {
       uid: this.opts.runAs?.uid,
@@ -266,6 +342,14 @@ export class PgNode {
   }
 }
 
+/** Whether `dir` is a mount point (listed in /proc/mounts). */
+export function isMountPoint(dir: string): boolean {
+  if (!existsSync('/proc/mounts')) return false;
+  return readFileSync('/proc/mounts', 'utf8')
+    .split('\n')
+    .some((l) => l.split(' ')[1] === dir);
+}
+
 /** Primary + synchronous replica and the operations a failover orchestrator (Patroni, RDS) performs. */
 /**
  * Pure: which node is the writer. After a promotion only the promoted node can be, and only while it answers as a
@@ -293,7 +377,14 @@ export class PgCluster {
   private fence: ((node: PgNode, fenced: boolean) => Promise<void>) | undefined;
   readonly appPassword = `drill-${Math.random().toString(36).slice(2)}`;
 
-  constructor(opts: { ports: [number, number]; agentPorts: [number, number]; baseDir: string; tls?: PgTls }) {
+  constructor(opts: {
+    ports: [number, number];
+    agentPorts: [number, number];
+    baseDir: string;
+    tls?: PgTls;
+    /** See PgNodeOptions.diskMb (both nodes). */
+    diskMb?: number;
+  }) {
     const runAs = postgresRunAs();
     // The base dir was made 0700 by mkdtemp; the unprivileged user must be able to reach its own dirs inside.
     if (runAs) chmodSync(opts.baseDir, 0o711);
@@ -306,6 +397,7 @@ export class PgCluster {
         baseDir: opts.baseDir,
         runAs,
         tls: opts.tls,
+        diskMb: opts.diskMb,
       }),
       new PgNode({
         name: 'pg2',
@@ -314,6 +406,7 @@ export class PgCluster {
         baseDir: opts.baseDir,
         runAs,
         tls: opts.tls,
+        diskMb: opts.diskMb,
       }),
     ];
   }
@@ -428,5 +521,6 @@ export class PgCluster {
 
   async stop(): Promise<void> {
     await Promise.all(this.nodes.map((n) => n.stop()));
+    for (const n of this.nodes) n.unmountDisk();
   }
 }

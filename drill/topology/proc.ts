@@ -15,8 +15,11 @@ export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
+/** Every port handed out in this process: two parts of the drill never get the same one, whoever binds first. */
+const handedOut = new Set<number>();
+
 /** A port the kernel just handed out on 127.0.0.1 (closed again, so the next bind normally gets it). */
-export async function freePort(): Promise<number> {
+function kernelPort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = createServer();
     srv.unref();
@@ -29,11 +32,21 @@ export async function freePort(): Promise<number> {
   });
 }
 
-/** Distinct free ports (kept distinct even if the kernel hands one out twice). */
+/** A free loopback port that no earlier call in this process returned. */
+export async function freePort(): Promise<number> {
+  for (;;) {
+    const port = await kernelPort();
+    if (handedOut.has(port)) continue;
+    handedOut.add(port);
+    return port;
+  }
+}
+
+/** Distinct free ports. */
 export async function freePorts(n: number): Promise<number[]> {
-  const ports = new Set<number>();
-  while (ports.size < n) ports.add(await freePort());
-  return [...ports];
+  const ports: number[] = [];
+  while (ports.length < n) ports.push(await freePort());
+  return ports;
 }
 
 export function makeTempDir(prefix: string): string {
@@ -100,6 +113,11 @@ export async function waitUntil(
   }
 }
 
+/** Whether the drill runs as root (the partition, the database's own disk and the per-AZ users need it). */
+export function isRoot(): boolean {
+  return typeof process.getuid === 'function' && process.getuid() === 0;
+}
+
 export interface RunAs {
   readonly uid: number;
   readonly gid: number;
@@ -109,10 +127,11 @@ export interface RunAs {
 export function runSync(
   cmd: string,
   args: readonly string[],
-  opts: { runAs?: RunAs; env?: NodeJS.ProcessEnv; cwd?: string } = {},
+  opts: { runAs?: RunAs; env?: NodeJS.ProcessEnv; cwd?: string; input?: string } = {},
 ): string {
   const res = spawnSync(cmd, args, {
     encoding: 'utf8',
+    input: opts.input,
     env: opts.env ?? process.env,
     cwd: opts.cwd,
     uid: opts.runAs?.uid,
@@ -226,6 +245,21 @@ export class ManagedProcess {
     }
   }
 
+  /** Signals the group and every descendant (PostgreSQL's backends each run in a session of their own). */
+  signalTree(sig: NodeJS.Signals): void {
+    const pid = this.child?.pid;
+    if (pid === undefined) return;
+    // The leader first: a frozen postmaster cannot fork a backend the walk below would miss.
+    this.signal(sig);
+    for (const p of existsSync('/proc') ? descendants(pid) : []) {
+      try {
+        process.kill(p, sig);
+      } catch {
+        /* already gone */
+      }
+    }
+  }
+
   /**
    * SIGKILL the leader, its process group and every descendant in one go: the host is gone. (Signalling the group
    * alone would miss PostgreSQL's backends, which each run in a session of their own.)
@@ -257,6 +291,12 @@ export class ManagedProcess {
   waitExit(): Promise<void> {
     return this.exited;
   }
+
+  /** The last lines of the process's log, for an error that says why it did not come up. */
+  logTail(lines = 20): string {
+    if (!existsSync(this.opts.logFile)) return '(no log)';
+    return readFileSync(this.opts.logFile, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
+  }
 }
 
 /** Kills every process still running (synchronously, so it also works from an 'exit' handler). */
@@ -274,7 +314,17 @@ export function registerTempDir(dir: string): string {
   return dir;
 }
 export function removeTempDirs(): void {
-  for (const dir of tempDirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+  for (const dir of tempDirs.splice(0)) {
+    // A filesystem the drill mounted inside (a database node's own disk) goes first, whatever stopped the run.
+    const mounts = existsSync('/proc/mounts')
+      ? readFileSync('/proc/mounts', 'utf8')
+          .split('\n')
+          .map((l) => l.split(' ')[1])
+          .filter((m) => m !== undefined && m.startsWith(`${dir}/`))
+      : [];
+    for (const m of mounts) spawnSync('umount', ['-l', m]);
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 /**

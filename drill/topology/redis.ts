@@ -33,6 +33,8 @@ export class RedisNode {
   private proc: ManagedProcess | undefined;
   constructor(
     public readonly port: number,
+    /** The cluster bus port, given explicitly: Redis's default, port + 10000, is a port nobody checked was free. */
+    public readonly busPort: number,
     private readonly dir: string,
     private readonly security?: RedisSecurity,
   ) {}
@@ -88,6 +90,8 @@ export class RedisNode {
         this.dir,
         '--cluster-enabled',
         'yes',
+        '--cluster-port',
+        String(this.busPort),
         '--cluster-config-file',
         join(this.dir, 'nodes.conf'),
         '--cluster-node-timeout',
@@ -104,8 +108,25 @@ export class RedisNode {
     }).start();
   }
 
+  /** SIGSTOP freezes the node (it keeps its sockets and answers nothing), SIGCONT resumes it. */
+  signal(sig: 'SIGSTOP' | 'SIGCONT'): void {
+    this.proc?.signal(sig);
+  }
+
   async kill(): Promise<void> {
     await this.proc?.kill();
+  }
+
+  /** Waits until the node accepts connections; if it does not, the error carries the end of its log. */
+  async waitListening(timeoutMs: number): Promise<void> {
+    try {
+      await waitForTcp(this.port, timeoutMs);
+    } catch (err) {
+      const state = this.running ? 'still running' : 'exited';
+      throw new Error(
+        `${(err as Error).message} (redis-${this.port}, ${state}); its log ends:\n${this.proc?.logTail() ?? ''}`,
+      );
+    }
   }
 
   async stop(): Promise<void> {
@@ -139,13 +160,35 @@ export function parseClusterNodes(text: string): ClusterNodeInfo[] {
     });
 }
 
+export interface RedisClusterOptions {
+  /** Client ports: 3 masters + 3 replicas. */
+  readonly ports: readonly number[];
+  /** Cluster bus ports, one per node, each free and none among `ports`. */
+  readonly busPorts: readonly number[];
+  /** Each node's directory is made under this one. */
+  readonly dir: string;
+  /** @default plaintext without AUTH */
+  readonly security?: RedisSecurity;
+}
+
 export class RedisCluster {
   readonly nodes: RedisNode[];
 
-  constructor(ports: readonly number[], baseDir: string, security?: RedisSecurity) {
+  constructor(opts: RedisClusterOptions) {
+    const { ports, busPorts } = opts;
     if (ports.length !== 6)
       throw new Error(`drill: Redis Cluster needs 6 ports (3 masters + 3 replicas), got ${ports.length}`);
-    this.nodes = ports.map((p) => new RedisNode(p, join(baseDir, `redis-${p}`), security));
+    if (busPorts.length !== ports.length)
+      throw new Error(
+        `drill: Redis Cluster needs one bus port per node (${ports.length}), got ${busPorts.length}`,
+      );
+    if (new Set([...ports, ...busPorts]).size !== ports.length * 2)
+      throw new Error(
+        `drill: Redis Cluster ports and bus ports must all differ: ${[...ports, ...busPorts].join(', ')}`,
+      );
+    this.nodes = ports.map(
+      (p, i) => new RedisNode(p, busPorts[i], join(opts.dir, `redis-${p}`), opts.security),
+    );
   }
 
   /** Comma list host:port for REDIS_NODES. */
@@ -155,7 +198,7 @@ export class RedisCluster {
 
   async start(): Promise<void> {
     for (const n of this.nodes) n.start();
-    await Promise.all(this.nodes.map((n) => waitForTcp(n.port, 15_000)));
+    await Promise.all(this.nodes.map((n) => n.waitListening(15_000)));
     await execFileAsync(
       findBinary('redis-cli'),
       [

@@ -8,23 +8,26 @@
  *                                   │                          └► pg1 / pg2 (checked via agents :G1 / :G2)
  *                                   └► Redis Cluster 6 nodes
  */
-import { mkdirSync } from 'node:fs';
+import { chmodSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { build } from 'esbuild';
 import { serviceBuildOptions } from '../../service/build-options';
-import { ServiceInstance, fleetLayout } from './fleet';
+import { azRunAs, ServiceInstance, fleetLayout } from './fleet';
 import { Haproxy, FLEET_BACKEND } from './haproxy';
 import { APP_DB, APP_USER, PgCluster } from './postgres';
 import {
   freePort,
   freePorts,
+  isRoot,
   LOOPBACK,
   makeTempDir,
   ManagedProcess,
   registerTempDir,
   waitForTcp,
 } from './proc';
+import { Partition } from './partition';
 import { RedisCluster } from './redis';
+import { AutomaticTargetWeights } from './target-weights';
 
 /** The reader endpoint's address: same port as the writer (the contract has one DB_PORT), another loopback IP. */
 export const READER_HOST = '127.0.0.2';
@@ -36,8 +39,11 @@ export interface TopologyOptions {
   readonly drainSeconds?: number;
   /** See HaproxyConfigInput.passiveHealth. @default false (the ALB model) */
   readonly passiveHealth?: boolean;
-  /** See HaproxyConfigInput.errorObservation. @default false (the ALB with round robin, the config default) */
-  readonly errorObservation?: boolean;
+  /**
+   * The ALB with weighted random and automatic target weights (HaproxyConfigInput.weightedRandom and
+   * target-weights.ts); otherwise round robin. @default false
+   */
+  readonly weightedRandom?: boolean;
   /** Added to every instance's environment. @default {} */
   readonly serviceEnv?: Record<string, string>;
 }
@@ -92,6 +98,12 @@ export class Topology {
   /** The environment every instance gets (the service's defaults apply to everything not set here). */
   serviceEnv: NodeJS.ProcessEnv = {};
   albUrl = '';
+  /** Set with weightedRandom: the automatic target weights stand-in. */
+  targetWeights: AutomaticTargetWeights | undefined;
+  /** Cuts AZs off from the data tier (see partition.ts). */
+  readonly partition = new Partition();
+  /** Every port an instance connects to for data: the database path (both endpoints) and each Redis node. */
+  dataTierPorts: number[] = [];
   private sidecar!: ManagedProcess;
   private controlPort = 0;
 
@@ -104,15 +116,23 @@ export class Topology {
     log(`working dir ${this.dir}`);
     const bundles = await buildBundles(join(this.dir, 'bin'), log);
 
-    const [pg1, pg2, agent1, agent2, albPort, controlPort, ...rest] = await freePorts(6 + 6 + 6);
+    const [pg1, pg2, agent1, agent2, albPort, controlPort, ...rest] = await freePorts(6 + 6 + 6 + 6);
     const redisPorts = rest.slice(0, 6);
-    const instancePorts = rest.slice(6, 12);
+    const redisBusPorts = rest.slice(6, 12);
+    const instancePorts = rest.slice(12, 18);
     const haproxyDbPort = await dualFreePort();
     let proxyPort = await dualFreePort();
     while (proxyPort === haproxyDbPort) proxyPort = await dualFreePort();
     this.controlPort = controlPort;
 
-    this.pg = new PgCluster({ ports: [pg1, pg2], agentPorts: [agent1, agent2], baseDir: this.dir });
+    const root = isRoot();
+    // Under root each node's data directory gets a disk of its own that the drill can fill (db-disk-full).
+    this.pg = new PgCluster({
+      ports: [pg1, pg2],
+      agentPorts: [agent1, agent2],
+      baseDir: this.dir,
+      ...(root ? { diskMb: 256 } : {}),
+    });
     await this.pg.start();
     log(`PostgreSQL pg1 :${pg1} primary, pg2 :${pg2} synchronous standby`);
 
@@ -154,7 +174,7 @@ export class Topology {
         pgNodes: this.pg.nodes.map((n) => ({ name: n.name, port: n.port, agentPort: n.opts.agentPort })),
         adminSocket: join(this.dir, 'haproxy.sock'),
         passiveHealth: this.opts.passiveHealth ?? false,
-        errorObservation: this.opts.errorObservation ?? false,
+        weightedRandom: this.opts.weightedRandom ?? false,
       },
       this.dir,
     );
@@ -163,7 +183,7 @@ export class Topology {
     await this.haproxy.waitServerUp('pg_replicas', 'pg2');
     this.albUrl = `http://${LOOPBACK}:${albPort}`;
 
-    this.redis = new RedisCluster(redisPorts, this.dir);
+    this.redis = new RedisCluster({ ports: redisPorts, busPorts: redisBusPorts, dir: this.dir });
     await this.redis.start();
     log(`Redis Cluster ${this.redis.seeds}`);
 
@@ -185,13 +205,23 @@ export class Topology {
     const logDir = join(this.dir, 'service-logs');
     mkdirSync(logDir, { recursive: true });
     this.serviceEnv = env;
-    this.instances = layout.map((s) => new ServiceInstance(s, bundles.service, env, logDir));
+    this.dataTierPorts = [proxyPort, ...redisPorts];
+    // Under root every AZ's instances run as that AZ's own user (what a partition matches on): they read the
+    // bundle and nothing else, and write only to the log files this process opens for them.
+    if (root) chmodSync(this.dir, 0o711);
+    this.instances = layout.map(
+      (s) => new ServiceInstance(s, bundles.service, env, logDir, azRunAs(s.az, root)),
+    );
     // The first instance runs the schema migration alone, then the rest start together.
     this.instances[0].start();
     await this.instances[0].waitReady();
     for (const i of this.instances.slice(1)) i.start();
     await Promise.all(this.instances.map((i) => i.waitReady()));
     await this.waitFleetUp();
+    if (this.opts.weightedRandom) {
+      this.targetWeights = new AutomaticTargetWeights(this.haproxy, FLEET_BACKEND);
+      this.targetWeights.start();
+    }
     log(`fleet of ${this.instances.length} behind ${this.albUrl}`);
   }
 
@@ -224,6 +254,8 @@ export class Topology {
   }
 
   async stop(): Promise<void> {
+    this.targetWeights?.stop();
+    this.partition.heal();
     await Promise.all(this.instances.map((i) => i.stop()));
     await this.redis?.stopAll();
     await this.haproxy?.stop();

@@ -43,7 +43,7 @@ export const DEFAULT_CONFIG: AppConfig = {
     healthCheckGraceSeconds: 120,
     healthCheckIntervalSeconds: 10,
     deregistrationDelaySeconds: 30,
-    loadBalancingAlgorithm: 'round_robin',
+    loadBalancingAlgorithm: 'weighted_random',
     rootVolumeGiB: 20,
     impairedZoneHealthCheck: 'IgnoreUnhealthy',
     sizeForAzLoss: false,

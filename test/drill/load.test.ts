@@ -58,9 +58,10 @@ describe('isRetriable / nextRetryDelayMs', () => {
     expect(nextRetryDelayMs(CLIENT_RETRY, 3, 0, () => 0)).toBeUndefined();
   });
 
-  test('GIVEN a retry that would start after the 2.5 s budget THEN none', () => {
-    expect(nextRetryDelayMs(CLIENT_RETRY, 0, 2_350, () => 0.5)).toBeUndefined(); // 2350 + 200 > 2500
-    expect(nextRetryDelayMs(CLIENT_RETRY, 0, 2_300, () => 0.5)).toBe(200); // starts at exactly 2500
+  test('GIVEN a retry that would start after the budget THEN none', () => {
+    const { budgetMs } = CLIENT_RETRY;
+    expect(nextRetryDelayMs(CLIENT_RETRY, 0, budgetMs - 150, () => 0.5)).toBeUndefined(); // +200 > budget
+    expect(nextRetryDelayMs(CLIENT_RETRY, 0, budgetMs - 200, () => 0.5)).toBe(200); // starts at exactly the budget
   });
 });
 
@@ -108,11 +109,12 @@ describe('sendWithRetry (the well-behaved client)', () => {
     }
   });
 
-  test('GIVEN a first attempt that failed slowly (after 2.4 s) THEN no retry: the request stays within its budget', async () => {
-    const { client, calls, deps } = scripted([r(504)], 2_400);
+  test('GIVEN a first attempt that failed slowly (just before the budget) THEN no retry: the request stays within its budget', async () => {
+    const slow = CLIENT_RETRY.budgetMs - 50;
+    const { client, calls, deps } = scripted([r(504)], slow);
     const res = await sendWithRetry(client, 'GET', '/p', { timeoutMs: 5_000 }, CLIENT_RETRY, deps);
     expect(calls).toHaveLength(1);
-    expect(res.latencyMs).toBe(2_400);
+    expect(res.latencyMs).toBe(slow);
   });
 
   test('GIVEN a retry THEN its timeout is what is left of the user patience, not a fresh one', async () => {
@@ -122,10 +124,20 @@ describe('sendWithRetry (the well-behaved client)', () => {
       backoffMaxMs: 100,
       multiplier: 2,
       budgetMs: 1_500,
+      attemptTimeoutMs: 5_000,
     };
     const { client, calls, deps } = scripted([r(503), r(200)], 400);
     await sendWithRetry(client, 'GET', '/p', { timeoutMs: 2_000 }, policy, deps);
     expect(calls[1].opts.timeoutMs).toBe(2_000 - 400 - 100);
+  });
+
+  test('GIVEN an attempt timeout shorter than the patience THEN every attempt is cut at it, and a hung attempt is retried', async () => {
+    const policy: RetryPolicy = { ...CLIENT_RETRY, attemptTimeoutMs: 800 };
+    // The first attempt hangs until its timeout (a frozen target), the second answers.
+    const { client, calls, deps } = scripted([{ status: 0, body: '', error: 'timeout' }, r(200)], 800);
+    const res = await sendWithRetry(client, 'GET', '/p', { timeoutMs: 5_000 }, policy, deps);
+    expect(calls.map((c) => c.opts.timeoutMs)).toEqual([800, 800]);
+    expect([res.final.status, res.attempts]).toEqual([200, 2]);
   });
 });
 

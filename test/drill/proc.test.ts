@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { descendants } from '../../drill/topology/proc';
+import { descendants, freePorts } from '../../drill/topology/proc';
 
 describe('descendants', () => {
   test('GIVEN a shell that started two children THEN both are found (so a "host" kill reaches them)', async () => {
@@ -20,5 +20,13 @@ describe('descendants', () => {
 
   test('GIVEN a pid with no children THEN none', () => {
     expect(descendants(2 ** 22 + 7)).toEqual([]);
+  });
+});
+
+describe('freePorts', () => {
+  test('GIVEN two separate calls (two regions of the drill) THEN no port is handed out twice', async () => {
+    const first = await freePorts(40);
+    const second = await freePorts(40);
+    expect(new Set([...first, ...second]).size).toBe(80);
   });
 });

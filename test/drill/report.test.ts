@@ -33,7 +33,14 @@ const figures = (over: Partial<ScenarioFigures> = {}): ScenarioFigures => ({
   ...over,
 });
 
-const result = (id: string, f: ScenarioFigures, lost = 0, min?: number, duplicates = 0): ScenarioResult => ({
+const result = (
+  id: string,
+  f: ScenarioFigures,
+  lost = 0,
+  min?: number,
+  duplicates = 0,
+  crashes = 0,
+): ScenarioResult => ({
   id,
   title: `title of ${id}`,
   figures: f,
@@ -41,9 +48,10 @@ const result = (id: string, f: ScenarioFigures, lost = 0, min?: number, duplicat
   ackedWritesLost: lost,
   replayedWrites: 3,
   duplicateWrites: duplicates,
+  crashes,
   extra: { markedDownAfterMs: 1500 },
   notes: [],
-  checks: standardChecks(f, { lost, duplicates }, min),
+  checks: standardChecks(f, { lost, duplicates, crashes }, min),
 });
 
 describe('standardChecks / gatingFailures', () => {
@@ -55,6 +63,12 @@ describe('standardChecks / gatingFailures', () => {
   test('GIVEN a write stored twice THEN a gating failure naming the scenario and the count', () => {
     expect(gatingFailures([result('az-kill', figures(), 0, undefined, 1)])).toEqual([
       'az-kill: no write stored twice (1 duplicates)',
+    ]);
+  });
+
+  test('GIVEN a service process that exited unasked THEN a gating failure naming the scenario', () => {
+    expect(gatingFailures([result('pg-freeze', figures(), 0, undefined, 0, 2)])).toEqual([
+      'pg-freeze: no service process crashed (2 exits nobody asked for)',
     ]);
   });
 
@@ -78,9 +92,9 @@ describe('standardChecks / gatingFailures', () => {
   });
 
   test('GIVEN no request sent during the fault THEN the floor is not met (no evidence is not a pass)', () => {
-    const [, , floor] = standardChecks(
+    const [, , , floor] = standardChecks(
       figures({ successDuringFault: null }),
-      { lost: 0, duplicates: 0 },
+      { lost: 0, duplicates: 0, crashes: 0 },
       0.999,
     );
     expect(floor.passed).toBe(false);
@@ -102,18 +116,22 @@ describe('formatting', () => {
   test('GIVEN two scenarios WHEN tabled THEN a markdown table with a header, separator and one row each', () => {
     const table = formatTable([
       result('a', figures()),
-      result('b', figures({ timeToRecoverMs: null, failedByStatus: {} })),
+      {
+        ...result('b', figures({ timeToRecoverMs: null, failedByStatus: {} }), 0, undefined, 0, 2),
+        extra: { detectedAfterMs: 1234 },
+      },
     ]);
     const lines = table.split('\n');
     expect(lines).toHaveLength(4);
     expect(lines[0]).toBe(
-      '| Scenario | Sent | OK | Failed (by status) | Retried | First-attempt success during fault | User-visible success during fault | Longest error burst | Full success again after | p99 during | p99 after | Acked writes (lost) | Duplicates |',
+      '| Scenario | Sent | OK | Failed (by status) | Retried | First-attempt success during fault | User-visible success during fault | Longest error burst | Detected after | Full success again after | p99 during | p99 after | Acked writes (lost) | Duplicates | Crashes |',
     );
-    expect(lines[1]).toMatch(/^\| --- \|( --- \|){12}$/);
+    expect(lines[1]).toMatch(/^\| --- \|( --- \|){14}$/);
     expect(lines[2]).toBe(
-      '| title of a | 3000 | 2990 | 6 × 503, 4 × 502 | 57 | 96.20 % | 99.85 % | 1840 ms | 2100 ms | 12 ms | 4 ms | 600 (0) | 0 |',
+      '| title of a | 3000 | 2990 | 6 × 503, 4 × 502 | 57 | 96.20 % | 99.85 % | 1840 ms | – | 2100 ms | 12 ms | 4 ms | 600 (0) | 0 | 0 |',
     );
-    expect(lines[3]).toContain('| not recovered |');
+    expect(lines[3]).toContain('| 1234 ms | not recovered |');
+    expect(lines[3]).toMatch(/\| 2 \|$/);
     // Every row has as many cells as the header.
     const cells = (l: string): number => l.split(' | ').length;
     expect(new Set(lines.map(cells)).size).toBe(1);
