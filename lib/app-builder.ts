@@ -2,9 +2,10 @@ import { Annotations, App, type AppProps } from 'aws-cdk-lib';
 import { applySecureDefaults } from './aspects';
 import { acknowledgeComplianceFindings } from './checks/compliance-acknowledgements';
 import { addValidationPlugins } from './checks/plugins';
-import { type AppConfig, stackName } from './config';
+import { type AppConfig, keysStackName, secretReplicaRegions, stackName } from './config';
 import { DeployRoleStack, type DeployRoleOptions } from './stacks/deploy-role-stack';
 import { GlobalMonitoringStack } from './stacks/global-monitoring-stack';
+import { KeysStack } from './stacks/keys-stack';
 import { RegionSwitchStack } from './stacks/region-switch-stack';
 import { RegionalStack } from './stacks/regional-stack';
 
@@ -14,6 +15,8 @@ export interface HaApp {
   readonly primary: RegionalStack;
   readonly secondary: RegionalStack;
   readonly globalMonitoring: GlobalMonitoringStack;
+  /** One per replica region (the DR region): its secrets key, deployed before the primary. */
+  readonly keys: readonly KeysStack[];
   /** The ARC Region switch plan's stack; only with `failover.regionSwitchPlan.enabled`. */
   readonly regionSwitch?: RegionSwitchStack;
   /** The GitHub deploy role's stack, when asked for (`deployRole`). */
@@ -43,22 +46,43 @@ export interface BuildAppOptions {
 }
 
 /**
- * Composes the app from a validated config: the primary region, the DR region (which depends on
- * the primary so `cdk deploy --all` orders them) and the us-east-1 health-check monitoring stack.
+ * Composes the app from a validated config: a keys stack per replica region (the DR region's
+ * secrets key, which the primary's secret replicas are encrypted with), the primary region (after
+ * the keys stacks), the DR region (which depends on the primary so `cdk deploy --all` orders them)
+ * and the us-east-1 health-check monitoring stack.
  */
 export function buildApp(options: BuildAppOptions): HaApp {
   const { config } = options;
   const app = options.app ?? new App(options.appProps);
+  const keys = secretReplicaRegions(config).map(
+    (region) =>
+      new KeysStack(app, keysStackName(config, region), {
+        config,
+        region,
+        description: `${config.appName}: Secrets Manager key of ${region} (deploy before ${stackName(config, 'primary')})`,
+      }),
+  );
+  const keysOf = (region: string) => keys.find((k) => k.region === region);
   const primary = new RegionalStack(app, stackName(config, 'primary'), {
     config,
     role: 'primary',
     description: `${config.appName}: primary region (${config.primary.region})`,
   });
+  for (const k of keys) {
+    primary.addStackDependency(
+      k,
+      `The secret replicas in ${k.region} are encrypted with this stack's key (by alias)`,
+    );
+  }
+  const drKeys = keysOf(config.dr.region);
   const secondary = new RegionalStack(app, stackName(config, 'secondary'), {
     config,
     role: 'secondary',
     description: `${config.appName}: DR region (${config.dr.region})`,
+    ...(drKeys ? { secretsKeyArn: drKeys.secretsKey.keyArn } : {}),
   });
+  if (drKeys)
+    secondary.addStackDependency(drKeys, 'Its secrets and the replicas it reads use the keys stack key');
   secondary.addStackDependency(
     primary,
     'The Global Database secondary attaches to the global cluster the primary creates',
@@ -96,5 +120,13 @@ export function buildApp(options: BuildAppOptions): HaApp {
   applySecureDefaults(app);
 
   if (options.validations ?? true) addValidationPlugins(app);
-  return { app, primary, secondary, globalMonitoring, ...(regionSwitch ? { regionSwitch } : {}), deployRole };
+  return {
+    app,
+    keys,
+    primary,
+    secondary,
+    globalMonitoring,
+    ...(regionSwitch ? { regionSwitch } : {}),
+    deployRole,
+  };
 }

@@ -15,19 +15,17 @@ import { App } from 'aws-cdk-lib';
 import { buildApp } from '../lib/app-builder';
 import { acknowledgementTable, COMPLIANCE_PACKS, evaluateCompliancePack } from '../lib/checks/compliance';
 import { loadConfig } from '../lib/config';
+import { cdkJsonContext } from './cdk-json';
 
 const args = process.argv.slice(2);
 const list = args.includes('--list');
 const markdown = args.includes('--markdown');
 const configArg = args.find((a) => a.startsWith('config='));
 
-const cdkJson = JSON.parse(fs.readFileSync(path.join(__dirname, '..', 'cdk.json'), 'utf8')) as {
-  context: Record<string, unknown>;
-};
 const { config } = loadConfig({ configFile: configArg?.slice('config='.length), env: process.env });
 const app = new App({
   outdir: fs.mkdtempSync(path.join(os.tmpdir(), 'compliance-')),
-  context: cdkJson.context,
+  context: cdkJsonContext(),
 });
 buildApp({ app, config, validations: false });
 app.synth();

@@ -8,7 +8,15 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { ConfigError, loadConfig, parseConfigArg, stackName, type AppConfig } from '../lib/config';
+import {
+  ConfigError,
+  keysStackName,
+  loadConfig,
+  parseConfigArg,
+  secretReplicaRegions,
+  stackName,
+  type AppConfig,
+} from '../lib/config';
 import { ROUTE53_METRICS_REGION } from '../lib/stacks/global-monitoring-stack';
 import {
   BOOTSTRAP_QUALIFIER_CONTEXT,
@@ -16,9 +24,18 @@ import {
   bootstrapRoleArn,
 } from '../lib/delivery/bootstrap-roles';
 
-/** The plan's outputs, in the order the workflow uses them. */
+/**
+ * The plan's outputs, in the order the workflow uses them: the keys stack first (the primary's
+ * secret replicas are encrypted with its key), then primary, DR and monitoring.
+ */
 export function deployPlan(config: AppConfig, qualifier: string): Record<string, string> {
+  const replicaRegions = secretReplicaRegions(config);
+  // deploy.yml has one keys-stack step: the app replicates to the one DR region.
+  if (replicaRegions.length !== 1) {
+    throw new Error(`deploy-plan: expected one secret replica region, found ${replicaRegions.join(', ')}`);
+  }
   return {
+    keys_stack: keysStackName(config, replicaRegions[0]),
     primary_stack: stackName(config, 'primary'),
     secondary_stack: stackName(config, 'secondary'),
     monitoring_stack: stackName(config, 'global-monitoring'),

@@ -30,6 +30,7 @@ import {
   stacksFromManifest,
 } from '../lib/report';
 import { ConfigArgError, parseConfigArg } from '../lib/config/cli';
+import { cdkJsonContext } from './cdk-json';
 
 interface Args {
   readonly json: boolean;
@@ -134,13 +135,10 @@ function synthesizeProfile(drStrategy: string, configFile: string | undefined): 
   const { buildApp } = require('../lib/app-builder') as typeof import('../lib/app-builder');
   const { loadConfig } = require('../lib/config') as typeof import('../lib/config');
   /* eslint-enable @typescript-eslint/no-require-imports */
-  const root = path.resolve(__dirname, '..');
-  const context = (JSON.parse(fs.readFileSync(path.join(root, 'cdk.json'), 'utf8')) as { context: object })
-    .context;
   const { config, warnings } = loadConfig({ configFile, overrides: { drStrategy }, env: process.env });
   const outdir = fs.mkdtempSync(path.join(os.tmpdir(), `ha-ref-compare-${drStrategy}-`));
   try {
-    const app = new App({ outdir, context: { ...context } });
+    const app = new App({ outdir, context: cdkJsonContext() });
     buildApp({ app, config, warnings, validations: false });
     return app.synth().stacks.map((s) => ({
       stackName: s.stackName,

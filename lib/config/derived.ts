@@ -35,6 +35,29 @@ export function snapshotKeyAlias(config: AppConfig): string {
   return `alias/${config.appName}/snapshot-copies`;
 }
 
+/**
+ * Regions the primary replicates its database secrets to: the DR region. Each has a keys stack
+ * ({@link keysStackName}) whose secrets key ({@link secretsKeyAlias}) encrypts the replicas there,
+ * deployed before the primary.
+ */
+export function secretReplicaRegions(config: AppConfig): string[] {
+  return [config.dr.region];
+}
+
+/**
+ * Alias of the customer-managed key of the Secrets Manager secrets in a replica region, made by
+ * that region's keys stack. Fixed, because the primary's replica entries name it (as an alias ARN
+ * in the replica region) before any stack of that region but the keys stack exists.
+ */
+export function secretsKeyAlias(config: AppConfig): string {
+  return `alias/${config.appName}/secrets`;
+}
+
+/** Name of the keys stack of a replica region, e.g. ha-ref-keys-us-west-2. */
+export function keysStackName(config: AppConfig, region: string): string {
+  return `${config.appName}-keys-${region}`;
+}
+
 /** Regional DNS name of a region's ALB, e.g. us-east-1.app.example.com. */
 export function regionalRecordName(config: AppConfig, region: string): string {
   return `${region}.${config.dns.recordName}`;

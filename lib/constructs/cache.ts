@@ -144,6 +144,9 @@ export class Cache extends Construct {
       rotationDays: cache.authTokenRotationDays,
       graceMinutes: cache.authTokenGraceMinutes,
     });
+    // The schedule grants the function the secret; with a shared (keys stack) secrets key the key
+    // side is an IAM grant of its own.
+    SecretsKey.of(this).grantReadWrite(this.authRotation.function);
     // Keep a final snapshot when the group is deleted or replaced.
     this.replicationGroup.applyRemovalPolicy(RemovalPolicy.SNAPSHOT);
     this.configurationEndpoint = this.replicationGroup.attrConfigurationEndPointAddress;
@@ -166,6 +169,7 @@ export class Cache extends Construct {
 
   /** Lets `grantee` read the AUTH token (GetSecretValue/DescribeSecret on this secret only). */
   public grantReadAuth(grantee: iam.IGrantable): iam.Grant {
+    SecretsKey.of(this).grantRead(grantee);
     return this.authSecret.grantRead(grantee);
   }
 }

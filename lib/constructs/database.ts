@@ -52,6 +52,11 @@ export interface DatabaseProps {
   /** Region the primary replicates its master and app-user secrets to (the DR region). Read in the primary only. */
   readonly secretReplicaRegion: string;
   /**
+   * Alias of the key the replicas are encrypted with in `secretReplicaRegion`: the secrets key of
+   * that region's keys stack, which deploys before the primary (secretsKeyAlias). Read in the primary only.
+   */
+  readonly secretReplicaKeyAlias: string;
+  /**
    * Prefix of this app's fixed names: secrets `<prefix>/db/master` and `<prefix>/db/app-user`, key alias
    * `alias/<prefix>/aurora`, proxy `<prefix>-proxy` and `<prefix>-proxy-ro`.
    */
@@ -242,10 +247,22 @@ export class Database extends Construct {
 
   /**
    * Lets `grantee` read the app-user secret in this region: the secret itself in the primary,
-   * the replica (same name, ARN derived from it) in DR. Never grants the master secret.
+   * the replica (same name, ARN derived from it) in DR, with kms:Decrypt on the region's secrets
+   * key through Secrets Manager (the replica is encrypted with it). Never grants the master secret.
    */
   public grantReadAppSecret(grantee: iam.IGrantable): iam.Grant {
-    if (this.appUserSecret) return this.appUserSecret.grantRead(grantee);
+    const secretsKey = SecretsKey.of(this);
+    if (this.appUserSecret) {
+      secretsKey.grantRead(grantee);
+      return this.appUserSecret.grantRead(grantee);
+    }
+    if (!secretsKey.shared) {
+      throw new Error(
+        `Database: ${this.node.path} reads the app-user replica, which is encrypted with the region's keys stack key; ` +
+          'call SecretsKey.useShared on the stack first',
+      );
+    }
+    secretsKey.grantRead(grantee);
     const stack = Stack.of(this);
     // Secrets Manager appends "-" and 6 random characters to the name in the ARN.
     const replicaArn = Arn.format(
@@ -268,6 +285,18 @@ export class Database extends Construct {
     const { database: db, vpc } = props;
     const instanceType = new ec2.InstanceType(db.instanceClass);
     const instanceIds = instanceIdentifiersFor(this.clusterIdentifier, db.readers + 1);
+    // Both secrets are replicated to DR under the DR region's secrets key (never the AWS managed key).
+    const replicaRegions: secretsmanager.ReplicaRegion[] = [
+      {
+        region: props.secretReplicaRegion,
+        encryptionKey: SecretsKey.replicaKey(
+          this,
+          'SecretReplicaKey',
+          props.secretReplicaRegion,
+          props.secretReplicaKeyAlias,
+        ),
+      },
+    ];
     const instance = (i: number) => ({
       instanceIdentifier: instanceIds[i],
       availabilityZone: parts.azs[i % parts.azs.length],
@@ -287,7 +316,7 @@ export class Database extends Construct {
       credentials: rds.Credentials.fromGeneratedSecret(db.masterUsername, {
         secretName: this.masterSecretName,
         encryptionKey: SecretsKey.of(this).key,
-        replicaRegions: [{ region: props.secretReplicaRegion }],
+        replicaRegions,
       }),
       writer: rds.ClusterInstance.provisioned('Instance1', { instanceType, ...instance(0) }),
       readers: Array.from({ length: db.readers }, (_, k) =>
@@ -341,7 +370,7 @@ export class Database extends Construct {
       dbname: db.databaseName,
       masterSecret,
       encryptionKey: SecretsKey.of(this).key,
-      replicaRegions: [{ region: props.secretReplicaRegion }],
+      replicaRegions,
     });
     const appUserSecret = appSecret.attach(cluster);
     // Single-user rotation: RDS Proxy authenticates with this secret and maps it to one fixed

@@ -12,6 +12,7 @@ import {
   regionContext,
   regionalRecordName,
   type RegionRole,
+  secretsKeyAlias,
   snapshotKeyAlias,
 } from '../config';
 import type { CacheProps } from '../constructs/cache';
@@ -29,6 +30,7 @@ export function databaseProps(config: AppConfig, role: RegionRole): Omit<Databas
     globalClusterIdentifier: globalClusterIdentifier(config),
     availabilityZones: ctx.region.availabilityZones,
     secretReplicaRegion: ctx.peer.region,
+    secretReplicaKeyAlias: secretsKeyAlias(config),
     namePrefix: config.appName,
   };
 }

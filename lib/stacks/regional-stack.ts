@@ -24,6 +24,7 @@ import { Monitoring } from '../constructs/monitoring';
 import { Network } from '../constructs/network';
 import { RuntimeParameters } from '../constructs/runtime-parameters';
 import { ServiceBundle } from '../constructs/service-bundle';
+import { SecretsKey } from '../constructs/secrets-key';
 import { SnapshotReplication } from '../constructs/snapshot-replication';
 import { AzOutlierAlarms } from '../constructs/az-outlier-alarms';
 import { WebAcl } from '../constructs/web-acl';
@@ -33,6 +34,12 @@ export interface RegionalStackProps extends StackProps {
   readonly config: AppConfig;
   /** primary: owns the global cluster and the PRIMARY record; secondary: the DR region. */
   readonly role: RegionRole;
+  /**
+   * ARN of the region's secrets key in its keys stack (KeysStack), for a region that holds the
+   * primary's secret replicas (the DR region): the stack's own secrets use it and its readers get
+   * kms:Decrypt on it. @default - the stack's own secrets key (the primary)
+   */
+  readonly secretsKeyArn?: string;
 }
 
 /**
@@ -69,6 +76,8 @@ export class RegionalStack extends Stack {
     const { config } = props;
     const region = ctx.region.region;
     const azs = ctx.region.availabilityZones;
+    // Before any secret: the DR region's secrets are under its keys stack's key, like the replicas.
+    if (props.secretsKeyArn) SecretsKey.useShared(this, props.secretsKeyArn);
 
     this.network = new Network(this, 'Network', { availabilityZones: azs });
     const vpc = this.network.vpc;

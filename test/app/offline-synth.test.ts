@@ -53,6 +53,7 @@ test('THEN every stack template is written', () => {
     .sort();
   expect(templates).toEqual([
     'ha-ref-global-monitoring.template.json',
+    'ha-ref-keys-us-west-2.template.json',
     'ha-ref-primary.template.json',
     'ha-ref-secondary.template.json',
   ]);

@@ -18,7 +18,7 @@ describe('FunctionLogGroups (every function logs to an explicit, encrypted, reta
   beforeAll(() => {
     // GIVEN a function with its own log group, one without, aws-cdk-lib's own provider handler
     // (a bare CfnResource) and a rotation application with a fixed function name
-    const app = new App();
+    const app = new App({ builtinCloudFormationValidation: false });
     const stack = new Stack(app, 'Functions', { env: { account: '111111111111', region: 'eu-west-1' } });
     const code = lambda.Code.fromInline('exports.handler = async () => {};');
     const own = new logs.LogGroup(stack, 'OwnLogs', { retention: logs.RetentionDays.TWO_YEARS });

@@ -132,46 +132,41 @@ describe("cdk-nag's compliance packs over this app (default config)", () => {
       ).not.toContain('logs:CreateLogGroup');
     });
 
-    test('every secret is on its region’s secrets key, and the fleet may decrypt with it only through Secrets Manager', () => {
-      for (const { name, t } of stacks()) {
-        const [secretsKey, ...others] = keyId(t, 'SecretsKey');
-        expect({ name, others }).toEqual({ name, others: [] });
-        const secrets = resourcesOfType(t, 'AWS::SecretsManager::Secret');
-        expect(secrets.length).toBe(name === synth.primary.stackName ? 3 : 1);
-        for (const [id, s] of secrets) {
-          expect({ id, key: s.KmsKeyId }).toEqual({ id, key: { 'Fn::GetAtt': [secretsKey, 'Arn'] } });
-        }
-        // kms:Decrypt for named roles only, and only through Secrets Manager of this region
-        const [[, key]] = resourcesOfType(t, 'AWS::KMS::Key').filter(([id]) => id === secretsKey);
-        const decrypt = (key.KeyPolicy.Statement as any[]).filter(
-          (st) => st.Action === 'kms:Decrypt' && st.Effect === 'Allow',
-        );
-        expect(decrypt).toHaveLength(1);
-        expect(decrypt[0].Condition).toEqual({
-          StringEquals: {
-            'kms:ViaService': `secretsmanager.${name === synth.primary.stackName ? synth.config.primary.region : synth.config.dr.region}.amazonaws.com`,
-          },
-        });
-        const readers = [decrypt[0].Principal.AWS]
-          .flat()
-          .map((p: any) => p['Fn::GetAtt'][0].replace(/[0-9A-F]{8}$/, ''))
-          .sort();
-        expect(readers).toEqual(
-          name === synth.primary.stackName
-            ? [
-                'DatabaseAppUserBootstrapFunctionServiceRole',
-                'DatabaseClusterProxyIAMRole',
-                'FleetInstanceRole',
-              ]
-            : ['FleetInstanceRole'],
-        );
+    test('every secret of the primary is on its secrets key, and only its readers may decrypt with it, only through Secrets Manager', () => {
+      const name = synth.primary.stackName;
+      const t = synth.json[name];
+      const [secretsKey, ...others] = keyId(t, 'SecretsKey');
+      expect({ name, others }).toEqual({ name, others: [] });
+      const secrets = resourcesOfType(t, 'AWS::SecretsManager::Secret');
+      expect(secrets.length).toBe(3);
+      for (const [id, s] of secrets) {
+        expect({ id, key: s.KmsKeyId }).toEqual({ id, key: { 'Fn::GetAtt': [secretsKey, 'Arn'] } });
       }
+      // kms:Decrypt for named roles only, and only through Secrets Manager of this region
+      const [[, key]] = resourcesOfType(t, 'AWS::KMS::Key').filter(([id]) => id === secretsKey);
+      const decrypt = (key.KeyPolicy.Statement as any[]).filter(
+        (st) => st.Action === 'kms:Decrypt' && st.Effect === 'Allow',
+      );
+      expect(decrypt).toHaveLength(1);
+      expect(decrypt[0].Condition).toEqual({
+        StringEquals: { 'kms:ViaService': `secretsmanager.${synth.config.primary.region}.amazonaws.com` },
+      });
+      const readers = [decrypt[0].Principal.AWS]
+        .flat()
+        .map((p: any) => p['Fn::GetAtt'][0].replace(/[0-9A-F]{8}$/, ''))
+        .sort();
+      expect(readers).toEqual([
+        'DatabaseAppUserBootstrapFunctionServiceRole',
+        'DatabaseClusterProxyIAMRole',
+        'FleetInstanceRole',
+      ]);
       // rotation functions get the key to re-encrypt what they rotate
-      const primary = synth.json[synth.primary.stackName];
-      const [secretsKey] = keyId(primary, 'SecretsKey');
-      for (const [, app] of resourcesOfType(primary, 'AWS::Serverless::Application')) {
+      for (const [, app] of resourcesOfType(t, 'AWS::Serverless::Application')) {
         expect(app.Parameters.kmsKeyArn).toEqual({ 'Fn::GetAtt': [secretsKey, 'Arn'] });
       }
+      // The DR region's secrets and the primary's replicas there are on the DR keys stack's key,
+      // its readers granted in their IAM policies: test/stacks/keys-stack.test.ts.
+      expect(keyId(synth.json[synth.secondary.stackName], 'SecretsKey')).toEqual([]);
     });
 
     test('IAM database authentication is off on both clusters', () => {

@@ -12,7 +12,7 @@ describe('applySecureDefaults (Control Tower KMS and log-group defaults)', () =>
 
   beforeAll(() => {
     // GIVEN a stack with an L2 key, a bare CfnKey and log groups in every state, and one without logs
-    const app = new App();
+    const app = new App({ builtinCloudFormationValidation: false });
     const stack = new Stack(app, 'WithLogs', { env: ENV });
     new kms.Key(stack, 'L2Key');
     new kms.CfnKey(stack, 'BareKey', {

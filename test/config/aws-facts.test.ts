@@ -23,7 +23,7 @@ import ec2File from '../../lib/config/facts/ec2-instance-types.json';
 import cacheFile from '../../lib/config/facts/elasticache.json';
 import route53File from '../../lib/config/facts/route53-health-checker-regions.json';
 import { parameterGroupFamily } from '../../lib/constructs/cache';
-import { synthApp } from '../helpers/app';
+import { defaultApp } from '../helpers/app';
 
 /** Every problem of a config the loader refuses (fails the test if it is accepted). */
 function problems(overrides: unknown): string[] {
@@ -233,7 +233,7 @@ describe('the data files are consistent with the code and with aws-cdk-lib', () 
   });
 
   test('the architecture the config requires is the one of the AMI the synthesized fleet boots', () => {
-    const { json, config } = synthApp();
+    const { json, config } = defaultApp();
     const amiParameters = Object.values(
       (json[`${config.appName}-primary`] as { Parameters?: Record<string, { Default?: string }> })
         .Parameters ?? {},

@@ -6,7 +6,7 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Cache } from '../../lib/constructs/cache';
 import { CacheAuthRotation, type CacheAuthRotationProps } from '../../lib/constructs/cache-auth-rotation';
 import { stackName } from '../../lib/config';
-import { synthApp, type SynthesizedApp } from '../helpers/app';
+import { defaultApp, type SynthesizedTemplates } from '../helpers/app';
 import { refId, subnets } from '../helpers/invariants';
 import {
   getAttOf,
@@ -158,9 +158,9 @@ test('cdk-nag AwsSolutions reports no unacknowledged finding (SMG4 is fixed, not
 });
 
 describe('in the whole app: the APIs the function calls are reachable from its subnets', () => {
-  let app: SynthesizedApp;
+  let app: SynthesizedTemplates;
   beforeAll(() => {
-    app = synthApp();
+    app = defaultApp();
   });
 
   test.each(['primary', 'secondary'] as const)(

@@ -4,6 +4,7 @@ import { loadConfig, windowsOverlap } from '../../lib/config';
 import { Cache, nodeGroupPlacement, parameterGroupFamily } from '../../lib/constructs/cache';
 import { cacheProps } from '../../lib/stacks/regional-props';
 import {
+  FIXTURE_DR_SECRETS_KEY_ARN,
   getAttOf,
   ofType,
   only,
@@ -136,16 +137,29 @@ describe.each(['primary', 'secondary'] as const)('%s region cache', (role) => {
     }
   });
 
-  test('grantReadAuth lets the fleet read the AUTH secret and nothing else', () => {
+  test('grantReadAuth lets the fleet read the AUTH secret and decrypt it with the region keys stack key, nothing else', () => {
     const stack = side().stack;
     const roleId = stack.getLogicalId(side().built.fleetRole.node.defaultChild as never);
     const [secretId] = only(t(), 'AWS::SecretsManager::Secret');
     const statements = ofType(t(), 'AWS::IAM::Policy')
       .filter(([, r]) => (r.Properties.Roles as unknown[]).some((x) => refOf(x) === roleId))
       .flatMap(([, r]) => r.Properties.PolicyDocument.Statement);
-    expect(statements).toHaveLength(1);
-    expect(statements[0].Resource).toEqual({ Ref: secretId });
-    expect(statements[0].Action).toEqual(['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue']);
+    // The primary's secrets key is in the stack (its key policy names the readers); the DR region's is its keys
+    // stack's (SecretsKey.useShared), so the decrypt grant sits in the role's own policy.
+    expect(statements).toHaveLength(role === 'primary' ? 1 : 2);
+    const read = statements.find((st: any) => [st.Action].flat().includes('secretsmanager:GetSecretValue'));
+    expect(read.Resource).toEqual({ Ref: secretId });
+    expect(read.Action).toEqual(['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue']);
+    if (role === 'primary') return;
+    const decrypt = statements.find((st: any) => st !== read);
+    expect(decrypt).toEqual({
+      Action: 'kms:Decrypt',
+      Effect: 'Allow',
+      Resource: FIXTURE_DR_SECRETS_KEY_ARN(fx.config.dr),
+      Condition: {
+        StringEquals: { 'kms:ViaService': `secretsmanager.${fx.config.dr.region}.amazonaws.com` },
+      },
+    });
   });
 });
 

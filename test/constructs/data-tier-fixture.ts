@@ -14,7 +14,12 @@ import {
   type RegionContext,
   type RegionRole,
 } from '../../lib/config';
+import { SecretsKey } from '../../lib/constructs/secrets-key';
 import { cdkJsonContext } from '../helpers/app';
+
+/** Stands in for the DR keys stack's secrets key in the secondary fixture stack. */
+export const FIXTURE_DR_SECRETS_KEY_ARN = (region: { account: string; region: string }): string =>
+  `arn:aws:kms:${region.region}:${region.account}:key/11111111-2222-3333-4444-555555555555`;
 
 /** A stack that answers its AZs from config, so synth never looks them up. */
 export class FixtureStack extends Stack {
@@ -27,6 +32,8 @@ export class FixtureStack extends Stack {
     const ctx = regionContext(config, role);
     super(scope, id, { ...props, env: { account: ctx.region.account, region: ctx.region.region } });
     this.ctx = ctx;
+    // As in the app: the DR region's secrets key is its keys stack's (here a fixed key ARN).
+    if (role === 'secondary') SecretsKey.useShared(this, FIXTURE_DR_SECRETS_KEY_ARN(ctx.region));
     this.vpc = new ec2.Vpc(this, 'Vpc', {
       availabilityZones: [...ctx.region.availabilityZones],
       natGateways: 1,

@@ -1,12 +1,13 @@
 import { Stack } from 'aws-cdk-lib';
 import type { Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import { loadConfig } from '../../lib/config';
+import { loadConfig, secretsKeyAlias } from '../../lib/config';
 import { Database } from '../../lib/constructs/database';
 import { databaseProps } from '../../lib/stacks/regional-props';
 import {
   getAttOf,
   ofType,
+  FIXTURE_DR_SECRETS_KEY_ARN,
   only,
   refOf,
   resources,
@@ -138,7 +139,13 @@ describe('primary region', () => {
     const secrets = ofType(t(), 'AWS::SecretsManager::Secret').map(([, r]) => r.Properties);
     const byName = new Map(secrets.map((s) => [s.Name, s]));
     for (const name of ['ha-ref/db/master', 'ha-ref/db/app-user']) {
-      expect(byName.get(name)?.ReplicaRegions).toEqual([{ Region: fx.config.dr.region }]);
+      // under the DR region's secrets key (its keys stack's alias), never the AWS managed key
+      expect(byName.get(name)?.ReplicaRegions).toEqual([
+        {
+          Region: fx.config.dr.region,
+          KmsKeyId: `arn:aws:kms:${fx.config.dr.region}:${fx.config.primary.account}:${secretsKeyAlias(fx.config)}`,
+        },
+      ]);
     }
     const appTemplate = JSON.stringify(byName.get('ha-ref/db/app-user')!.GenerateSecretString);
     expect(appTemplate).toContain('app_service');
@@ -276,6 +283,33 @@ describe('secondary (DR) region', () => {
     expect(granted).toContain(':secret:ha-ref/db/app-user-??????');
     expect(granted).toContain('us-west-2');
     expect(granted).not.toContain('db/master');
+    // the replica is under the DR keys stack's key: decrypt on exactly it, through Secrets Manager there
+    const decrypt = policy.filter((st: any) => [st.Action].flat().includes('kms:Decrypt'));
+    expect(decrypt).toEqual([
+      {
+        Action: 'kms:Decrypt',
+        Effect: 'Allow',
+        Resource: FIXTURE_DR_SECRETS_KEY_ARN(fx.config.dr),
+        Condition: { StringEquals: { 'kms:ViaService': 'secretsmanager.us-west-2.amazonaws.com' } },
+      },
+    ]);
+  });
+
+  test('GIVEN a DR stack without a shared secrets key THEN granting the replica is refused', () => {
+    const stack = new Stack(undefined, 'NoSharedKey', {
+      env: { account: '111111111111', region: 'us-west-2' },
+    });
+    const ec2 = jest.requireActual('aws-cdk-lib/aws-ec2');
+    const vpc = new ec2.Vpc(stack, 'Vpc', {
+      availabilityZones: [...fx.config.dr.availabilityZones],
+      subnetConfiguration: [
+        { name: 'public', subnetType: ec2.SubnetType.PUBLIC },
+        { name: 'isolated', subnetType: ec2.SubnetType.PRIVATE_ISOLATED },
+      ],
+    });
+    const database = new Database(stack, 'Database', { vpc, ...databaseProps(fx.config, 'secondary') });
+    const role = new iam.Role(stack, 'Reader', { assumedBy: new iam.ServicePrincipal('ec2.amazonaws.com') });
+    expect(() => database.grantReadAppSecret(role)).toThrow(/keys stack key; call SecretsKey.useShared/);
   });
 });
 

@@ -5,16 +5,17 @@
  */
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { agentConfigProblems, agentLogGroups } from '../../drill/boot/agent-schema';
-import { resourcesOfType, synthApp, type SynthesizedApp } from '../helpers/app';
+import { stackName } from '../../lib/config';
+import { defaultApp, resourcesOfType, type SynthesizedTemplates } from '../helpers/app';
 
 /** The service's exit code for invalid configuration (EX_CONFIG; service/README.md): restarting cannot fix it. */
 const EXIT_CONFIG_INVALID = 78;
 /** The paths the public contract (README) exposes through the internet-facing listener. */
 const PUBLIC_PATHS = ['/api/*', '/healthz', '/readyz'];
 
-let synth: SynthesizedApp;
+let synth: SynthesizedTemplates;
 beforeAll(() => {
-  synth = synthApp();
+  synth = defaultApp();
 });
 
 type Json = Record<string, any>;
@@ -43,7 +44,7 @@ function heredoc(text: string, path: string): string {
 }
 
 describe.each(['primary', 'secondary'] as const)('%s region boot path', (role) => {
-  const json = (): Json => synth.json[synth[role].stackName];
+  const json = (): Json => synth.json[stackName(synth.config, role)];
   const template = (): Template => synth.templates[role];
 
   test('GIVEN the agent config the boot writes THEN it is valid against the agent schema facts', () => {

@@ -4,12 +4,11 @@ import * as path from 'node:path';
 import { diagramModel, DiagramModelError, renderSvg, type DiagramModel } from '../../lib/diagram';
 import { stacksFromManifest } from '../../lib/report';
 import { diagramOf, parseDiagramArgs, runDiagram } from '../../scripts/diagram';
-import { PROJECT_ROOT, synthApp } from '../helpers/app';
+import { defaultApp, PROJECT_ROOT } from '../helpers/app';
 
 // GIVEN the app synthesized once with the default config (the assembly npm run synth writes)
-const app = synthApp();
-const assemblyDir = app.app.synth().directory;
-const { config } = app;
+const { assembly, config } = defaultApp();
+const assemblyDir = assembly.directory;
 
 function readStacks(dir: string) {
   const manifest = JSON.parse(fs.readFileSync(path.join(dir, 'manifest.json'), 'utf8'));

@@ -2,18 +2,19 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Template } from 'aws-cdk-lib/assertions';
+import { CloudAssembly } from 'aws-cdk-lib/cx-api';
 import { buildApp, type HaApp } from '../../lib/app-builder';
+import type { StackInput } from '../../lib/checks';
 import { loadConfig, stackName, type AppConfig } from '../../lib/config';
+import { cdkJsonContext } from '../../scripts/cdk-json';
 
 export const PROJECT_ROOT = path.resolve(__dirname, '..', '..');
 
-/** The context `cdk synth` applies from cdk.json: tests must see the same feature flags. */
-export function cdkJsonContext(): Record<string, unknown> {
-  const cdkJson = JSON.parse(fs.readFileSync(path.join(PROJECT_ROOT, 'cdk.json'), 'utf8'));
-  return cdkJson.context as Record<string, unknown>;
-}
+// The context `cdk synth` applies from cdk.json: tests must see the same feature flags.
+export { cdkJsonContext };
 
-export interface SynthesizedApp extends HaApp {
+/** The synthesized templates of one app, with the config it was built from. */
+export interface SynthesizedTemplates {
   readonly config: AppConfig;
   readonly templates: {
     readonly primary: Template;
@@ -22,7 +23,13 @@ export interface SynthesizedApp extends HaApp {
   };
   /** Raw template JSON by stack name. */
   readonly json: Readonly<Record<string, { Resources: Record<string, { Type: string; Properties?: any }> }>>;
+  /** Primary, secondary and global-monitoring stacks, in that order, with their regions. */
+  readonly stacks: StackInput[];
+  /** The cloud assembly (shared by the whole run for defaultApp(): read it, never write to it). */
+  readonly assembly: CloudAssembly;
 }
+
+export interface SynthesizedApp extends HaApp, SynthesizedTemplates {}
 
 export interface SynthOptions {
   /** Config overrides merged over the defaults. @default none */
@@ -47,13 +54,36 @@ export function synthApp(options: SynthOptions = {}): SynthesizedApp {
       builtinCloudFormationValidation: options.builtInValidation ?? false,
     },
   });
-  const assembly = built.app.synth();
+  return { ...built, ...templatesOf(config, built.app.synth()) };
+}
+
+/** Environment variable naming the default app's cloud assembly (written by global-setup.ts). */
+export const DEFAULT_APP_ENV = 'HA_REF_TEST_DEFAULT_APP';
+
+/**
+ * The default app (`synthApp()`: default config, cdk.json's context, no policy packs), synthesized
+ * once per `npm test` run by global-setup.ts: for tests that only read its templates. Tests that
+ * need the construct tree or another config call synthApp() themselves.
+ */
+export function defaultApp(): SynthesizedTemplates {
+  const directory = process.env[DEFAULT_APP_ENV];
+  if (!directory)
+    throw new Error(`${DEFAULT_APP_ENV} is not set: run the tests with jest (jest.config.js globalSetup)`);
+  return templatesOf(loadConfig().config, new CloudAssembly(directory));
+}
+
+function templatesOf(config: AppConfig, assembly: CloudAssembly): SynthesizedTemplates {
   const json = Object.fromEntries(assembly.stacks.map((s) => [s.stackName, s.template]));
   const tpl = (role: Parameters<typeof stackName>[1]) => Template.fromJSON(json[stackName(config, role)]);
+  const stacks = (['primary', 'secondary', 'global-monitoring'] as const).map((role) => {
+    const stack = assembly.getStackByName(stackName(config, role));
+    return { stackName: stack.stackName, region: stack.environment.region, template: stack.template };
+  });
   return {
-    ...built,
     config,
     json,
+    stacks,
+    assembly,
     templates: {
       primary: tpl('primary'),
       secondary: tpl('secondary'),

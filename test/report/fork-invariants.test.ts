@@ -1,12 +1,12 @@
 import type { StackInput } from '../../lib/checks';
 import { buildReport, REPORT_EXIT, reportExitCode } from '../../lib/report';
-import { synthApp } from '../helpers/app';
+import { defaultApp } from '../helpers/app';
 
 /**
  * A fork that breaks an invariant in its templates, and changes no test: the report (and so
  * `npm run report`'s exit code) must fail it on the templates alone.
  */
-const app = synthApp();
+const app = defaultApp();
 const pristine: StackInput[] = Object.entries(app.json).map(([stackName, template]) => ({
   stackName,
   region: stackName.endsWith('-primary')

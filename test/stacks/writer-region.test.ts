@@ -1,5 +1,5 @@
 import { DEFAULT_CONFIG } from '../../lib/config';
-import { resourcesOfType, synthApp, type SynthesizedApp } from '../helpers/app';
+import { defaultApp, resourcesOfType, synthApp, type SynthesizedTemplates } from '../helpers/app';
 
 /**
  * After a switchover or failover, `writerRegion` makes the templates match reality without
@@ -50,11 +50,11 @@ function diffProps(a: unknown, b: unknown, at: string, out: string[]): void {
   out.push(at);
 }
 
-let before: SynthesizedApp;
-let after: SynthesizedApp;
+let before: SynthesizedTemplates;
+let after: SynthesizedTemplates;
 let diffs: Diff[];
 beforeAll(() => {
-  before = synthApp();
+  before = defaultApp();
   after = synthApp({ overrides: { writerRegion: DEFAULT_CONFIG.dr.region } });
   diffs = [];
   for (const [stack, template] of Object.entries(before.json)) {
@@ -110,7 +110,7 @@ test('THEN every changed property is one CloudFormation updates in place', () =>
 });
 
 test('THEN the DR record check requires a writer, and the primary keeps requiring one', () => {
-  const path = (s: SynthesizedApp, stack: string) =>
+  const path = (s: SynthesizedTemplates, stack: string) =>
     resourcesOfType(s.json[stack], 'AWS::Route53::HealthCheck')[0][1].HealthCheckConfig.ResourcePath;
   expect(path(before, 'ha-ref-secondary')).toBe('/readyz');
   expect(path(after, 'ha-ref-secondary')).toBe('/readyz?role=writer');
@@ -119,7 +119,7 @@ test('THEN the DR record check requires a writer, and the primary keeps requirin
 });
 
 test('THEN global replication-lag monitoring moves to the cluster that is now the secondary', () => {
-  const globalLagAlarms = (s: SynthesizedApp, stack: string) =>
+  const globalLagAlarms = (s: SynthesizedTemplates, stack: string) =>
     resourcesOfType(s.json[stack], 'AWS::CloudWatch::Alarm').filter(([, p]) =>
       JSON.stringify(p).includes('AuroraGlobalDBReplicationLag'),
     ).length;

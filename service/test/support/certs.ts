@@ -58,13 +58,29 @@ export function makeCa(dir: string, name: string): Ca {
   return { name, certPem: fs.readFileSync(certFile, 'utf8'), certFile, keyFile };
 }
 
+export interface ServerCertOptions {
+  /**
+   * Also allow TLS client authentication (extendedKeyUsage serverAuth,clientAuth), for a server
+   * that presents the same certificate as a client: Redis Cluster nodes on the cluster bus.
+   * @default false - serverAuth only
+   */
+  readonly clientAuth?: boolean;
+}
+
 /** A server certificate signed by `ca` for the given subject alternative names (e.g. `IP:127.0.0.1`). */
-export function makeServerCert(dir: string, ca: Ca, name: string, altNames: readonly string[]): ServerCert {
+export function makeServerCert(
+  dir: string,
+  ca: Ca,
+  name: string,
+  altNames: readonly string[],
+  options: ServerCertOptions = {},
+): ServerCert {
   const keyFile = path.join(dir, `${name}.key`);
   const csrFile = path.join(dir, `${name}.csr`);
   const certFile = path.join(dir, `${name}.pem`);
   const extFile = path.join(dir, `${name}.ext`);
-  fs.writeFileSync(extFile, `subjectAltName=${altNames.join(',')}\nextendedKeyUsage=serverAuth\n`);
+  const usage = options.clientAuth ? 'serverAuth,clientAuth' : 'serverAuth';
+  fs.writeFileSync(extFile, `subjectAltName=${altNames.join(',')}\nextendedKeyUsage=${usage}\n`);
   openssl(
     [
       'req',
