@@ -70,6 +70,24 @@ function badRequest(message: string): FastifyError {
   return Object.assign(new Error(message), { statusCode: 400, code: 'HA_BAD_REQUEST' });
 }
 
+/**
+ * The `charset` a Content-Type declares, lower-cased (RFC 9110 §8.3.2: case-insensitive, optionally quoted), or
+ * undefined when it declares none.
+ */
+function declaredCharset(contentType: string | undefined): string | undefined {
+  return /;\s*charset\s*=\s*"?([^";\s]+)"?/i.exec(contentType ?? '')?.[1]?.toLowerCase();
+}
+
+/** Why the secure JSON parser refused a body: where the syntax breaks, or the prototype-poisoning key it holds. */
+function whyNotJson(text: string): string {
+  try {
+    JSON.parse(text);
+  } catch (error) {
+    return `invalid JSON body: ${(error as Error).message}`;
+  }
+  return 'invalid request: the body has a "__proto__" or "constructor.prototype" key, which is refused (prototype poisoning)';
+}
+
 /** An item id: the canonical 8-4-4-4-12 hex form only (ajv's "uuid" format also takes `urn:uuid:...`). */
 const UUID_PATTERN = '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$';
 
@@ -181,6 +199,19 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
   app.removeAllContentTypeParsers();
   const parseJson = app.getDefaultJsonParser('error', 'error');
   app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) => {
+    // JSON between systems is UTF-8 (RFC 8259 §8.1): a body labelled latin1 or UTF-16 would be read as other text
+    // than its sender meant, so it is refused (415) rather than reinterpreted.
+    const charset = declaredCharset(request.headers['content-type']);
+    if (charset !== undefined && charset !== 'utf-8' && charset !== 'utf8') {
+      done(
+        Object.assign(
+          new Error(`unsupported charset "${charset}": send the JSON body as UTF-8 (charset=utf-8 or none)`),
+          { statusCode: 415, code: 'HA_UNSUPPORTED_CHARSET' },
+        ),
+        undefined,
+      );
+      return;
+    }
     let text: string;
     try {
       text = STRICT_UTF8.decode(body as Buffer);
@@ -188,7 +219,12 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
       done(badRequest('invalid request: the body is not valid UTF-8'), undefined);
       return;
     }
-    void parseJson(request, text, done);
+    void parseJson(request, text, (error, value) => {
+      // Fastify's parser says "not valid JSON" for a syntax error and for a prototype-poisoning key alike.
+      if ((error as FastifyError | null)?.code === 'FST_ERR_CTP_INVALID_JSON_BODY')
+        done(badRequest(whyNotJson(text)), undefined);
+      else done(error, value);
+    });
   });
 
   // 405 + Allow for a known path with a method it does not serve (registered last, from the routes' own list).

@@ -63,7 +63,19 @@ const auth = () => ({ authorization: `Bearer ${token}` });
 
 describe('validation: bad input is 4xx with a message naming the field, never 500', () => {
   test.each([
-    { what: 'malformed JSON', payload: '{"name":', status: 400, message: /invalid JSON body/ },
+    { what: 'malformed JSON', payload: '{"name":', status: 400, message: /invalid JSON body: .*JSON/ },
+    {
+      what: 'a __proto__ key',
+      payload: '{"name":"x","__proto__":{"admin":true}}',
+      status: 400,
+      message: /"__proto__" or "constructor.prototype" key/,
+    },
+    {
+      what: 'a constructor.prototype key',
+      payload: '{"name":"x","constructor":{"prototype":{"admin":true}}}',
+      status: 400,
+      message: /"__proto__" or "constructor.prototype" key/,
+    },
     { what: 'an empty body', payload: '', status: 400, message: /empty|JSON/i },
     { what: 'a JSON array', payload: '[]', status: 400, message: /body must be object/ },
     { what: 'a missing name', payload: '{}', status: 400, message: /required property 'name'/ },
@@ -105,6 +117,42 @@ describe('validation: bad input is 4xx with a message naming the field, never 50
     });
     expect(res.statusCode).toBe(415);
   });
+
+  test.each(['latin1', 'ISO-8859-1', '"utf-16"', 'us-ascii'])(
+    'GIVEN a JSON body labelled charset=%s THEN 415 naming the charset, and nothing is stored',
+    async (charset) => {
+      const writesBefore = db.writes.length;
+      const res = await request({
+        method: 'POST',
+        url: '/api/items',
+        headers: { ...auth(), 'content-type': `application/json; charset=${charset}` },
+        payload: JSON.stringify({ name: 'caf\u00c3\u00a9' }),
+      });
+      expect(res.statusCode).toBe(415);
+      expect(res.json().error).toContain(`unsupported charset "${charset.replace(/"/g, '').toLowerCase()}"`);
+      expect(db.writes.length).toBe(writesBefore);
+    },
+  );
+
+  test.each(['utf-8', 'UTF-8', '"utf-8"', 'utf8'])(
+    'GIVEN a JSON body labelled charset=%s THEN it is accepted (201)',
+    async (charset) => {
+      const inserted: unknown[][] = [];
+      db.onWrite = async (_sql, params) => {
+        inserted.push([...params]);
+        return [{ id: params[0], name: params[1], value: params[2], created_at: new Date(NOW) }];
+      };
+      const res = await request({
+        method: 'POST',
+        url: '/api/items',
+        headers: { ...auth(), 'content-type': `application/json; charset=${charset}` },
+        payload: JSON.stringify({ name: 'caf\u00e9' }),
+      });
+      db.onWrite = async () => [];
+      expect(res.statusCode).toBe(201);
+      expect(inserted.map((p) => p[1])).toEqual(['caf\u00e9']);
+    },
+  );
 
   test('GIVEN bad ids, limits and roles THEN 400 naming the parameter', async () => {
     const badId = await request({ method: 'GET', url: '/api/items/123', headers: auth() });
