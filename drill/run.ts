@@ -168,7 +168,8 @@ async function runScenario(
   const warmed = await warmCache(client, data.tokens[0], data.itemIds);
   if (warmed !== data.itemIds.length) log(`  warm-up read ${warmed}/${data.itemIds.length} items`);
   const ctx: ScenarioContext = { topo, log, now: () => performance.now(), faultAt: 0, extra: {}, notes: [] };
-  const budgetMs = opts.baselineMs + s.holdMs + opts.afterMs + 120_000;
+  const baselineMs = Math.max(opts.baselineMs, s.minBaselineMs ?? 0);
+  const budgetMs = baselineMs + s.holdMs + opts.afterMs + 120_000;
   const load = new LoadGenerator({
     client,
     tokens: data.tokens,
@@ -182,7 +183,7 @@ async function runScenario(
   const crashesBefore = topo.instances.reduce((n, i) => n + i.crashes, 0);
   const loadStart = ctx.now();
   load.start();
-  await sleep(opts.baselineMs);
+  await sleep(baselineMs);
   ctx.faultAt = ctx.now();
   await s.inject(ctx);
   const holdLeft = ctx.faultAt + s.holdMs - ctx.now();

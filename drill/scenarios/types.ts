@@ -24,6 +24,11 @@ export interface Scenario {
   unsupportedHere?(): string | undefined;
   /** The run fails when fewer requests than this share succeed while the fault is in force. */
   readonly minSuccessDuringFault?: number;
+  /**
+   * Load before the fault, at least: for a scenario whose detection needs a window of steady traffic, as in
+   * production, where an instance has been serving for a while when a fault arrives. @default the run's baseline
+   */
+  readonly minBaselineMs?: number;
   /** How long the fault stays in force, counted from faultAt (inject() may take longer: then clear right after). */
   readonly holdMs: number;
   inject(ctx: ScenarioContext): Promise<void>;

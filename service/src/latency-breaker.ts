@@ -9,12 +9,15 @@
 
 export type LatencyBreakerState = 'closed' | 'open' | 'half_open';
 
+/** The default sample window: a verdict is the percentile of the reads of this long. */
+export const LATENCY_WINDOW_MS = 10_000;
+
 export interface LatencyBreakerOptions {
   /** Latency at `percentile` above which the breaker opens. */
   readonly budgetMs: number;
   /** @default 0.95 */
   readonly percentile?: number;
-  /** Samples older than this are forgotten. @default 10000 */
+  /** Samples older than this are forgotten. @default LATENCY_WINDOW_MS (10 s) */
   readonly windowMs?: number;
   /** Fewer samples than this in the window never open it. @default 20 */
   readonly minSamples?: number;
@@ -69,7 +72,7 @@ export class LatencyBreaker {
     }
     const now = this.now();
     this.samples.push({ at: now, ms });
-    const horizon = now - (this.options.windowMs ?? 10000);
+    const horizon = now - (this.options.windowMs ?? LATENCY_WINDOW_MS);
     while (this.samples.length > 0 && this.samples[0].at < horizon) this.samples.shift();
     if (this.samples.length < (this.options.minSamples ?? 20)) return;
     const observed = percentileOf(
