@@ -141,6 +141,8 @@ async function scrapeReadBreakers(
  * took up to 13.3 s (a fresh-clone CI run), and the gate measured the load generator instead of the breaker.
  */
 export const READ_BREAKER_OPEN_WITHIN_MS = 12_000;
+/** Load before the +200 ms: the breaker's whole window, and a second more. */
+const DB_LATENCY_BASELINE_MS = LATENCY_WINDOW_MS + 1_000;
 /** ... and be closed on every instance this soon after the latency is removed (open period 5 s + probes). */
 export const READ_BREAKER_CLOSED_WITHIN_MS = 12_000;
 
@@ -156,13 +158,16 @@ export function dbLatency(holdMs: number): Scenario {
     id: 'db-latency',
     title: '+200 ms latency on the database path',
     ci: true,
-    minBaselineMs: LATENCY_WINDOW_MS + 1_000,
+    minBaselineMs: DB_LATENCY_BASELINE_MS,
     holdMs,
     minSuccessDuringFault: 0.999,
     async inject(ctx) {
       const env = ctx.topo.serviceEnv;
       ctx.notes.push(
         `The delay applies to every chunk flowing back from the database (about +200 ms per round trip). The read latency breaker opens when the p95 of database reads over 10 s exceeds DB_READ_P95_BUDGET_MS (${env.DB_READ_P95_BUDGET_MS ?? '100 ms, the service default'}); while open (DB_READ_BREAKER_OPEN_MS, ${env.DB_READ_BREAKER_OPEN_MS ?? '5000 ms'}) reads are served from the cache, stale copies included, then 5 half-open probes decide. The error breakers (per-read timeout DB_LATENCY_BUDGET_MS, ${env.DB_LATENCY_BUDGET_MS ?? '500 ms'}; writes: statement_timeout) stay closed: the database is slow, not failing.`,
+      );
+      ctx.notes.push(
+        `The load ran ${DB_LATENCY_BASELINE_MS / 1000} s before the fault (a whole breaker window, longer than the other scenarios' baseline), so each instance's window holds steady traffic when the latency arrives.`,
       );
       await ctx.topo.setDbDelay(200);
       ctx.extra.readBreakerOpenAfterMs = null;
