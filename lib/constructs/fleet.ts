@@ -100,7 +100,9 @@ export class Fleet extends Construct {
         `Fleet: fleet.instanceTypes has ${fleet.instanceTypes.length} type(s); INV-ASG needs at least 2`,
       );
     }
-    if (!props.serviceAsset.isFile) {
+    // Where the CLI skips bundling for this stack (`cdk ls`, `cdk destroy`, `cdk deploy --exclusively`
+    // of another stack) every asset is a directory placeholder that is never uploaded.
+    if (Stack.of(this).bundlingRequired && !props.serviceAsset.isFile) {
       throw new Error(
         'Fleet: serviceAsset must be a single-file asset (the boot runs it with node); a directory asset is uploaded as a zip. Bundle with BundlingOutput.SINGLE_FILE.',
       );

@@ -6,6 +6,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as route53 from 'aws-cdk-lib/aws-route53';
 import * as s3assets from 'aws-cdk-lib/aws-s3-assets';
+import { BUNDLING_STACKS } from 'aws-cdk-lib/cx-api';
 import { Fleet, type FleetProps } from '../../lib/constructs/fleet';
 import { DEFAULT_CONFIG } from '../../lib/config/defaults';
 
@@ -18,8 +19,12 @@ beforeAll(() => {
 afterAll(() => fs.rmSync(workDir, { recursive: true, force: true }));
 
 /** A Fleet alone in a stack; `asset` chooses a file (as the service bundle is) or a directory (a zip). */
-function fleet(overrides: Partial<FleetProps['fleet']> = {}, asset: 'file' | 'directory' = 'file'): Template {
-  const stack = new Stack(new App({ builtinCloudFormationValidation: false }), 'FleetOnly', {
+function fleet(
+  overrides: Partial<FleetProps['fleet']> = {},
+  asset: 'file' | 'directory' = 'file',
+  context: Record<string, unknown> = {},
+): Template {
+  const stack = new Stack(new App({ builtinCloudFormationValidation: false, context }), 'FleetOnly', {
     env: { account: '111111111111', region: 'us-east-1' },
   });
   const vpc = new ec2.Vpc(stack, 'Vpc', { availabilityZones: AZS, natGateways: 3 });
@@ -44,6 +49,17 @@ function fleet(overrides: Partial<FleetProps['fleet']> = {}, asset: 'file' | 'di
 describe('Fleet', () => {
   test('GIVEN a directory asset (uploaded as a zip) THEN construction refuses it: the boot runs the object with node', () => {
     expect(() => fleet({}, 'directory')).toThrow(/serviceAsset must be a single-file asset/);
+  });
+
+  test('GIVEN the CLI skips bundling for the stack (cdk ls, cdk destroy, cdk deploy --exclusively of another stack) THEN its placeholder asset is accepted', () => {
+    // The CLI's own context key (BUNDLING_STACKS): no stack is bundled, so every asset is a
+    // directory that is never uploaded.
+    const template = fleet({}, 'directory', { [BUNDLING_STACKS]: [] });
+    template.resourceCountIs('AWS::AutoScaling::AutoScalingGroup', 1);
+    expect(() => fleet({}, 'directory', { [BUNDLING_STACKS]: ['OtherStack'] })).not.toThrow();
+    expect(() => fleet({}, 'directory', { [BUNDLING_STACKS]: ['FleetOnly'] })).toThrow(
+      /serviceAsset must be a single-file asset/,
+    );
   });
 
   test('GIVEN weighted_random THEN the target group uses automatic target weights (anomaly mitigation)', () => {
