@@ -11,7 +11,7 @@ import {
 } from '../../lib/checks/plugins';
 import { ControlTowerChecks } from '../../lib/checks/control-tower';
 import { ResilienceChecks } from '../../lib/checks/resilience-checks';
-import { cdkJsonContext } from '../helpers/app';
+import { testContext } from '../helpers/context';
 
 describe('addValidationPlugins', () => {
   let addPlugins: jest.SpyInstance;
@@ -60,7 +60,7 @@ describe("aws-cdk-lib's built-in CloudFormation validation under cdk.json's flag
   function synthBadTemplate(): () => void {
     const app = new App({
       outdir: fs.mkdtempSync(path.join(os.tmpdir(), 'cfn-validation-')),
-      context: cdkJsonContext(),
+      context: testContext(),
     });
     const stack = new Stack(app, 'Bad');
     new CfnResource(stack, 'Bucket', { type: 'AWS::S3::Bucket', properties: { BogusName: 'x' } });

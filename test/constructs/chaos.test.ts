@@ -11,7 +11,7 @@ import type { IConstruct } from 'constructs';
 import { DEFAULT_CONFIG } from '../../lib/config';
 import { ChaosExperiments, type ChaosExperimentsProps } from '../../lib/constructs/chaos';
 import { ZonalAutoshift } from '../../lib/constructs/zonal-autoshift';
-import { cdkJsonContext } from '../helpers/app';
+import { testContext } from '../helpers/context';
 
 /*
  * One fixture stack, synthesized once (with aws-cdk-lib's CloudFormation validator on: the FIS L1
@@ -65,9 +65,9 @@ function baseProps(
 
 beforeAll(() => {
   // GIVEN the fixture with cdk-nag, under cdk.json's feature flags. The built-in CloudFormation
-  // validator runs over these resources in the full-app CLI synth (test/app/offline-synth.test.ts).
+  // validator runs over these resources in the full-app CLI synth (test/app/offline-synth.int.test.ts).
   const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'chaos-test-'));
-  const app = new App({ outdir, context: cdkJsonContext(), builtinCloudFormationValidation: false });
+  const app = new App({ outdir, context: testContext(), builtinCloudFormationValidation: false });
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
   stack = new FixtureStack(app, 'Fixture', { env: { account: '111111111111', region: 'us-east-1' } });
   // No default-SG custom resource, so the "nothing starts an experiment" check can cover the whole stack.

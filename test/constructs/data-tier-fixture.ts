@@ -15,7 +15,7 @@ import {
   type RegionRole,
 } from '../../lib/config';
 import { SecretsKey } from '../../lib/constructs/secrets-key';
-import { cdkJsonContext } from '../helpers/app';
+import { testContext } from '../helpers/context';
 
 /** Stands in for the DR keys stack's secrets key in the secondary fixture stack. */
 export const FIXTURE_DR_SECRETS_KEY_ARN = (region: { account: string; region: string }): string =>
@@ -81,7 +81,7 @@ export function synthDataTier<T>(
   const { config } = loadConfig({ overrides: options.overrides });
   const app = new App({
     outdir: fs.mkdtempSync(path.join(os.tmpdir(), 'cdk-data-tier-')),
-    context: cdkJsonContext(),
+    context: testContext(),
     builtinCloudFormationValidation: options.builtInValidation ?? false,
   });
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app));

@@ -5,7 +5,7 @@ import * as autoscaling from 'aws-cdk-lib/aws-autoscaling';
 import { DEFAULT_CONFIG, loadConfig, regionContext } from '../../lib/config';
 import { FailoverRunbook } from '../../lib/constructs/failover-runbook';
 import { failoverRunbookProps } from '../../lib/stacks/regional-props';
-import { cdkJsonContext } from '../helpers/app';
+import { testContext } from '../helpers/context';
 
 type Props = Record<string, any>;
 let template: Template;
@@ -14,7 +14,7 @@ let nagFindings: string[];
 
 beforeAll(() => {
   // GIVEN the DR stack of the default config with the runbook, synthesized once
-  const app = new App({ context: cdkJsonContext(), builtinCloudFormationValidation: false });
+  const app = new App({ context: testContext(), builtinCloudFormationValidation: false });
   const ctx = regionContext(DEFAULT_CONFIG, 'secondary');
   const stack = new Stack(app, 'Dr', { env: { account: ctx.region.account, region: ctx.region.region } });
   runbook = new FailoverRunbook(stack, 'Runbook', failoverRunbookProps(DEFAULT_CONFIG));
@@ -108,7 +108,7 @@ describe('FailoverRunbook', () => {
   });
 
   test("GIVEN the primary region's context THEN it builds there too, with the same settings", () => {
-    const app = new App({ context: cdkJsonContext(), builtinCloudFormationValidation: false });
+    const app = new App({ context: testContext(), builtinCloudFormationValidation: false });
     const stack = new Stack(app, 'P', { env: { account: '111111111111', region: 'us-east-1' } });
     new FailoverRunbook(stack, 'R', failoverRunbookProps(DEFAULT_CONFIG));
     Template.fromStack(stack).hasResourceProperties('AWS::Lambda::Function', {
@@ -128,7 +128,7 @@ describe('FailoverRunbook', () => {
     const { config } = loadConfig({ overrides: { drStrategy: 'pilot-light' } });
     const build = (role: 'primary' | 'secondary', withScaleUp: boolean) => {
       const ctx = regionContext(config, role);
-      const app = new App({ context: cdkJsonContext(), builtinCloudFormationValidation: false });
+      const app = new App({ context: testContext(), builtinCloudFormationValidation: false });
       const stack = new Stack(app, role, { env: { account: ctx.region.account, region: ctx.region.region } });
       const group = autoscaling.AutoScalingGroup.fromAutoScalingGroupName(stack, 'Fleet', 'dr-fleet');
       new FailoverRunbook(stack, 'R', {

@@ -14,7 +14,7 @@ import { type MonitoredFleet, Monitoring, type MonitoringProps } from '../../lib
 import { cloudWatchAgentConfig } from '../../lib/constructs/service-user-data';
 import { createMetrics } from '../../service/src/metrics';
 import { FakeDatabase } from '../../service/test/fakes';
-import { cdkJsonContext } from '../helpers/app';
+import { testContext } from '../helpers/context';
 
 /*
  * One fixture stack, synthesized once: a VPC, ALB + target group, ASG and plain identifiers for the
@@ -103,7 +103,7 @@ const logicalId = (c: { node: { defaultChild?: unknown } }) =>
 beforeAll(() => {
   // GIVEN the fixture with both monitors and cdk-nag, under cdk.json's feature flags
   const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'monitoring-test-'));
-  const app = new App({ outdir, context: cdkJsonContext(), builtinCloudFormationValidation: false });
+  const app = new App({ outdir, context: testContext(), builtinCloudFormationValidation: false });
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
   f = fixture(app);
   primary = new Monitoring(f.stack, 'Primary', {

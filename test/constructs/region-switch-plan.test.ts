@@ -7,7 +7,7 @@ import {
   TRIGGER_ALARM_NAME,
   type RegionSwitchPlanProps,
 } from '../../lib/constructs/region-switch-plan';
-import { cdkJsonContext } from '../helpers/app';
+import { testContext } from '../helpers/context';
 
 type Props = Record<string, any>;
 const ACCOUNT = '111111111111';
@@ -39,7 +39,9 @@ interface Built {
 }
 
 function build(overrides: Partial<RegionSwitchPlanProps> = {}, withTopic = false): Built {
-  const app = new App({ context: cdkJsonContext() });
+  // Built-in CloudFormation validation off: region-switch-stack.test.ts runs cfn-lint over the
+  // synthesized stack, and an engine start per build would cost ~0.4 s each.
+  const app = new App({ context: testContext(), builtinCloudFormationValidation: false });
   const stack = new Stack(app, 'Switch', { env: { account: ACCOUNT, region: 'us-west-2' } });
   const topic = withTopic ? new sns.Topic(stack, 'Topic', { enforceSSL: true }) : undefined;
   const construct = new RegionSwitchPlan(stack, 'Plan', { ...BASE, notificationTopic: topic, ...overrides });

@@ -6,7 +6,7 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import { DEFAULT_CONFIG, regionContext, type AppConfig } from '../../lib/config';
 import { SnapshotReplication } from '../../lib/constructs/snapshot-replication';
 import { snapshotReplicationProps } from '../../lib/stacks/regional-props';
-import { cdkJsonContext } from '../helpers/app';
+import { testContext } from '../helpers/context';
 
 /*
  * One app, synthesized once: the primary stack and the DR stack each with a SnapshotReplication,
@@ -56,7 +56,7 @@ const policyOfRole = (t: Template, roleLogicalId: string): Props[] =>
     .flatMap((p) => p.Properties.PolicyDocument.Statement);
 
 beforeAll(() => {
-  const app = new App({ context: cdkJsonContext(), builtinCloudFormationValidation: false });
+  const app = new App({ context: testContext(), builtinCloudFormationValidation: false });
   const p = build(app, 'primary');
   const d = build(app, 'secondary');
   const c = build(app, 'primary', CRON_CONFIG, 'Snap-cron');

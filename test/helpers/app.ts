@@ -4,14 +4,13 @@ import * as path from 'node:path';
 import { Template } from 'aws-cdk-lib/assertions';
 import { CloudAssembly } from 'aws-cdk-lib/cx-api';
 import { buildApp, type HaApp } from '../../lib/app-builder';
+import type { DeployRoleOptions } from '../../lib/stacks/deploy-role-stack';
 import type { StackInput } from '../../lib/checks';
 import { loadConfig, stackName, type AppConfig } from '../../lib/config';
-import { cdkJsonContext } from '../../scripts/cdk-json';
+import { testContext } from './context';
 
 export const PROJECT_ROOT = path.resolve(__dirname, '..', '..');
 
-// The context `cdk synth` applies from cdk.json: tests must see the same feature flags.
-export { cdkJsonContext };
 
 /** The synthesized templates of one app, with the config it was built from. */
 export interface SynthesizedTemplates {
@@ -38,9 +37,13 @@ export interface SynthOptions {
   readonly validations?: boolean;
   /** Run aws-cdk-lib's built-in CloudFormation validator (~2.5 s). @default false */
   readonly builtInValidation?: boolean;
+  /** Context merged over testContext(). @default none */
+  readonly context?: Record<string, unknown>;
+  /** Also build the GitHub deploy role's stack (`-c deployRole=true`). @default none */
+  readonly deployRole?: DeployRoleOptions;
 }
 
-/** Builds and synthesizes the whole app once, with cdk.json's context. */
+/** Builds and synthesizes the whole app once, with cdk.json's context (testContext()). */
 export function synthApp(options: SynthOptions = {}): SynthesizedApp {
   const { config, warnings } = loadConfig({ overrides: options.overrides });
   const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'cdk-test-'));
@@ -48,9 +51,10 @@ export function synthApp(options: SynthOptions = {}): SynthesizedApp {
     config,
     warnings,
     validations: options.validations ?? false,
+    deployRole: options.deployRole,
     appProps: {
       outdir,
-      context: cdkJsonContext(),
+      context: { ...testContext(), ...options.context },
       builtinCloudFormationValidation: options.builtInValidation ?? false,
     },
   });

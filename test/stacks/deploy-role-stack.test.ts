@@ -10,9 +10,13 @@ import { loadConfig, type AppConfig } from '../../lib/config';
 import { GitHubDeployRole } from '../../lib/constructs/github-deploy-role';
 import { deployRoleFromContext } from '../../lib/delivery/deploy-role-context';
 import { DeployRoleStack, type DeployRoleOptions } from '../../lib/stacks/deploy-role-stack';
-import { cdkJsonContext } from '../helpers/app';
+import { testContext } from '../helpers/context';
 
-/** The deploy-role stack alone, with the app's flags, secure defaults and every policy pack (Control Tower too). */
+/**
+ * The deploy-role stack alone, with the app's flags, secure defaults and every policy pack (Control
+ * Tower too). Its template against the CloudFormation specification (cfn-lint and aws-cdk-lib's
+ * built-in validator): test/app/cloudformation-contract.int.test.ts.
+ */
 function build(
   options: Partial<DeployRoleOptions> = {},
   config: AppConfig = loadConfig().config,
@@ -20,7 +24,8 @@ function build(
 ) {
   const app = new App({
     outdir: fs.mkdtempSync(path.join(os.tmpdir(), 'deploy-role-')),
-    context: { ...cdkJsonContext(), [CONTROL_TOWER_CONTEXT_KEY]: 'true' },
+    context: { ...testContext(), [CONTROL_TOWER_CONTEXT_KEY]: 'true' },
+    builtinCloudFormationValidation: false,
   });
   const stack = new DeployRoleStack(app, `${config.appName}-deploy-role`, {
     config,

@@ -7,7 +7,8 @@ import { buildApp, type HaApp } from '../../lib/app-builder';
 import { keysStackName, loadConfig, secretsKeyAlias, stackName, type AppConfig } from '../../lib/config';
 import { deployPlan } from '../../scripts/deploy-plan';
 import { readWorkflow } from '../workflows/commands';
-import { cdkJsonContext, PROJECT_ROOT } from '../helpers/app';
+import { PROJECT_ROOT } from '../helpers/app';
+import { testContext } from '../helpers/context';
 
 type Resources = Record<string, { Type: string; Properties?: any; DeletionPolicy?: string }>;
 interface Tpl {
@@ -19,11 +20,11 @@ interface Tpl {
 function synthesize(config: AppConfig) {
   const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'cdk-keys-'));
   // No policy packs and no built-in CloudFormation validator (~2.5 s): this file asserts on the
-  // templates; test/app/offline-synth.test.ts validates the keys stack as the CLI synthesizes it.
+  // templates; test/app/offline-synth.int.test.ts validates the keys stack as the CLI synthesizes it.
   const built = buildApp({
     config,
     validations: false,
-    appProps: { outdir, context: cdkJsonContext(), builtinCloudFormationValidation: false },
+    appProps: { outdir, context: testContext(), builtinCloudFormationValidation: false },
   });
   const assembly = built.app.synth();
   const stacks = built.app.node.children.filter(Stack.isStack);
