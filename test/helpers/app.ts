@@ -46,7 +46,7 @@ export interface SynthOptions {
 /** Builds and synthesizes the whole app once, with cdk.json's context (testContext()). */
 export function synthApp(options: SynthOptions = {}): SynthesizedApp {
   const { config, warnings } = loadConfig({ overrides: options.overrides });
-  const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'cdk-test-'));
+  const outdir = testOutdir();
   const built = buildApp({
     config,
     warnings,
@@ -63,6 +63,23 @@ export function synthApp(options: SynthOptions = {}): SynthesizedApp {
 
 /** Environment variable naming the default app's cloud assembly (written by global-setup.ts). */
 export const DEFAULT_APP_ENV = 'HA_REF_TEST_DEFAULT_APP';
+
+/**
+ * A new cloud assembly directory for a test's synth, holding the bundles of the run's default app:
+ * every asset of this app is hashed from its inputs (AssetHashType.CUSTOM), and aws-cdk-lib skips
+ * bundling an asset whose `asset.<hash>` is already in the outdir, as in a reused cdk.out. An asset
+ * whose inputs differ gets another hash and is bundled (~1 s per synth saved when none does).
+ */
+export function testOutdir(prefix = 'cdk-test-'): string {
+  const outdir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  const defaultAssembly = process.env[DEFAULT_APP_ENV];
+  for (const entry of defaultAssembly ? fs.readdirSync(defaultAssembly) : []) {
+    if (entry.startsWith('asset.')) {
+      fs.cpSync(path.join(defaultAssembly!, entry), path.join(outdir, entry), { recursive: true });
+    }
+  }
+  return outdir;
+}
 
 /**
  * The default app (`synthApp()`: default config, cdk.json's context, no policy packs), synthesized

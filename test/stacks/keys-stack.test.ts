@@ -1,5 +1,3 @@
-import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
@@ -7,7 +5,7 @@ import { buildApp, type HaApp } from '../../lib/app-builder';
 import { keysStackName, loadConfig, secretsKeyAlias, stackName, type AppConfig } from '../../lib/config';
 import { deployPlan } from '../../scripts/deploy-plan';
 import { readWorkflow } from '../workflows/commands';
-import { PROJECT_ROOT } from '../helpers/app';
+import { PROJECT_ROOT, testOutdir } from '../helpers/app';
 import { testContext } from '../helpers/context';
 
 type Resources = Record<string, { Type: string; Properties?: any; DeletionPolicy?: string }>;
@@ -18,7 +16,7 @@ interface Tpl {
 
 /** The app synthesized from a config, with each stack's template, region and account. */
 function synthesize(config: AppConfig) {
-  const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'cdk-keys-'));
+  const outdir = testOutdir('cdk-keys-');
   // No policy packs and no built-in CloudFormation validator (~2.5 s): this file asserts on the
   // templates; test/app/offline-synth.int.test.ts validates the keys stack as the CLI synthesizes it.
   const built = buildApp({
