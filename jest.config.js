@@ -1,4 +1,8 @@
-/** Unit and synth tests (no servers needed). Integration tests: jest.integration.config.js. */
+/**
+ * `npm test`: this repository's code in process (config, synthesized templates, invariants, packs,
+ * Lambdas, service units). Tests that run other programs against it (the CDK CLI, cfn-lint,
+ * cfn-guard, actionlint, real servers) are `*.int.test.ts`: jest.integration.config.js.
+ */
 module.exports = {
   testEnvironment: 'node',
   roots: ['<rootDir>/test', '<rootDir>/lambda', '<rootDir>/service'],

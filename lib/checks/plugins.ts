@@ -7,7 +7,7 @@ import { ResilienceChecks } from './resilience-checks';
 /**
  * Context key that also runs the AWS Control Tower proactive controls (cfn-guard) at synth:
  * `npx cdk synth -c controlTowerChecks=true` (`npm run check`). Off for plain synth: cfn-guard adds
- * ~3.3 s per synth; `npm test` runs it once (test/checks/control-tower-app.test.ts).
+ * ~3.3 s per synth; the integration tests run it once (test/checks/control-tower-app.int.test.ts, in npm run test:integration).
  * See docs/control-tower.md.
  */
 export const CONTROL_TOWER_CONTEXT_KEY = 'controlTowerChecks';

@@ -16,7 +16,10 @@ afterAll(() => made.forEach((d) => fs.rmSync(d, { recursive: true, force: true }
 
 test('GIVEN no credentials WHEN `cdk ls` runs (no stack bundled) THEN it lists the four stacks', () => {
   const run = runOfflineCdk(['ls']);
-  expect({ status: run.status, stderr: run.stderr.slice(-2000) }).toEqual({ status: 0, stderr: expect.any(String) });
+  expect({ status: run.status, stderr: run.stderr.slice(-2000) }).toEqual({
+    status: 0,
+    stderr: expect.any(String),
+  });
   expect(run.stdout.split('\n').filter((l) => l.trim() !== '')).toEqual(STACKS);
 });
 
@@ -24,7 +27,10 @@ test('GIVEN one stack selected as the failover order and the deploy workflow sel
   const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'exclusively-'));
   made.push(outdir);
   const run = runOfflineCdk(['synth', '--exclusively', 'ha-ref-secondary', '--quiet', '-o', outdir]);
-  expect({ status: run.status, stderr: run.stderr.slice(-2000) }).toEqual({ status: 0, stderr: expect.any(String) });
+  expect({ status: run.status, stderr: run.stderr.slice(-2000) }).toEqual({
+    status: 0,
+    stderr: expect.any(String),
+  });
   const filesOf = (stack: string) =>
     Object.values(
       (
@@ -35,7 +41,10 @@ test('GIVEN one stack selected as the failover order and the deploy workflow sel
     );
   // The selected stack: the service as the one .js file the boot runs with node.
   const service = filesOf('ha-ref-secondary').find((f) => f.displayName === 'ServiceBundle/Asset');
-  expect(service?.source).toEqual({ path: expect.stringMatching(/^asset\.[0-9a-f]{64}\.js$/), packaging: 'file' });
+  expect(service?.source).toEqual({
+    path: expect.stringMatching(/^asset\.[0-9a-f]{64}\.js$/),
+    packaging: 'file',
+  });
   expect(fs.statSync(path.join(outdir, service!.source.path)).size).toBeGreaterThan(100_000);
   // Another stack: a placeholder (never uploaded by this command).
   const placeholder = filesOf('ha-ref-primary').find((f) => f.displayName === 'ServiceBundle/Asset');

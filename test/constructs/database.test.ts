@@ -39,7 +39,7 @@ beforeAll(() => {
       return { database, fleetRole };
     },
     // The built-in CloudFormation validator covers these resources in the full-app CLI synth
-    // (test/app/offline-synth.test.ts); running it here too would double the file's time.
+    // (test/app/offline-synth.int.test.ts); running it here too would double the file's time.
     { builtInValidation: false },
   );
 });

@@ -11,7 +11,6 @@ import { testContext } from './context';
 
 export const PROJECT_ROOT = path.resolve(__dirname, '..', '..');
 
-
 /** The synthesized templates of one app, with the config it was built from. */
 export interface SynthesizedTemplates {
   readonly config: AppConfig;

@@ -47,7 +47,7 @@ beforeAll(() => {
   for (const drStrategy of DR_STRATEGIES) {
     if (drStrategy === 'warm-standby') {
       // The default config's profile: the app synthesized once per run (defaultApp(), no packs).
-      // Its packs are proven by test/app/offline-synth.test.ts.
+      // Its packs are proven by test/app/offline-synth.int.test.ts.
       runs[drStrategy] = run(drStrategy, defaultApp().stacks, []);
       continue;
     }

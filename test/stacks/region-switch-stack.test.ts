@@ -1,4 +1,3 @@
-import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { CfnResource } from 'aws-cdk-lib';
@@ -8,7 +7,6 @@ import { defaultApp, resourcesOfType, synthApp, type SynthesizedApp } from '../h
 
 type Props = Record<string, any>;
 const ENABLED = { failover: { regionSwitchPlan: { enabled: true, triggerOnAlarm: true } } };
-const hasCfnLint = spawnSync('cfn-lint', ['--version'], { encoding: 'utf8' }).status === 0;
 
 let synth: SynthesizedApp;
 let template: { Resources: Record<string, { Type: string; Properties?: any }> };
@@ -80,15 +78,6 @@ describe('the region-switch stack (failover.regionSwitchPlan.enabled)', () => {
     expect(rule.EventPattern.source).toEqual(['aws.arc-region-switch']);
     const topic = rule.Targets[0].Arn['Fn::GetStackOutput'];
     expect(topic.StackName).toBe(stackName(synth.config, 'secondary'));
-  });
-
-  // cfn-lint (Python) is not a dependency of this repository; where it is installed, the plan template must pass it.
-  (hasCfnLint ? test : test.skip)('THEN cfn-lint finds no error and no warning in the plan template', () => {
-    const file = path.join(synth.app.outdir, 'region-switch.cfnlint.json');
-    fs.writeFileSync(file, JSON.stringify(template));
-    const run = spawnSync('cfn-lint', ['--format', 'parseable', '--', file], { encoding: 'utf8' });
-    expect(run.stdout.split('\n').filter((l) => l.trim() !== '')).toEqual([]);
-    expect(run.status).toBe(0);
   });
 
   test('THEN enabling it changes no resource of the regional stacks (it only adds the outputs the plan reads)', () => {

@@ -11,11 +11,13 @@ const key = (constructPath: string, controlId: string): string =>
 describe('AWS Control Tower proactive controls over this app (default config)', () => {
   let result: ControlTowerResult;
   let doc: string;
+  let outdir: string;
 
   beforeAll(() => {
     // GIVEN the whole app synthesized once with the default config (validation plugins off: this
     // file runs only the Control Tower pack, directly, to see acknowledged findings too)
     const synth = synthApp();
+    outdir = synth.app.outdir;
     const assembly = synth.app.synth(); // the cached assembly of synthApp()
     const stacks = [synth.primary, synth.secondary, synth.globalMonitoring];
     // WHEN the Control Tower controls (cfn-guard, offline) run over every template
@@ -31,6 +33,8 @@ describe('AWS Control Tower proactive controls over this app (default config)', 
     });
     doc = fs.readFileSync(path.join(PROJECT_ROOT, 'docs', 'control-tower.md'), 'utf8');
   }, 120_000);
+
+  afterAll(() => fs.rmSync(outdir, { recursive: true, force: true }));
 
   test('THEN no finding is left unacknowledged', () => {
     const findings = result.violations.flatMap((v) =>

@@ -1,8 +1,8 @@
-import { spawnSync } from 'node:child_process';
+import type { SpawnSyncReturns } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { PROJECT_ROOT } from '../helpers/app';
+import { canIsolateNetwork, runOfflineCdk } from '../helpers/offline-cdk';
 
 /**
  * The promise to users: `npm run synth` works on a fresh machine with no AWS account,
@@ -10,33 +10,13 @@ import { PROJECT_ROOT } from '../helpers/app';
  * CLI (cdk.json context, built-in CloudFormation validation, cdk-nag and the resilience pack)
  * inside a network namespace with no interfaces when the machine allows it.
  */
-const canIsolateNetwork = spawnSync('unshare', ['-rn', 'true']).status === 0;
-
-let result: ReturnType<typeof spawnSync>;
+let result: SpawnSyncReturns<string>;
 let outdir: string;
 beforeAll(() => {
   outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'offline-synth-'));
-  const home = fs.mkdtempSync(path.join(os.tmpdir(), 'no-aws-home-'));
-  // No AWS variables at all, and a HOME without ~/.aws, so no credentials can be found.
-  const env = Object.fromEntries(
-    Object.entries(process.env).filter(([k]) => !k.startsWith('AWS_') && !k.startsWith('CDK_')),
-  );
-  const cdk = [
-    process.execPath,
-    path.join(PROJECT_ROOT, 'node_modules', 'aws-cdk', 'bin', 'cdk'),
-    'synth',
-    '--quiet',
-    '-o',
-    outdir,
-  ];
-  const [cmd, ...args] = canIsolateNetwork ? ['unshare', '-rn', ...cdk] : cdk;
-  result = spawnSync(cmd, args, {
-    cwd: PROJECT_ROOT,
-    env: { ...env, HOME: home },
-    encoding: 'utf8',
-    timeout: 120_000,
-  });
-});
+  result = runOfflineCdk(['synth', '--quiet', '-o', outdir]);
+}, 180_000);
+afterAll(() => fs.rmSync(outdir, { recursive: true, force: true }));
 
 test('GIVEN no credentials and no network WHEN the CLI synthesizes THEN it succeeds', () => {
   if (!canIsolateNetwork) console.warn('unshare -rn unavailable: ran without network isolation');
