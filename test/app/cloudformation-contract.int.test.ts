@@ -1,19 +1,24 @@
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import * as os from 'node:os';
+import { App, CfnResource, Stack } from 'aws-cdk-lib';
 import {
   ANALYTICS_REPORTING_ENABLED_CONTEXT,
   ASSET_RESOURCE_METADATA_ENABLED_CONTEXT,
   PATH_METADATA_ENABLE_CONTEXT,
 } from 'aws-cdk-lib/cx-api';
+import { addValidationPlugins } from '../../lib/checks/plugins';
 import { stackName } from '../../lib/config';
 import { synthApp, type SynthesizedApp } from '../helpers/app';
+import { testContext } from '../helpers/context';
 
 /**
  * Every template the app can synthesize, read against the CloudFormation resource specification by
  * two readers: aws-cdk-lib's built-in validator (whose warnings `cdk synth` does not print) and
  * cfn-lint, AWS's own linter (Python; not a dependency of this repository: skipped where it is not
- * installed). Both optional stacks are on, so all six are read.
+ * installed). Both optional stacks are on, so all six are read. Last, that the built-in validator
+ * fails synth under cdk.json's flags, and that `--no-validation` turns it off.
  */
 const hasCfnLint = spawnSync('cfn-lint', ['--version'], { encoding: 'utf8' }).status === 0;
 const PLAN_ENABLED = { failover: { regionSwitchPlan: { enabled: true, triggerOnAlarm: true } } };
@@ -91,5 +96,41 @@ test("GIVEN aws-cdk-lib's built-in validator THEN it reports no unacknowledged e
       expect(synth.assembly.stacks.map((s) => path.basename(s.templateFullPath))).toContain(file);
       expect(findings.filter((f) => f.file === file)).toEqual([]);
     }
+  });
+});
+
+describe("aws-cdk-lib's built-in CloudFormation validation under cdk.json's flags", () => {
+  const saved = process.env.CDK_VALIDATION;
+  afterEach(() => {
+    if (saved === undefined) delete process.env.CDK_VALIDATION;
+    else process.env.CDK_VALIDATION = saved;
+  });
+
+  /** An app with the project's feature flags and one resource carrying a property CloudFormation does not have. */
+  function synthBadTemplate(): () => void {
+    const app = new App({
+      outdir: fs.mkdtempSync(path.join(os.tmpdir(), 'cfn-validation-')),
+      context: testContext(),
+    });
+    const stack = new Stack(app, 'Bad');
+    new CfnResource(stack, 'Bucket', { type: 'AWS::S3::Bucket', properties: { BogusName: 'x' } });
+    addValidationPlugins(app);
+    return () => {
+      try {
+        app.synth();
+      } finally {
+        fs.rmSync(app.outdir, { recursive: true, force: true });
+      }
+    };
+  }
+
+  test('GIVEN an invalid property WHEN synthesized THEN synth fails naming it', () => {
+    delete process.env.CDK_VALIDATION;
+    expect(synthBadTemplate()).toThrow(/ERROR BogusName: Additional properties are not allowed/);
+  });
+
+  test('GIVEN CDK_VALIDATION=false (cdk synth --no-validation) THEN the same app synthesizes', () => {
+    process.env.CDK_VALIDATION = 'false';
+    expect(synthBadTemplate()).not.toThrow();
   });
 });

@@ -1,7 +1,4 @@
-import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
-import { App, CfnResource, CloudFormationValidatePlugin, Stack, Validations } from 'aws-cdk-lib';
+import { App, CloudFormationValidatePlugin, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { HIPAASecurityChecks, NIST80053R5Checks, PCIDSS321Checks, ServerlessChecks } from 'cdk-nag';
 import {
@@ -11,7 +8,6 @@ import {
 } from '../../lib/checks/plugins';
 import { ControlTowerChecks } from '../../lib/checks/control-tower';
 import { ResilienceChecks } from '../../lib/checks/resilience-checks';
-import { testContext } from '../helpers/context';
 
 describe('addValidationPlugins', () => {
   let addPlugins: jest.SpyInstance;
@@ -46,41 +42,5 @@ describe('addValidationPlugins', () => {
     addPlugins.mockClear();
     addValidationPlugins(new App({ context: { [COMPLIANCE_CONTEXT_KEY]: 'false' } }));
     expect(registered()).toEqual([AwsSolutionsChecks, ResilienceChecks]);
-  });
-});
-
-describe("aws-cdk-lib's built-in CloudFormation validation under cdk.json's flags", () => {
-  const saved = process.env.CDK_VALIDATION;
-  afterEach(() => {
-    if (saved === undefined) delete process.env.CDK_VALIDATION;
-    else process.env.CDK_VALIDATION = saved;
-  });
-
-  /** An app with the project's feature flags and one resource carrying a property CloudFormation does not have. */
-  function synthBadTemplate(): () => void {
-    const app = new App({
-      outdir: fs.mkdtempSync(path.join(os.tmpdir(), 'cfn-validation-')),
-      context: testContext(),
-    });
-    const stack = new Stack(app, 'Bad');
-    new CfnResource(stack, 'Bucket', { type: 'AWS::S3::Bucket', properties: { BogusName: 'x' } });
-    addValidationPlugins(app);
-    return () => {
-      try {
-        app.synth();
-      } finally {
-        fs.rmSync(app.outdir, { recursive: true, force: true });
-      }
-    };
-  }
-
-  test('GIVEN an invalid property WHEN synthesized THEN synth fails naming it', () => {
-    delete process.env.CDK_VALIDATION;
-    expect(synthBadTemplate()).toThrow(/ERROR BogusName: Additional properties are not allowed/);
-  });
-
-  test('GIVEN CDK_VALIDATION=false (cdk synth --no-validation) THEN the same app synthesizes', () => {
-    process.env.CDK_VALIDATION = 'false';
-    expect(synthBadTemplate()).not.toThrow();
   });
 });
