@@ -15,7 +15,10 @@ const made: string[] = [];
 afterAll(() => made.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
 
 test('GIVEN no credentials WHEN `cdk ls` runs (no stack bundled) THEN it lists the four stacks', () => {
-  const run = runOfflineCdk(['ls']);
+  // Its own outdir: `cdk ls` writes an unbundled assembly, which must not replace cdk.out.
+  const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'cdk-ls-'));
+  made.push(outdir);
+  const run = runOfflineCdk(['ls', '-o', outdir]);
   expect({ status: run.status, stderr: run.stderr.slice(-2000) }).toEqual({
     status: 0,
     stderr: expect.any(String),
