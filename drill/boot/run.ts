@@ -282,6 +282,20 @@ function markdown(outcomes: readonly Outcome[], totalSeconds: number, ci: boolea
   return lines.join('\n');
 }
 
+/**
+ * Whether cdk.out holds the stack bundled: the service is a single-file asset there. The CLI writes
+ * every stack a command does not act on with unbundled directory placeholders, which the boot
+ * cannot run.
+ */
+function hasBundledService(stack: string): boolean {
+  const manifest = join(CDK_OUT, `${stack}.assets.json`);
+  if (!existsSync(manifest)) return false;
+  const { files } = JSON.parse(readFileSync(manifest, 'utf8')) as {
+    files: Record<string, { source: { path: string; packaging?: string } }>;
+  };
+  return Object.values(files).some((f) => f.source.packaging === 'file' && f.source.path.endsWith('.js'));
+}
+
 async function main(): Promise<number> {
   const argv = process.argv.slice(2);
   const ci = argv.includes('--ci') || process.env.CI === 'true';
@@ -301,6 +315,12 @@ async function main(): Promise<number> {
     if (!existsSync(join(CDK_OUT, `${stack}.template.json`))) {
       log(
         `${CDK_OUT}/${stack}.template.json is missing: run \`npm run synth\` first (the drill executes what synth wrote)`,
+      );
+      return 1;
+    }
+    if (!hasBundledService(stack)) {
+      log(
+        `${CDK_OUT}/${stack} was synthesized without bundling (as cdk ls, cdk destroy or cdk deploy --exclusively of another stack write it): run \`npm run synth\` first`,
       );
       return 1;
     }
