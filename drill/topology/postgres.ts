@@ -135,21 +135,36 @@ export class PgNode {
     runSync('mount', ['-t', 'tmpfs', '-o', `size=${this.opts.diskMb}m,mode=0755`, 'drill-pg-disk', dir]);
   }
 
-  private get ballast(): string {
+  /** The ballast files' directory: on the node's own filesystem, root-owned. */
+  private get ballastDir(): string {
     if (!this.diskDir) throw new Error(`drill: ${this.name} has no disk of its own to fill (diskMb)`);
     return join(this.diskDir, 'ballast');
   }
 
-  /** Fills the node's data filesystem to the last block (a root-owned ballast file). */
+  /**
+   * Fills the node's data filesystem to the last block with root-owned ballast files. PostgreSQL keeps writing
+   * while this runs, so a file the size of what was free can fail with ENOSPC: then it takes what is free now.
+   */
   fillDisk(): void {
-    const ballast = this.ballast;
-    const fs = statfsSync(this.diskDir!);
-    runSync('fallocate', ['-l', String(fs.bavail * fs.bsize), ballast]);
+    const dir = this.ballastDir;
+    mkdirSync(dir, { recursive: true });
+    for (let attempt = 1; attempt <= 5; attempt++) {
+      const fs = statfsSync(this.diskDir!);
+      const free = fs.bavail * fs.bsize;
+      if (free === 0) return;
+      try {
+        runSync('fallocate', ['-l', String(free), join(dir, String(attempt))]);
+        return;
+      } catch (e) {
+        if (!/No space left on device/.test(String(e))) throw e;
+      }
+    }
+    throw new Error(`drill: could not fill ${this.diskDir} in 5 attempts (PostgreSQL kept taking blocks)`);
   }
 
   /** Frees what fillDisk took. */
   freeDisk(): void {
-    rmSync(this.ballast, { force: true });
+    rmSync(this.ballastDir, { recursive: true, force: true });
   }
 
   /** Unmounts the node's own filesystem (after it stopped). */
