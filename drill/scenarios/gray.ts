@@ -91,7 +91,7 @@ export function azFreeze(holdMs: number): Scenario {
     'az-freeze',
     'SIGSTOP both instances of one AZ (az2)',
     (ctx) => ctx.topo.instances.filter((i) => i.spec.az === 'az2').map((i) => i.name),
-    false,
+    true,
     holdMs,
   );
 }

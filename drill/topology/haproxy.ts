@@ -48,12 +48,14 @@ export interface HaproxyConfigInput {
 
 export const FLEET_BACKEND = 'fleet';
 
-/** The drill's check interval stands for the ALB's (config default 10 s): every balancer timing is scaled by this. */
-export const ALB_CHECK_INTERVAL_MS = 1_000;
-const ALB_TIME_SCALE = ALB_CHECK_INTERVAL_MS / (DEFAULT_CONFIG.fleet.healthCheckIntervalSeconds * 1000);
-/** The ALB's health-check timeout for its interval, scaled like the interval. */
+/** The drill's balancer runs ten times faster than the ALB it stands for: every ALB timing is divided by this. */
+export const ALB_TIME_SCALE = 10;
+/** The ALB's target check interval (config fleet.healthCheckIntervalSeconds, default 5 s), scaled. */
+export const ALB_CHECK_INTERVAL_MS =
+  (DEFAULT_CONFIG.fleet.healthCheckIntervalSeconds * 1000) / ALB_TIME_SCALE;
+/** The ALB's health-check timeout for that interval, scaled like the interval. */
 export const ALB_CHECK_TIMEOUT_MS = Math.round(
-  albHealthCheckTimeoutSeconds(DEFAULT_CONFIG.fleet.healthCheckIntervalSeconds) * 1000 * ALB_TIME_SCALE,
+  (albHealthCheckTimeoutSeconds(DEFAULT_CONFIG.fleet.healthCheckIntervalSeconds) * 1000) / ALB_TIME_SCALE,
 );
 function fleetServerOptions(c: HaproxyConfigInput): string {
   // HAProxy counts `inter` from the end of a check, so a check that times out would make the next one start

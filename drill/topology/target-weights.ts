@@ -7,8 +7,8 @@
  *
  * The drill polls HAProxy's per-server counters every POLL_MS and sets weights on the admin socket; HAProxy balances
  * with `random(1)` (weighted random) over weight 100 per server, and a mitigated server gets MITIGATED_WEIGHT.
- * Its window (WINDOW_POLLS x POLL_MS = 2 s) is scaled like every other balancer timing of the drill (the ALB's
- * 10 s health-check interval runs as 1 s here).
+ * Its window (WINDOW_POLLS x POLL_MS = 2 s) is scaled like every other balancer timing of the drill: the ALB's
+ * timings divided by ALB_TIME_SCALE (10; its 5 s health-check interval runs as 500 ms here).
  */
 import type { Haproxy } from './haproxy';
 

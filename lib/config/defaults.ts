@@ -41,7 +41,9 @@ export const DEFAULT_CONFIG: AppConfig = {
     maxPerAz: 4,
     targetRequestsPerInstance: 1000,
     healthCheckGraceSeconds: 120,
-    healthCheckIntervalSeconds: 10,
+    // The ALB's shortest interval: a target that stops answering (a hung process) is out after two
+    // missed checks, ~10-14 s, instead of ~25 s at 10 s.
+    healthCheckIntervalSeconds: 5,
     deregistrationDelaySeconds: 30,
     loadBalancingAlgorithm: 'weighted_random',
     rootVolumeGiB: 20,

@@ -91,8 +91,8 @@ export function runtimeParameterPrefix(config: AppConfig): string {
 }
 
 /**
- * The ALB target health check's timeout for an interval (both seconds): half the default 10 s interval, and always
- * under the interval, as the target group requires. The drill's HAProxy scales the same rule down.
+ * The ALB target health check's timeout for an interval (both seconds): at most 5 s, and always under the
+ * interval, as the target group requires (4 s at the default 5 s). The drill's HAProxy scales the same rule down.
  */
 export function albHealthCheckTimeoutSeconds(intervalSeconds: number): number {
   return Math.min(5, intervalSeconds - 1);

@@ -27,13 +27,13 @@ describe('haproxyConfig', () => {
     expect(cfg).not.toMatch(/retry-on/);
   });
 
-  test("GIVEN the fleet backend THEN every instance is checked on /healthz every 1 s start to start with the ALB's timeout scaled alike (5 s of 10 s: 500 ms), down after 2, up after 2", () => {
+  test("GIVEN the fleet backend THEN every instance is checked on /healthz at the ALB's 5 s interval and 4 s timeout divided by 10 (500 ms start to start, 400 ms), down after 2, up after 2", () => {
     const fleet = cfg.split(/^backend fleet$/m)[1].split('\n\n')[0];
     expect(fleet).toContain('option httpchk GET /healthz');
     // HAProxy counts inter from a check's end: while failing, fastinter = interval - timeout keeps the ALB's
-    // start-to-start interval, so a frozen target is out after 2 checks 1 s apart, not 1.5 s.
-    expect(fleet).toContain('default-server inter 1000ms fastinter 500ms fall 2 rise 2 weight 100');
-    expect(fleet).toContain('timeout check 500ms');
+    // start-to-start interval, so a frozen target is out after 2 checks 500 ms apart, not 900 ms.
+    expect(fleet).toContain('default-server inter 500ms fastinter 100ms fall 2 rise 2 weight 100');
+    expect(fleet).toContain('timeout check 400ms');
     expect(fleet.match(/^\s+server az\d-[ab] 127\.0\.0\.1:900\d check$/gm)).toHaveLength(6);
   });
 
@@ -65,7 +65,7 @@ describe('haproxyConfig passive profile', () => {
     expect(haproxyConfig(input)).not.toMatch(/observe/);
     const passive = haproxyConfig({ ...input, passiveHealth: true });
     expect(passive).toContain(
-      'default-server inter 1000ms fastinter 500ms fall 2 rise 2 weight 100 observe layer4 error-limit 1 on-error mark-down',
+      'default-server inter 500ms fastinter 100ms fall 2 rise 2 weight 100 observe layer4 error-limit 1 on-error mark-down',
     );
     // HTTP 5xx from the service (a database outage) must never take instances out: layer4 only.
     expect(passive).not.toMatch(/observe layer7/);
