@@ -122,7 +122,7 @@ const execFileAsync = promisify(execFile);
 const MOTO_PORT = 5000;
 
 /** The parts of a cloud assembly asset manifest (`<stack>.assets.json`) the drill reads. */
-interface AssetManifest {
+export interface AssetManifest {
   readonly files: Readonly<
     Record<
       string,
@@ -134,6 +134,11 @@ interface AssetManifest {
       }
     >
   >;
+}
+
+/** A stack's asset manifest in a cloud assembly directory. */
+export function readAssetManifest(cdkOut: string, stackName: string): AssetManifest {
+  return JSON.parse(readFileSync(join(cdkOut, `${stackName}.assets.json`), 'utf8')) as AssetManifest;
 }
 
 function resolvedString(value: unknown, ctx: ResolveContext): string {
@@ -301,9 +306,7 @@ async function runCase(spec: CaseSpec): Promise<CaseResult> {
   const template = JSON.parse(
     readFileSync(join(spec.cdkOut, `${spec.stackName}.template.json`), 'utf8'),
   ) as CfnTemplate;
-  const manifest = JSON.parse(
-    readFileSync(join(spec.cdkOut, `${spec.stackName}.assets.json`), 'utf8'),
-  ) as AssetManifest;
+  const manifest = readAssetManifest(spec.cdkOut, spec.stackName);
   const { account, region } = stackEnvironment(spec.cdkOut, spec.stackName);
   const base = { stackName: spec.stackName, region, accountId: account };
 

@@ -19,7 +19,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { build } from 'esbuild';
-import { INJECTIONS, type CaseResult, type CaseSpec, type Injection } from './case';
+import { INJECTIONS, readAssetManifest, type CaseResult, type CaseSpec, type Injection } from './case';
 import {
   findBinary,
   makeTempDir,
@@ -288,12 +288,10 @@ function markdown(outcomes: readonly Outcome[], totalSeconds: number, ci: boolea
  * cannot run.
  */
 function hasBundledService(stack: string): boolean {
-  const manifest = join(CDK_OUT, `${stack}.assets.json`);
-  if (!existsSync(manifest)) return false;
-  const { files } = JSON.parse(readFileSync(manifest, 'utf8')) as {
-    files: Record<string, { source: { path: string; packaging?: string } }>;
-  };
-  return Object.values(files).some((f) => f.source.packaging === 'file' && f.source.path.endsWith('.js'));
+  if (!existsSync(join(CDK_OUT, `${stack}.assets.json`))) return false;
+  return Object.values(readAssetManifest(CDK_OUT, stack).files).some(
+    (f) => f.source.packaging === 'file' && f.source.path.endsWith('.js'),
+  );
 }
 
 async function main(): Promise<number> {

@@ -9,7 +9,7 @@ import type { StackInput } from '../../lib/checks';
 import { loadConfig, stackName, type AppConfig } from '../../lib/config';
 import { testContext } from './context';
 
-export const PROJECT_ROOT = path.resolve(__dirname, '..', '..');
+export { PROJECT_ROOT } from '../../lib/constructs/local-bundling';
 
 /** The synthesized templates of one app, with the config it was built from. */
 export interface SynthesizedTemplates {

@@ -2,8 +2,7 @@ import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-
-const PROJECT_ROOT = path.resolve(__dirname, '..', '..');
+import { PROJECT_ROOT } from '../../lib/constructs/local-bundling';
 
 /** Whether this machine lets an unprivileged process take a network namespace with no interfaces. */
 export const canIsolateNetwork = spawnSync('unshare', ['-rn', 'true']).status === 0;
