@@ -9,6 +9,7 @@ import {
   type ComplianceFinding,
   evaluateCompliancePack,
 } from '../../lib/checks/compliance';
+import { expectScopedToItsResource } from '../helpers/acknowledgements';
 import { PROJECT_ROOT, resourcesOfType, synthApp, type SynthesizedApp } from '../helpers/app';
 
 describe("cdk-nag's compliance packs over this app (default config)", () => {
@@ -36,15 +37,7 @@ describe("cdk-nag's compliance packs over this app (default config)", () => {
   });
 
   test('THEN every acknowledgement is on its resource (or its own L2) with a real reason', () => {
-    for (const a of acknowledged) {
-      expect({ path: a.constructPath, onResource: a.constructPath.startsWith(a.source) }).toEqual({
-        path: a.constructPath,
-        onResource: true,
-      });
-      // never a stack or the app: at least <stack>/<construct>/<resource>
-      expect(a.source.split('/').length).toBeGreaterThan(2);
-      expect(a.reason.length).toBeGreaterThan(80);
-    }
+    for (const a of acknowledged) expectScopedToItsResource(a, 80);
   });
 
   test('THEN no compliance acknowledgement is stale: each matches a finding of at least one pack', () => {

@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Stack } from 'aws-cdk-lib';
 import { ControlTowerChecks, type ControlTowerResult } from '../../lib/checks/control-tower';
+import { expectScopedToItsResource } from '../helpers/acknowledgements';
 import { PROJECT_ROOT, synthApp } from '../helpers/app';
 
 /** `Construct/Path` (below the stack) + control id: how docs/control-tower.md names an acknowledgement. */
@@ -48,15 +49,7 @@ describe('AWS Control Tower proactive controls over this app (default config)', 
 
   test('THEN every acknowledgement is scoped to its resource and carries a real reason', () => {
     expect(result.acknowledged.length).toBeGreaterThan(0);
-    for (const a of result.acknowledged) {
-      // On the resource itself or its own L2 wrapper, never on a stack or the app.
-      expect({ a: a.constructPath, source: a.constructPath.startsWith(a.source) }).toEqual({
-        a: a.constructPath,
-        source: true,
-      });
-      expect(a.source.split('/').length).toBeGreaterThan(2);
-      expect(a.reason.length).toBeGreaterThan(60);
-    }
+    for (const a of result.acknowledged) expectScopedToItsResource(a, 60);
   });
 
   test('THEN docs/control-tower.md lists exactly the acknowledged controls and resources', () => {
